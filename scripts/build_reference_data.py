@@ -1,0 +1,215 @@
+"""Build crimestats' package reference data from the public ONS and Home Office files.
+
+Run from the repository root with the shared data beside the checkout::
+
+    python scripts/build_reference_data.py            # reads ../shared/data/real
+    python scripts/build_reference_data.py --shared PATH
+
+It writes the small derived tables under ``src/crimestats/data/``; they are committed so that
+the package works without the shared folder. Every input is Open Government Licence v3.0 data
+(see ``src/crimestats/data/README.md`` for provenance).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "crimestats" / "data"
+
+# Home Office offence subgroup -> harmonised (data.police.uk level) category.
+# Documented in docs/taxonomy.md; kept here because it is applied once, at build time.
+SUBGROUP_CATEGORY = {
+    "Homicide": "Violence and sexual offences",
+    "Violence with injury": "Violence and sexual offences",
+    "Violence without injury": "Violence and sexual offences",
+    "Stalking and harassment": "Violence and sexual offences",
+    "Death or serious injury caused by unlawful driving": "Violence and sexual offences",
+    "Rape offences": "Violence and sexual offences",
+    "Other sexual offences": "Violence and sexual offences",
+    "Robbery of business property": "Robbery",
+    "Robbery of personal property": "Robbery",
+    "Domestic burglary": "Burglary",
+    "Non-domestic burglary": "Burglary",
+    "Theft of a motor vehicle": "Vehicle crime",
+    "Theft from a vehicle": "Vehicle crime",
+    "Vehicle interference": "Vehicle crime",
+    "Theft from the person": "Theft from the person",
+    "Bicycle theft": "Bicycle theft",
+    "Shoplifting": "Shoplifting",
+    "Other theft offences": "Other theft",
+    "Arson": "Criminal damage and arson",
+    "Criminal damage": "Criminal damage and arson",
+    "Possession of drugs": "Drugs",
+    "Trafficking of drugs": "Drugs",
+    "Possession of weapons offences": "Possession of weapons",
+    "Public order offences": "Public order",
+    "Miscellaneous crimes": "Other crime",
+}
+
+# Names under which forces appear in sources, beyond what areas.normalise_force_name() already
+# strips ("... Police", "... Constabulary", "&" for "and").
+FORCE_ALIASES = {
+    "London, City of": ["City of London", "City of London Police"],
+    "Metropolitan Police": ["Metropolitan Police Service", "Metropolitan", "MPS"],
+    "Devon and Cornwall": ["Devon & Cornwall"],
+    "British Transport Police": ["BTP"],
+    "Northern Ireland": ["Police Service of Northern Ireland", "PSNI"],
+    "Greater Manchester": ["Greater Manchester Police", "GMP"],
+    "Financial Fraud Action UK": ["FFA UK"],
+}
+
+FRAUD_BODIES = ["Action Fraud", "CIFAS", "UK Finance", "Financial Fraud Action UK"]
+
+# Area names used in reports and sources for the canonical (ONS) CSP name.
+AREA_ALIASES = {
+    "Wolverhampton": ["City of Wolverhampton", "Wolverhampton City"],
+    "Bristol, City of": ["City of Bristol", "Bristol"],
+    "Kingston upon Hull, City of": ["City of Kingston upon Hull", "Hull", "Kingston upon Hull"],
+    "Herefordshire, County of": ["County of Herefordshire", "Herefordshire"],
+    "St. Helens": ["St Helens"],
+    "St Albans": ["St. Albans"],
+    "St Edmundsbury": ["St. Edmundsbury"],
+}
+
+
+def build_offences(shared: Path) -> pd.DataFrame:
+    source = shared / "home-office" / "prc-pfa-mar2013-onwards-tables201718.csv"
+    table = pd.read_csv(source, dtype=str)
+    offences = (
+        table[["Offence Code", "Offence Description", "Offence Subgroup", "Offence Group"]]
+        .drop_duplicates("Offence Code")
+        .rename(
+            columns={
+                "Offence Code": "offence_code",
+                "Offence Description": "offence_description",
+                "Offence Subgroup": "offence_subgroup",
+                "Offence Group": "offence_group",
+            }
+        )
+    )
+    fraud = offences["offence_group"].eq("Fraud offences")
+    offences["category"] = offences["offence_subgroup"].map(SUBGROUP_CATEGORY)
+    offences.loc[fraud, "category"] = "Fraud"
+    missing = offences[offences["category"].isna()]
+    if not missing.empty:
+        raise SystemExit(f"subgroups with no category: {sorted(missing['offence_subgroup'].unique())}")
+    return offences.sort_values(["offence_group", "offence_subgroup", "offence_code"])
+
+
+def strip_footnote(label: object) -> str:
+    return re.sub(r"[\d,]+$", "", str(label)).strip()
+
+
+def build_forces(shared: Path, lad: pd.DataFrame) -> pd.DataFrame:
+    """Forces with codes and regions, read from the ordering of ONS table P1."""
+    workbook = openpyxl.load_workbook(
+        shared / "ons" / "policeforceareatablesyearendingmarch2018v2.xlsx", read_only=True
+    )
+    rows = []
+    region_code = region = None
+    for code, name, *_ in workbook["Table P1"].iter_rows(min_row=7, values_only=True):
+        if name is None:
+            continue
+        name = strip_footnote(name)
+        if code and (code.startswith("E12") or code.startswith("W92")):
+            region_code, region = code, ("Wales" if code.startswith("W92") else name.title())
+            region = region.replace(" And The ", " and The ")
+        elif code and (code.startswith("E23") or code.startswith("W15")):
+            rows.append((name, code, region_code, region, "territorial"))
+        elif name == "British Transport Police":
+            rows.append((name, None, None, None, "national"))
+    rows.append(("Northern Ireland", None, None, None, "northern ireland"))
+    rows += [(body, None, None, None, "fraud") for body in FRAUD_BODIES]
+    forces = pd.DataFrame(rows, columns=["force", "pfa_code", "region_code", "region", "kind"])
+    # The 2016 LAD->CSP->PFA lookup must agree with P1 on every force code.
+    lookup_codes = set(lad["pfa_code"])
+    table_codes = set(forces["pfa_code"].dropna())
+    if lookup_codes != table_codes:
+        raise SystemExit(f"force codes differ: {lookup_codes ^ table_codes}")
+    forces["aliases"] = forces["force"].map(lambda f: ";".join(FORCE_ALIASES.get(f, [])))
+    return forces
+
+
+def build_lads(shared: Path) -> pd.DataFrame:
+    lookups = shared / "lookups"
+    path = next(lookups.glob("Local_Authority_District_to_Community_Safety_Partnerships*2016*.geojson"))
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    lad16 = pd.DataFrame([f["properties"] for f in features]).rename(
+        columns={
+            "LAD16CD": "lad_code",
+            "LAD16NM": "lad_name",
+            "CSP16CD": "csp_code",
+            "CSP16NM": "csp_name",
+            "PFA16CD": "pfa_code",
+        }
+    )
+    lad16["vintage"] = "2016-12"
+    lad19 = pd.read_csv(lookups / "lad_to_csp_2019.csv", sep=";").rename(
+        columns={
+            "lad-code": "lad_code",
+            "lad-name": "lad_name",
+            "csp-code": "csp_code",
+            "csp-name": "csp_name",
+            "PFA21CD": "pfa_code",
+        }
+    )
+    lad19["vintage"] = "2019"
+    columns = ["lad_code", "lad_name", "csp_code", "csp_name", "pfa_code", "vintage"]
+    return pd.concat([lad16[columns], lad19[columns]], ignore_index=True)
+
+
+def build_lsoa(shared: Path) -> pd.DataFrame:
+    path = shared / "lookups" / "Lower_Layer_Super_Output_Area_2011_to_Ward_2018_Lookup_in_England_and_Wales_v3.csv"
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    return table.rename(
+        columns={
+            "LSOA11CD": "lsoa_code",
+            "LSOA11NM": "lsoa_name",
+            "WD18CD": "ward_code",
+            "WD18NM": "ward_name",
+            "LAD18CD": "lad_code",
+        }
+    )[["lsoa_code", "lsoa_name", "ward_code", "ward_name", "lad_code"]].sort_values("lsoa_code")
+
+
+def build_population(shared: Path, lads: pd.DataFrame) -> pd.DataFrame:
+    path = shared / "ons" / "ons-mid-year-population-by-area-2011-2023.csv"
+    table = pd.read_csv(path, encoding="utf-8-sig")
+    table = table.loc[:, ~table.columns.str.startswith("Unnamed")]
+    long = table.melt(id_vars=["Name", "PFA", "Geography"], var_name="year", value_name="population")
+    long["year"] = long["year"].str.removeprefix("Mid-").astype(int)
+    long["population"] = long["population"].round().astype("int64")
+    long = long.rename(columns={"Name": "area_name", "Geography": "geography"}).drop(columns="PFA")
+    codes = lads.drop_duplicates("lad_name", keep="last").set_index("lad_name")["lad_code"]
+    long["lad_code"] = long["area_name"].map(codes)
+    return long[["area_name", "lad_code", "geography", "year", "population"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=Path("../shared/data/real"))
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    lads = build_lads(args.shared)
+    forces = build_forces(args.shared, lads)
+    code_to_force = forces.dropna(subset=["pfa_code"]).set_index("pfa_code")["force"]
+    lads["force"] = lads["pfa_code"].map(code_to_force)
+    lads = lads.merge(forces[["force", "region"]], on="force", how="left")
+    lads.to_csv(OUT / "areas.csv", index=False)
+    forces.to_csv(OUT / "forces.csv", index=False)
+    aliases = [(alias, name) for name, names in AREA_ALIASES.items() for alias in names]
+    pd.DataFrame(aliases, columns=["alias", "area_name"]).to_csv(OUT / "area_aliases.csv", index=False)
+    build_offences(args.shared).to_csv(OUT / "offences.csv", index=False)
+    build_population(args.shared, lads).to_csv(OUT / "population.csv", index=False)
+    build_lsoa(args.shared).to_parquet(OUT / "lsoa_lookup.parquet", index=False, compression="zstd")
+
+
+if __name__ == "__main__":
+    main()

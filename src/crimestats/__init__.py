@@ -1,0 +1,59 @@
+"""crimestats: reproducible community-safety performance statistics for England and Wales.
+
+Loaders normalise recorded-crime sources into one canonical counts table; metrics, charts and
+the performance snapshot work on that table.
+"""
+
+from . import datasets
+from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
+from .exceptions import (
+    CrimestatsError,
+    PeriodError,
+    PopulationError,
+    SchemaError,
+    SelectionError,
+    SourceFormatError,
+    StoreError,
+    StoreLockedError,
+    UnknownAreaError,
+    UnknownSelectionError,
+)
+from .io import read_home_office, read_ons_pfa
+from .periods import FinancialYear, rolling_12_months
+from .schema import COLUMN_NAMES, empty_counts, validate
+from .selections import SELECTIONS, select
+from .taxonomy import CATEGORIES, offences
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CATEGORIES",
+    "COLUMN_NAMES",
+    "SELECTIONS",
+    "CrimestatsError",
+    "FinancialYear",
+    "PeriodError",
+    "PopulationError",
+    "SchemaError",
+    "SelectionError",
+    "SourceFormatError",
+    "StoreError",
+    "StoreLockedError",
+    "UnknownAreaError",
+    "UnknownSelectionError",
+    "area_name",
+    "csps",
+    "datasets",
+    "empty_counts",
+    "force_name",
+    "forces",
+    "local_authorities",
+    "offences",
+    "peer_areas",
+    "population",
+    "read_home_office",
+    "read_ons_pfa",
+    "rolling_12_months",
+    "select",
+    "validate",
+]

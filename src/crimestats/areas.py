@@ -1,0 +1,289 @@
+"""Area registry: police force areas, CSPs and local authorities, regions, populations, LSOA lookup.
+
+Canonical area is the Community Safety Partnership (CSP) as named by ONS in the December 2016
+LAD -> CSP -> PFA lookup (which covers every LSOA's 2018 local authority); the 2019 lookup is kept
+as a later vintage for names and codes that changed. Forces use the Home Office spelling
+("London, City of", "Metropolitan Police", "Devon and Cornwall").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from .exceptions import PopulationError, UnknownAreaError
+
+AREA_VINTAGE = "2016-12"
+
+
+def _read(name: str, **kwargs: object) -> pd.DataFrame:
+    with resources.files("crimestats.data").joinpath(name).open("rb") as handle:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(handle)
+        return pd.read_csv(handle, **kwargs)  # type: ignore[arg-type]
+
+
+@cache
+def forces() -> pd.DataFrame:
+    """Police forces: canonical name, PFA code, region, kind and aliases.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> cs.forces().set_index("force").loc["West Midlands", "pfa_code"]
+    'E23000014'
+    """
+    table = _read("forces.csv", dtype="string", keep_default_na=False, na_values=[""])
+    return table
+
+
+def _force_key(name: str) -> str:
+    key = name.lower().replace("&", "and").strip()
+    key = re.sub(r"^police service of ", "", key)
+    key = re.sub(r"\s+(police service|police|constabulary)$", "", key)
+    return re.sub(r"[^a-z0-9]+", " ", key).strip()
+
+
+@cache
+def _force_keys() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for row in forces().itertuples():
+        names = [row.force, *(str(row.aliases).split(";") if pd.notna(row.aliases) and row.aliases else [])]
+        for name in names:
+            keys[_force_key(name)] = row.force
+    return keys
+
+
+def force_name(name: str) -> str:
+    """Canonical name of a police force from any of its usual spellings.
+
+    Examples
+    --------
+    >>> force_name("City of London Police"), force_name("Devon & Cornwall Police")
+    ('London, City of', 'Devon and Cornwall')
+    """
+    try:
+        return _force_keys()[_force_key(str(name))]
+    except KeyError:
+        raise UnknownAreaError(f"unknown police force {name!r}") from None
+
+
+def force_names(names: pd.Series) -> pd.Series:
+    """Vectorised :func:`force_name`: unknown names become <NA> (callers count and report them)."""
+    keys = _force_keys()
+    unique = names.dropna().unique()
+    mapping = {name: keys.get(_force_key(str(name))) for name in unique}
+    return names.map(mapping).astype("string")
+
+
+@cache
+def local_authorities(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
+    """Local authority districts with their CSP, police force area and region for a vintage.
+
+    Vintages: "2016-12" (covers all LSOA 2011 -> LAD 2018 codes) and "2019".
+    """
+    table = _read("areas.csv", dtype="string")
+    if vintage not in set(table["vintage"]):
+        raise UnknownAreaError(f"unknown area vintage {vintage!r}; have {sorted(set(table['vintage']))}")
+    return table[table["vintage"] == vintage].reset_index(drop=True)
+
+
+@cache
+def csps(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
+    """Community Safety Partnerships: code, name, force and region.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> sorted(cs.csps().query("force == 'West Midlands'")["csp_name"])[:3]
+    ['Birmingham', 'Coventry', 'Dudley']
+    """
+    table = local_authorities(vintage)
+    return (
+        table.drop_duplicates("csp_code")[["csp_code", "csp_name", "force", "region"]]
+        .sort_values(["force", "csp_name"])
+        .reset_index(drop=True)
+    )
+
+
+@cache
+def _area_aliases() -> dict[str, str]:
+    aliases = _read("area_aliases.csv", dtype="string")
+    return {alias.lower(): name for alias, name in zip(aliases["alias"], aliases["area_name"], strict=True)}
+
+
+@cache
+def _csp_index() -> dict[str, tuple[str, str]]:
+    """Lower-case CSP or LAD name (any vintage) -> (CSP code, CSP name) in the canonical vintage."""
+    all_vintages = _read("areas.csv", dtype="string")
+    current = local_authorities(AREA_VINTAGE)
+    index: dict[str, tuple[str, str]] = {}
+    # Later vintages first so the canonical vintage wins for names present in both.
+    for vintage in sorted(set(all_vintages["vintage"]) - {AREA_VINTAGE}, reverse=True):
+        table = all_vintages[all_vintages["vintage"] == vintage]
+        for row in table.itertuples():
+            index[str(row.csp_name).lower()] = (str(row.csp_code), str(row.csp_name))
+    for row in current.itertuples():
+        index[str(row.lad_name).lower()] = (str(row.csp_code), str(row.csp_name))
+        index[str(row.csp_name).lower()] = (str(row.csp_code), str(row.csp_name))
+    return index
+
+
+def area_name(name: str) -> str:
+    """Canonical CSP name for a CSP, local authority or alias ("City of Wolverhampton").
+
+    Examples
+    --------
+    >>> area_name("City of Wolverhampton")
+    'Wolverhampton'
+    """
+    code_name = _lookup_area(name)
+    if code_name is None:
+        raise UnknownAreaError(f"unknown area {name!r} (not a CSP, local authority or known alias)")
+    return code_name[1]
+
+
+def _lookup_area(name: str) -> tuple[str, str] | None:
+    key = re.sub(r"\s+", " ", str(name)).strip().lower()
+    key = _area_aliases().get(key, key).lower()
+    index = _csp_index()
+    if key in index:
+        return index[key]
+    # "City of X" <-> "X, City of"; "X Council" / "X City Council"
+    flipped = re.sub(r"^(city|county) of (.+)$", r"\2, \1 of", key)
+    for candidate in (flipped, re.sub(r"\s+(city\s+)?(metropolitan\s+borough\s+)?council$", "", key)):
+        if candidate in index:
+            return index[candidate]
+    return None
+
+
+def area_codes(names: pd.Series) -> pd.DataFrame:
+    """Vectorised area lookup: columns ``area_code`` and ``area_name`` (<NA> where unknown)."""
+    unique = names.dropna().unique()
+    found = {name: _lookup_area(name) for name in unique}
+    codes = names.map({n: v[0] for n, v in found.items() if v}).astype("string")
+    canonical = names.map({n: v[1] for n, v in found.items() if v}).astype("string")
+    return pd.DataFrame({"area_code": codes, "area_name": canonical}, index=names.index)
+
+
+def regions() -> list[str]:
+    """Names of the English regions and Wales as ONS tables write them."""
+    return sorted(forces()["region"].dropna().unique())
+
+
+def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
+    """The areas of a peer group.
+
+    Parameters
+    ----------
+    peers
+        A police force area ("West Midlands": its CSPs), a region prefixed ``"region:"``
+        ("region:West Midlands": its CSPs, or its forces with ``level="force"``), or a list of
+        area names (returned canonicalised).
+    level
+        "csp" for CSPs, "force" for police force areas.
+
+    Examples
+    --------
+    >>> peer_areas("West Midlands")
+    ['Birmingham', 'Coventry', 'Dudley', 'Sandwell', 'Solihull', 'Walsall', 'Wolverhampton']
+    >>> peer_areas("region:West Midlands", level="force")
+    ['Staffordshire', 'Warwickshire', 'West Mercia', 'West Midlands']
+    """
+    if not isinstance(peers, str):
+        names = list(peers)
+        return [force_name(n) for n in names] if level == "force" else [area_name(n) for n in names]
+    text = peers.strip()
+    if text.lower().startswith("region:"):
+        region = text.split(":", 1)[1].strip()
+        matching = [r for r in regions() if r.lower() == region.lower()]
+        if not matching:
+            raise UnknownAreaError(f"unknown region {region!r}; regions: {', '.join(regions())}")
+        if level == "force":
+            table = forces()
+            return sorted(table.loc[table["region"] == matching[0], "force"])
+        table = csps()
+        return sorted(table.loc[table["region"] == matching[0], "csp_name"])
+    force = force_name(text)
+    if level == "force":
+        return [force]
+    table = csps()
+    names = sorted(table.loc[table["force"] == force, "csp_name"])
+    if not names:
+        raise UnknownAreaError(f"police force {force!r} has no local areas in the registry")
+    return names
+
+
+@cache
+def lsoa_lookup() -> pd.DataFrame:
+    """LSOA (2011) -> ward (2018) -> local authority (2018) -> CSP -> force, England and Wales."""
+    lsoa = _read("lsoa_lookup.parquet")
+    lads = local_authorities(AREA_VINTAGE)[["lad_code", "lad_name", "csp_code", "csp_name", "force"]]
+    table = lsoa.merge(lads, on="lad_code", how="left", validate="many_to_one")
+    return table.astype("string")
+
+
+@cache
+def _population() -> pd.DataFrame:
+    return _read("population.csv", dtype={"area_name": "string", "lad_code": "string", "geography": "string"})
+
+
+def population(area: str, year: int) -> int:
+    """Mid-year population estimate of an area (CSP, local authority, force area, region) in a year.
+
+    A CSP or force area is the sum of its local authorities (2016 boundaries); an error is raised
+    when any part is not in the ONS series rather than returning a partial sum. Regions and
+    countries are named with a ``region:`` prefix ("region:West Midlands", "region:England").
+
+    Examples
+    --------
+    >>> population("Wolverhampton", 2017)
+    260648
+    """
+    table = _population()
+    at_year = table[table["year"] == int(year)]
+    if at_year.empty:
+        raise PopulationError(f"no mid-year population for {year}; have {sorted(table['year'].unique())}")
+    name = str(area).strip()
+    # A force area takes precedence over the region of the same name ("West Midlands"), as in
+    # peer_areas(); regions and countries are asked for as "region:West Midlands".
+    if name.lower().startswith("region:"):
+        wanted, geographies = name.split(":", 1)[1].strip().lower(), ("Region", "Country")
+    else:
+        wanted, geographies = name.lower(), None
+    direct = at_year[at_year["area_name"].str.lower() == wanted]
+    if geographies is not None:
+        direct = direct[direct["geography"].isin(geographies)]
+        if len(direct) != 1:
+            raise PopulationError(f"no {year} mid-year population for region or country {name!r}")
+        return int(direct["population"].iloc[0])
+    lads = local_authorities(AREA_VINTAGE)
+    try:
+        force = force_name(name)
+        parts = lads.loc[lads["force"] == force, "lad_code"]
+    except UnknownAreaError:
+        local = direct[~direct["geography"].isin(["Region", "Country"])]
+        if len(local) == 1:
+            return int(local["population"].iloc[0])
+        code_name = _lookup_area(name)
+        if code_name is None:
+            raise PopulationError(f"no population for unknown area {area!r}") from None
+        parts = lads.loc[lads["csp_code"] == code_name[0], "lad_code"]
+    found = at_year.dropna(subset=["lad_code"]).drop_duplicates("lad_code").set_index("lad_code")["population"]
+    missing = sorted(set(parts) - set(found.index))
+    if missing or parts.empty:
+        raise PopulationError(
+            f"no {year} mid-year population for {area!r}: local authorities {missing} are not in the "
+            "shipped ONS series (boundaries changed since); pass population= explicitly"
+        )
+    return int(found.loc[list(parts)].sum())
+
+
+def populations(areas: Iterable[str], year: int) -> pd.Series:
+    """:func:`population` for several areas, as a Series indexed by area."""
+    names = list(areas)
+    return pd.Series([population(a, year) for a in names], index=names, name="population", dtype="int64")

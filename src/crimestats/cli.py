@@ -1,0 +1,89 @@
+"""The ``crimestats`` command.
+
+Exit codes: 0 ok, 1 bad input (a source or store problem), 2 usage error, 3 store locked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import datasets
+from .exceptions import CrimestatsError, StoreLockedError
+from .io import read_home_office, read_ons_pfa
+from .periods import financial_year_label
+from .selections import select
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+logger = logging.getLogger("crimestats")
+
+
+def _summary(args: argparse.Namespace) -> int:
+    """Load the bundled real tables and print a West Midlands summary."""
+    force = read_home_office(datasets.path("home-office-pfa-2017-18"))
+    p1 = read_ons_pfa(datasets.path("ons-pfa-2018"), "P1")
+    csp = read_home_office(datasets.path("scenario-csp"))
+    ho_total = select(force[force["force"] == args.force], "total recorded crime")["count"].sum()
+    ons_total = select(p1[p1["force"] == args.force], "total recorded crime")["count"].sum()
+    print(f"{args.force} police force area, total recorded crime 2017/18")
+    print(f"  Home Office open data table: {ho_total:,}")
+    print(f"  ONS table P1:                {ons_total:,}")
+    recon = p1.attrs["reconciliation"]
+    print(
+        f"  ONS P1 national/regional totals recomputed from forces: "
+        f"{(recon['difference'] == 0).sum()} of {len(recon)} cells agree"
+    )
+    total = select(csp, "total recorded crime")
+    table = total.groupby(["area_name", financial_year_label(total["period_start"])])["count"].sum().unstack()
+    table["change"] = table.iloc[:, 1] - table.iloc[:, 0]
+    table["% change"] = (100 * table["change"] / table.iloc[:, 0]).round(1)
+    print("\nCommunity Safety Partnerships (scenario data), total recorded crime")
+    with pd.option_context("display.width", 120):
+        print(table.sort_values("% change").to_string(float_format=lambda v: f"{v:.1f}"))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``crimestats`` command."""
+    parser = argparse.ArgumentParser(
+        prog="crimestats",
+        description="Community-safety performance statistics from police recorded crime data.",
+        epilog="Exit codes: 0 ok, 1 bad input, 2 usage error, 3 store locked by another refresh.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress at INFO level")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    summary = commands.add_parser("summary", help="print a West Midlands summary from the bundled real tables")
+    summary.add_argument("--demo", action="store_true", help="use the bundled data (the only source for now)")
+    summary.add_argument("--force", default="West Midlands", help="police force area (default: West Midlands)")
+    summary.set_defaults(run=_summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return int(args.run(args))
+    except StoreLockedError as error:
+        print(f"crimestats: {error}", file=sys.stderr)
+        return EXIT_LOCKED
+    except CrimestatsError as error:
+        print(f"crimestats: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Package reference data (see README.md in this folder)."""

@@ -1,0 +1,106 @@
+"""What every reader shares: finding columns by their known names, parsing counts, finishing a frame."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import SourceFormatError
+from ..schema import aggregate, coerce, validate
+from ..taxonomy import is_crime
+
+
+def _key(name: object) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(name).lower()).strip()
+
+
+def match_columns(
+    present: Sequence[object],
+    variable_map: Mapping[str, Sequence[str]],
+    *,
+    path: str | Path,
+    optional: Sequence[str] = (),
+) -> dict[str, str]:
+    """Find each canonical variable among the source's columns by any of its known names.
+
+    Returns ``{raw column: canonical variable}``. Raises one error listing every required
+    variable that is missing, with the names it was looked for under and the columns found.
+    """
+    by_key = {_key(column): str(column) for column in present}
+    found: dict[str, str] = {}
+    missing = []
+    for variable, names in variable_map.items():
+        raw = next((by_key[_key(n)] for n in names if _key(n) in by_key), None)
+        if raw is not None:
+            found[raw] = variable
+        elif variable not in optional:
+            missing.append(f"{variable} (as {' or '.join(repr(n) for n in names)})")
+    if missing:
+        raise SourceFormatError(
+            path,
+            f"missing or renamed columns: {'; '.join(missing)}; columns found: {[str(c) for c in present]}",
+        )
+    return found
+
+
+def parse_counts(
+    values: pd.Series, *, path: str | Path, column: str, first_row: int, allow_negative: bool = False
+) -> pd.Series:
+    """Parse space-padded, comma-grouped counts; raise naming the first bad row and value.
+
+    ``first_row`` is the 1-based file row of ``values.iloc[0]``, for the error message.
+    Published quarterly tables carry negative adjustments (crimes cancelled after the quarter
+    they were recorded in): ``allow_negative`` keeps them, as the published totals include them.
+    """
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = numbers.isna() | (numbers != np.floor(numbers))
+    if not allow_negative:
+        bad |= numbers < 0
+    if bad.any():
+        position = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SourceFormatError(
+            path,
+            f"count {values.iloc[position]!r} is not a whole{'' if allow_negative else ' non-negative'} number"
+            + (f" ({int(bad.sum())} such rows)" if bad.sum() > 1 else ""),
+            row=first_row + position,
+            column=column,
+        )
+    return numbers.astype("int64")
+
+
+def finish(
+    frame: pd.DataFrame,
+    *,
+    path: str | Path,
+    source: str,
+    rows_read: int,
+    count_in: int,
+    problems: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """Aggregate a reader's rows to canonical counts, validate, and attach the file's quality record.
+
+    ``count_in`` is the total the source held; the check that it equals the total out is what
+    guarantees no row was silently dropped.
+    """
+    frame = frame.copy()
+    frame["source"] = source
+    frame["is_crime"] = is_crime(frame["category"])
+    counts = validate(aggregate(coerce(frame)), source=str(path))
+    count_out = int(counts["count"].sum())
+    if count_out != count_in:
+        raise SourceFormatError(path, f"internal error: {count_in} counted in but {count_out} out")
+    quality = {
+        "file": str(path),
+        "source": source,
+        "rows_read": int(rows_read),
+        "rows_counted": int(rows_read),
+        "count": count_out,
+        **(problems or {}),
+    }
+    counts.attrs["quality"] = [quality]
+    return counts

@@ -1,0 +1,218 @@
+"""Home Office police recorded crime open data tables (force or CSP level; CSV, xlsx or ods)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ..areas import area_codes, force_names
+from ..exceptions import SourceFormatError
+from ..periods import FinancialYear
+from ..taxonomy import classify_codes
+from ._common import _key, finish, match_columns, parse_counts
+
+logger = logging.getLogger(__name__)
+
+#: Canonical variable -> the column names the Home Office has used for it across editions.
+VARIABLE_MAP: dict[str, tuple[str, ...]] = {
+    "financial_year": ("Financial Year",),
+    "quarter": ("Financial Quarter", "Quarter"),
+    "force": ("Force Name", "Police Force", "Force", "Police Force Area"),
+    "area": ("CSP Name", "Community Safety Partnership", "CSP"),
+    "offence_description": ("Offence Description",),
+    "offence_group": ("Offence Group",),
+    "offence_subgroup": ("Offence Subgroup",),
+    "offence_code": ("Offence Code",),
+    "count": ("Number of Offences", "Offence Count", "Number of offences"),
+}
+_OPTIONAL = ("area", "offence_description", "offence_group", "offence_subgroup")
+_HEADER_SEARCH_ROWS = 30
+
+
+def read_home_office(path: str | Path) -> pd.DataFrame:
+    """Read a Home Office police recorded crime open data table into canonical counts.
+
+    Parameters
+    ----------
+    path
+        A CSV, xlsx or ods file at police force area (``Force Name``/``Police Force``) or CSP
+        (``CSP Name``) level. Spreadsheets may hold one sheet per year: every sheet with the
+        table's columns is read; other sheets (notes, contents) are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical counts with quarterly periods (``period_months == 3``), ``source ==
+        "home-office"``. Fraud bodies (Action Fraud, CIFAS, UK Finance, Financial Fraud Action
+        UK) are kept as ``category == "Fraud"``, outside total recorded crime. ``attrs["quality"]``
+        reports unknown offence codes (counted as ``Unclassified``), unknown forces and areas.
+
+    Raises
+    ------
+    SourceFormatError
+        For an empty file, missing or renamed columns, a non-numeric count (with its row), a bad
+        financial year or quarter, or a spreadsheet with no sheet holding the table.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("home-office-pfa-2017-18"))
+    >>> wm = cs.select(counts[counts["force"] == "West Midlands"], "total recorded crime")
+    >>> int(wm["count"].sum())
+    233393
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SourceFormatError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise SourceFormatError(path, "file is empty")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        tables = _read_spreadsheet(path)
+    elif suffix in (".csv", ".gz", ".txt"):
+        tables = [_read_csv(path)]
+    else:
+        raise SourceFormatError(path, f"unsupported file type {suffix!r} (expected .csv, .xlsx or .ods)")
+    parts = [_to_canonical(table, path=path, first_row=first_row, label=label) for table, first_row, label in tables]
+    frames = [frame for frame, _ in parts]
+    problems = _merge_problems([p for _, p in parts])
+    raw = pd.concat(frames, ignore_index=True)
+    counts = finish(
+        raw,
+        path=path,
+        source="home-office",
+        rows_read=sum(len(f) for f in frames),
+        count_in=int(raw["count"].sum()),
+        problems=problems,
+    )
+    for name, value in problems.items():
+        if value and name.startswith("unknown"):
+            logger.warning("%s: %s: %s", path, name, value)
+    return counts
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int, str]:
+    try:
+        table = pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError as error:
+        raise SourceFormatError(path, "file is empty") from error
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise SourceFormatError(path, f"not a readable CSV table: {error}") from error
+    if table.empty:
+        raise SourceFormatError(path, "table has a header but no rows")
+    return table, 2, path.name
+
+
+def _read_spreadsheet(path: Path) -> list[tuple[pd.DataFrame, int, str]]:
+    engine = "odf" if path.suffix.lower() == ".ods" else "openpyxl"
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine=engine)
+    except Exception as error:  # the engines raise many types for a corrupt file
+        raise SourceFormatError(path, f"not a readable spreadsheet: {error}") from error
+    tables = []
+    wanted = {_key(n) for n in VARIABLE_MAP["offence_code"]}
+    for sheet, grid in sheets.items():
+        header_row = next(
+            (
+                i
+                for i in range(min(len(grid), _HEADER_SEARCH_ROWS))
+                if wanted & {_key(v) for v in grid.iloc[i].dropna()}
+            ),
+            None,
+        )
+        if header_row is None:
+            logger.info("%s: sheet %r has no offence table; skipped", path, sheet)
+            continue
+        table = grid.iloc[header_row + 1 :].copy()
+        table.columns = [str(c).strip() if pd.notna(c) else f"unnamed {i}" for i, c in enumerate(grid.iloc[header_row])]
+        table = table.dropna(how="all")
+        table = table.astype("string").fillna("")
+        tables.append((table.reset_index(drop=True), header_row + 2, f"{path.name}[{sheet}]"))
+    if not tables:
+        raise SourceFormatError(path, f"no sheet holds a Home Office offence table (sheets: {list(sheets)})")
+    return tables
+
+
+def _to_canonical(table: pd.DataFrame, *, path: Path, first_row: int, label: str) -> tuple[pd.DataFrame, dict]:
+    where = path if label == path.name else f"{path} [{label.split('[', 1)[1].rstrip(']')}]"
+    columns = match_columns(table.columns, VARIABLE_MAP, path=where, optional=_OPTIONAL)
+    raw = table.rename(columns=columns)
+    counts = parse_counts(
+        raw["count"], path=where, column=_raw_name(columns, "count"), first_row=first_row, allow_negative=True
+    )
+
+    years = raw["financial_year"].str.strip()
+    try:
+        parsed = {label_: FinancialYear.parse(label_) for label_ in years.unique()}
+    except Exception as error:
+        raise SourceFormatError(where, str(error), column=_raw_name(columns, "financial_year")) from error
+    quarters = pd.to_numeric(raw["quarter"].str.strip(), errors="coerce")
+    bad = ~quarters.isin([1, 2, 3, 4])
+    if bad.any():
+        position = int(bad.to_numpy().nonzero()[0][0])
+        raise SourceFormatError(
+            where,
+            f"financial quarter {raw['quarter'].iloc[position]!r} is not 1 to 4",
+            row=first_row + position,
+            column=_raw_name(columns, "quarter"),
+        )
+    starts = pd.Series([parsed[y].quarter_start(int(q)) for y, q in zip(years, quarters, strict=True)], index=raw.index)
+
+    offences = classify_codes(raw["offence_code"])
+    forces = force_names(raw["force"])
+    out = pd.DataFrame(
+        {
+            "period_start": starts,
+            "period_months": 3,
+            "force": forces.fillna(raw["force"].str.strip()),
+            "offence_code": offences["offence_code"],
+            "category": offences["category"],
+            "count": counts,
+        }
+    )
+    # The table's own group/subgroup are what was published; the taxonomy fills any gaps.
+    for column in ("offence_group", "offence_subgroup"):
+        published = raw[column].str.strip().replace("", pd.NA) if column in raw else pd.Series(pd.NA, index=raw.index)
+        out[column] = published.fillna(offences[column]).astype("string")
+    if "area" in raw:
+        names = raw["area"].str.strip().replace("", pd.NA)
+        found = area_codes(names)
+        out["area_code"] = found["area_code"]
+        out["area_name"] = found["area_name"].fillna(names)
+        unknown_areas = names[found["area_name"].isna() & names.notna()]
+    else:
+        out["area_code"] = pd.NA
+        out["area_name"] = pd.NA
+        unknown_areas = pd.Series(dtype="string")
+
+    unknown_codes = offences.loc[~offences["known"], "offence_code"]
+    problems = {
+        "unknown_offence_codes": _tally(unknown_codes, counts),
+        "unknown_forces": _tally(raw.loc[forces.isna(), "force"], counts),
+        "unknown_areas": _tally(unknown_areas, counts),
+        "negative_adjustments": {"rows": int((counts < 0).sum()), "offences": int(counts[counts < 0].sum())},
+    }
+    return out, problems
+
+
+def _raw_name(columns: dict[str, str], variable: str) -> str:
+    return next(raw for raw, var in columns.items() if var == variable)
+
+
+def _tally(values: pd.Series, counts: pd.Series) -> dict[str, int]:
+    """Offences per distinct value: what a quality report shows for unmapped values."""
+    if values.empty:
+        return {}
+    return {str(k): int(v) for k, v in counts.loc[values.index].groupby(values.values).sum().items()}
+
+
+def _merge_problems(parts: list[dict]) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for name, tally in part.items():
+            target = merged.setdefault(name, {})
+            for key, value in tally.items():
+                target[key] = target.get(key, 0) + value
+    return merged

@@ -1,0 +1,198 @@
+"""The canonical counts frame: its columns, dtypes and the one ``validate()`` every reader uses.
+
+One row per period x area x offence (x flags) with a count. See ``docs/glossary.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import SchemaError
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column: its pandas dtype and whether it may hold missing values."""
+
+    name: str
+    dtype: str
+    nullable: bool
+    meaning: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("period_start", "datetime64[ns]", False, "first day of the period"),
+    Column("period_months", "int64", False, "1 monthly, 3 quarterly, 12 annual"),
+    Column("force", "string", False, "police force area, canonical name"),
+    Column("area_code", "string", True, "ONS code of the CSP (or local authority)"),
+    Column("area_name", "string", True, "canonical area (CSP) name"),
+    Column("category", "string", False, "harmonised category, comparable across sources"),
+    Column("offence_group", "string", True, "Home Office offence group where the source allows"),
+    Column("offence_subgroup", "string", True, "Home Office offence subgroup where the source allows"),
+    Column("offence_code", "string", True, "Home Office offence code where known"),
+    Column("is_crime", "bool", False, "false for anti-social behaviour"),
+    Column("knife", "boolean", True, "knife or sharp instrument involved, where the source says"),
+    Column("business", "boolean", True, "business crime, where the source says"),
+    Column("domestic", "boolean", True, "domestic abuse related, where the source says"),
+    Column("count", "int64", False, "number of records"),
+    Column("source", "string", False, "police.uk, home-office, ons or extract"),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+DTYPES: dict[str, str] = {column.name: column.dtype for column in COLUMNS}
+#: Every column but ``count``: the keys a counts frame is aggregated over.
+DIMENSIONS: tuple[str, ...] = tuple(name for name in COLUMN_NAMES if name != "count")
+FLAGS: tuple[str, ...] = ("knife", "business", "domestic")
+SOURCES: frozenset[str] = frozenset({"police.uk", "home-office", "ons", "extract"})
+#: Record-level sources count records, so their counts can never be negative. Published quarterly
+#: tables can: they carry adjustments for crimes cancelled after the quarter they were recorded in.
+RECORD_SOURCES: frozenset[str] = frozenset({"police.uk", "extract"})
+PERIOD_MONTHS: frozenset[int] = frozenset({1, 3, 12})
+
+
+def empty_counts() -> pd.DataFrame:
+    """Return a canonical counts frame with no rows.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> list(cs.empty_counts().columns)[:3]
+    ['period_start', 'period_months', 'force']
+    """
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in DTYPES.items()})
+
+
+def coerce(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast the canonical columns of ``frame`` to their canonical dtypes, in canonical order.
+
+    Missing nullable columns (flags, offence detail, area) are added as all-missing; missing
+    required columns are left for :func:`validate` to report.
+    """
+    frame = frame.copy()
+    for column in COLUMNS:
+        if column.nullable and column.name not in frame.columns:
+            frame[column.name] = pd.NA
+    out = {}
+    for column in COLUMNS:
+        if column.name not in frame.columns:
+            continue
+        values = frame[column.name]
+        try:
+            if column.dtype == "bool" and values.isna().any():
+                out[column.name] = values  # leave the nulls for validate() to report
+            else:
+                out[column.name] = values.astype(column.dtype)
+        except (TypeError, ValueError):
+            out[column.name] = values
+    extra = [name for name in frame.columns if name not in DTYPES]
+    result = pd.DataFrame(out, index=frame.index)
+    for name in extra:
+        result[name] = frame[name]
+    result.attrs = dict(frame.attrs)
+    return result
+
+
+def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
+    """Check ``frame`` against the canonical counts schema and return it coerced.
+
+    Every problem is collected before raising, so one error lists all of them.
+
+    Parameters
+    ----------
+    frame
+        A counts frame, typically straight out of a reader.
+    source
+        Where the frame came from (a file path), used in the error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frame with canonical dtypes and column order.
+
+    Raises
+    ------
+    SchemaError
+        With ``failure_cases`` holding one row per problem.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> cs.validate(cs.empty_counts()).shape
+    (0, 15)
+    """
+    from .taxonomy import CATEGORIES  # taxonomy imports schema's names; import here to stay acyclic
+
+    failures: list[dict[str, object]] = []
+
+    def fail(column: str, check: str, rows: pd.Index | None = None, values: pd.Series | None = None) -> None:
+        if rows is None:
+            failures.append({"column": column, "check": check, "row": None, "value": None})
+            return
+        for label in list(rows)[:20]:  # enough to see the pattern without flooding the message
+            value = None if values is None else values.loc[label]
+            failures.append({"column": column, "check": check, "row": label, "value": value})
+        if len(rows) > 20:
+            more = f"{check} ({len(rows) - 20} more rows)"
+            failures.append({"column": column, "check": more, "row": None, "value": None})
+
+    for name in COLUMN_NAMES:
+        if name not in frame.columns:
+            fail(name, "missing column")
+    coerced = coerce(frame)
+    for column in COLUMNS:
+        if column.name not in coerced.columns:
+            continue
+        values = coerced[column.name]
+        if str(values.dtype) != column.dtype:
+            fail(column.name, f"dtype {values.dtype} is not {column.dtype}")
+        if not column.nullable:
+            nulls = values.index[values.isna()]
+            if len(nulls):
+                fail(column.name, "missing value", nulls, values)
+
+    if "count" in coerced and str(coerced["count"].dtype) == "int64":
+        from_records = coerced["source"].isin(RECORD_SOURCES) if "source" in coerced else True
+        negative = coerced.index[(coerced["count"] < 0) & from_records]
+        if len(negative):
+            fail("count", "negative count from a record-level source", negative, coerced["count"])
+    if "period_months" in coerced and str(coerced["period_months"].dtype) == "int64":
+        odd = coerced.index[~coerced["period_months"].isin(PERIOD_MONTHS)]
+        if len(odd):
+            fail("period_months", "not 1, 3 or 12", odd, coerced["period_months"])
+    if "period_start" in coerced and str(coerced["period_start"].dtype).startswith("datetime64"):
+        starts = coerced["period_start"]
+        not_first = coerced.index[starts.notna() & ((starts.dt.day != 1) | (starts != starts.dt.normalize()))]
+        if len(not_first):
+            fail("period_start", "not the first day of a month", not_first, starts)
+    if "category" in coerced:
+        unknown = coerced.index[coerced["category"].notna() & ~coerced["category"].isin(CATEGORIES)]
+        if len(unknown):
+            fail("category", "not a harmonised category", unknown, coerced["category"])
+    if "source" in coerced:
+        unknown = coerced.index[coerced["source"].notna() & ~coerced["source"].isin(SOURCES)]
+        if len(unknown):
+            fail("source", f"not one of {sorted(SOURCES)}", unknown, coerced["source"])
+
+    if failures:
+        cases = pd.DataFrame(failures, columns=["column", "check", "row", "value"])
+        summary = "; ".join(
+            f"{column}: {check} ({n} row{'s' if n != 1 else ''})" if n else f"{column}: {check}"
+            for (column, check), n in cases.groupby(["column", "check"], sort=False)["row"].count().items()
+        )
+        where = f"{source}: " if source else ""
+        raise SchemaError(f"{where}counts do not match the canonical schema: {summary}", cases)
+    return coerced[list(COLUMN_NAMES)]
+
+
+def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum ``count`` over identical canonical dimensions (missing values form their own groups).
+
+    Counts are summed, never averaged; rates must be recomputed from summed counts.
+    """
+    summed = frame.groupby(list(DIMENSIONS), dropna=False, sort=True, observed=True)["count"].sum().reset_index()
+    summed["count"] = summed["count"].astype(np.int64)
+    summed.attrs = dict(frame.attrs)
+    return summed

@@ -1,0 +1,254 @@
+"""Named selections ("total recorded crime", "vehicle offences", ONS reporting lines) and ``select()``.
+
+A selection is a rule on canonical columns, not a new column: rows match when their category,
+offence group, subgroup or code is listed (less any excluded codes), or when a flag is set.
+Selections finer than the harmonised category refuse counts that lack the needed detail
+(e.g. "violence with injury" from data.police.uk) rather than silently returning a partial sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .exceptions import SelectionError, UnknownSelectionError
+from .schema import FLAGS
+from .taxonomy import CATEGORIES, offences
+
+_DEATH_BY_DRIVING_CODES = frozenset({"4.4", "4.6", "4.8", "4.9", "37.1"})
+DEATH_BY_DRIVING = "Death or serious injury caused by unlawful driving"
+
+_THEFT = ("Burglary", "Vehicle crime", "Theft from the person", "Bicycle theft", "Shoplifting", "Other theft")
+_VICTIM_BASED = ("Violence and sexual offences", "Robbery", *_THEFT, "Criminal damage and arson")
+_SOCIETY = ("Drugs", "Possession of weapons", "Public order", "Other crime", "Public disorder and weapons")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A named rule selecting rows of a counts frame."""
+
+    name: str
+    description: str
+    categories: frozenset[str] = field(default_factory=frozenset)
+    groups: frozenset[str] = field(default_factory=frozenset)
+    subgroups: frozenset[str] = field(default_factory=frozenset)
+    codes: frozenset[str] = field(default_factory=frozenset)
+    exclude_codes: frozenset[str] = field(default_factory=frozenset)
+    flag: str | None = None
+
+    def mask(self, counts: pd.DataFrame) -> pd.Series:
+        """Boolean mask of the rows this selection takes; raises if the counts lack the detail."""
+        if self.flag is not None:
+            return counts[self.flag].fillna(False).astype(bool)
+        self._check_detail(counts)
+        mask = pd.Series(False, index=counts.index)
+        for column, values in (
+            ("category", self.categories),
+            ("offence_group", self.groups),
+            ("offence_subgroup", self.subgroups),
+            ("offence_code", self.codes),
+        ):
+            if values:
+                mask |= counts[column].isin(values).fillna(False).astype(bool)
+        if self.exclude_codes:
+            mask &= ~counts["offence_code"].isin(self.exclude_codes).fillna(False).astype(bool)
+        return mask
+
+    def _check_detail(self, counts: pd.DataFrame) -> None:
+        finer = [(c, v) for c, v in (("offence_group", self.groups), ("offence_subgroup", self.subgroups)) if v]
+        if self.codes and not (self.groups or self.subgroups):
+            finer.append(("offence_code", self.codes))
+        if not finer:
+            return
+        # Categories that hold at least one offence this selection takes: rows there must say which.
+        table = offences()
+        hit = pd.Series(False, index=table.index)
+        for column, values in finer:
+            hit |= table[column].isin(values)
+        hit |= table["offence_code"].isin(self.codes)
+        candidates = set(table.loc[hit, "category"])
+        needed = [column for column, _ in finer]
+        lacking = counts["category"].isin(candidates) & counts[needed].isna().all(axis=1)
+        if "offence_group" not in needed:
+            # A row whose group rules it out (P1's "Sexual offences" for "homicide") is not ambiguous.
+            groups = set(table.loc[hit, "offence_group"])
+            lacking &= counts["offence_group"].isna() | counts["offence_group"].isin(groups)
+        if lacking.any():
+            sources = sorted(counts.loc[lacking, "source"].dropna().unique())
+            raise SelectionError(
+                f"selection {self.name!r} needs {' or '.join(needed)}, which {lacking.sum()} rows "
+                f"(source: {', '.join(sources)}) do not carry; select a harmonised category instead"
+            )
+
+
+def _sel(name: str, description: str, **rules: Iterable[str] | str | None) -> Selection:
+    frozen = {key: (frozenset(value) if key != "flag" else value) for key, value in rules.items()}
+    return Selection(name=name, description=description, **frozen)  # type: ignore[arg-type]
+
+
+_TOTAL = tuple(name for name, c in CATEGORIES.items() if c.in_total_recorded_crime)
+
+SELECTIONS: dict[str, Selection] = {
+    s.name: s
+    for s in (
+        _sel(
+            "total recorded crime",
+            "all police recorded crime excluding fraud; never anti-social behaviour",
+            categories=_TOTAL,
+        ),
+        _sel(
+            "total recorded crime including fraud",
+            "total recorded crime plus fraud recorded by national bodies",
+            categories=(*_TOTAL, "Fraud"),
+        ),
+        _sel("victim-based crime", "offences with a direct victim (ONS definition)", categories=_VICTIM_BASED),
+        _sel(
+            "other crimes against society", "drugs, weapons, public order and miscellaneous crimes", categories=_SOCIETY
+        ),
+        _sel(
+            "violence against the person",
+            "ONS line: violence against the person",
+            groups=("Violence against the person",),
+        ),
+        _sel("homicide", "ONS line: homicide", subgroups=("Homicide",)),
+        _sel(
+            "violence with injury",
+            "ONS line: violence with injury (excluding death or serious injury by driving)",
+            subgroups=("Violence with injury",),
+            exclude_codes=_DEATH_BY_DRIVING_CODES,
+        ),
+        _sel("violence without injury", "ONS line: violence without injury", subgroups=("Violence without injury",)),
+        _sel("stalking and harassment", "ONS line: stalking and harassment", subgroups=("Stalking and harassment",)),
+        _sel(
+            "death or serious injury caused by unlawful driving",
+            "ONS line since year ending June 2017",
+            subgroups=(DEATH_BY_DRIVING,),
+            codes=_DEATH_BY_DRIVING_CODES,
+        ),
+        _sel("sexual offences", "ONS line: sexual offences", groups=("Sexual offences",)),
+        _sel("rape", "rape offences", subgroups=("Rape offences",)),
+        _sel("robbery", "ONS line: robbery", categories=("Robbery",)),
+        _sel("theft offences", "ONS line: theft offences (including burglary and vehicle offences)", categories=_THEFT),
+        _sel("burglary", "ONS line: burglary", categories=("Burglary",)),
+        _sel("residential burglary", "ONS line: residential (domestic) burglary", subgroups=("Domestic burglary",)),
+        _sel("non-residential burglary", "ONS line: non-residential burglary", subgroups=("Non-domestic burglary",)),
+        _sel(
+            "vehicle offences",
+            "ONS line: theft of or from a vehicle and vehicle interference",
+            categories=("Vehicle crime",),
+        ),
+        _sel("theft from the person", "ONS line: theft from the person", categories=("Theft from the person",)),
+        _sel("bicycle theft", "ONS line: bicycle theft", categories=("Bicycle theft",)),
+        _sel("shoplifting", "ONS line: shoplifting", categories=("Shoplifting",)),
+        _sel("other theft offences", "ONS line: all other theft offences", categories=("Other theft",)),
+        _sel(
+            "criminal damage and arson",
+            "ONS line: criminal damage and arson",
+            categories=("Criminal damage and arson",),
+        ),
+        _sel("drug offences", "ONS line: drug offences", categories=("Drugs",)),
+        _sel(
+            "possession of weapons offences",
+            "ONS line: possession of weapons offences",
+            categories=("Possession of weapons",),
+        ),
+        _sel("public order offences", "ONS line: public order offences", categories=("Public order",)),
+        _sel("miscellaneous crimes against society", "ONS line: miscellaneous crimes", categories=("Other crime",)),
+        _sel("fraud", "fraud recorded by Action Fraud, CIFAS and UK Finance", categories=("Fraud",)),
+        _sel(
+            "anti-social behaviour",
+            "anti-social behaviour incidents (data.police.uk)",
+            categories=("Anti-social behaviour",),
+        ),
+        _sel(
+            "knife or sharp instrument offences",
+            "offences flagged as involving a knife or sharp instrument",
+            flag="knife",
+        ),
+        _sel("business crime", "offences flagged as business crime", flag="business"),
+        _sel("domestic abuse", "offences flagged as domestic abuse related", flag="domestic"),
+    )
+}
+_ALIASES = {
+    "trc": "total recorded crime",
+    "knife crime": "knife or sharp instrument offences",
+    "knife": "knife or sharp instrument offences",
+    "business": "business crime",
+    "domestic": "domestic abuse",
+    "miscellaneous crimes": "miscellaneous crimes against society",
+    "domestic burglary": "residential burglary",
+    "non-domestic burglary": "non-residential burglary",
+}
+
+
+def resolve_selection(selection: str | Selection | Iterable[str]) -> Selection:
+    """Turn a selection name, category, offence group, subgroup, code, flag or code list into a rule.
+
+    Examples
+    --------
+    >>> resolve_selection("Vehicle offences").categories
+    frozenset({'Vehicle crime'})
+    """
+    if isinstance(selection, Selection):
+        return selection
+    if not isinstance(selection, str):
+        codes = [str(code) for code in selection]
+        unknown = sorted(set(codes) - set(offences()["offence_code"]))
+        if unknown:
+            raise UnknownSelectionError(f"unknown offence codes {unknown}")
+        return _sel(", ".join(codes), "offence codes", codes=codes)
+    key = selection.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key in SELECTIONS:
+        return SELECTIONS[key]
+    if key in FLAGS:
+        return _sel(key, f"{key} flag", flag=key)
+    lower = {name.lower(): name for name in CATEGORIES}
+    if key in lower:
+        return _sel(lower[key], "harmonised category", categories=(lower[key],))
+    table = offences()
+    for column, rule in (("offence_group", "groups"), ("offence_subgroup", "subgroups"), ("offence_code", "codes")):
+        names = {value.lower(): value for value in table[column].unique()}
+        if key in names:
+            return _sel(names[key], column.replace("_", " "), **{rule: (names[key],)})
+    raise UnknownSelectionError(
+        f"{selection!r} is not a selection, category, offence group, subgroup, offence code or flag; "
+        f"selections: {', '.join(sorted(SELECTIONS))}"
+    )
+
+
+def select(counts: pd.DataFrame, selection: str | Selection | Iterable[str]) -> pd.DataFrame:
+    """Return the rows of ``counts`` in a named selection.
+
+    Parameters
+    ----------
+    counts
+        Canonical counts.
+    selection
+        A named selection ("total recorded crime", "vehicle offences", an ONS P1 line), a
+        harmonised category ("Burglary"), an offence group or subgroup, an offence code
+        ("8N"), a list of offence codes, or a flag ("knife", "business", "domestic").
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows, unchanged.
+
+    Raises
+    ------
+    UnknownSelectionError
+        When the name matches nothing.
+    SelectionError
+        When the selection needs offence detail that some rows do not carry.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> int(cs.select(counts, "vehicle offences")["count"].sum()) > 0
+    True
+    """
+    rule = resolve_selection(selection)
+    return counts.loc[rule.mask(counts)]

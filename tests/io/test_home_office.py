@@ -1,0 +1,150 @@
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import crimestats as cs
+
+HEADER = (
+    "Financial Year,Financial Quarter,Force Name,CSP Name,Offence Description,Offence Group,"
+    "Offence Subgroup,Offence Code,Number of Offences\n"
+)
+
+
+def trc(counts, **where):
+    rows = counts
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return int(cs.select(rows, "total recorded crime")["count"].sum())
+
+
+def test_real_force_table_gives_west_midlands_total(home_office_pfa):
+    assert trc(home_office_pfa, force="West Midlands") == 233393
+    assert set(home_office_pfa["period_months"]) == {3}
+    assert home_office_pfa["period_start"].min() == pd.Timestamp("2017-04-01")
+    assert home_office_pfa["period_start"].max() == pd.Timestamp("2018-01-01")
+
+
+def test_fraud_bodies_are_kept_outside_total_recorded_crime(home_office_pfa):
+    fraud = home_office_pfa[home_office_pfa["category"] == "Fraud"]
+    assert set(fraud["force"]) == {"Action Fraud", "CIFAS", "UK Finance", "Financial Fraud Action UK"}
+    assert fraud["count"].sum() == 277033 + 276997 + 59367 + 24961
+    assert trc(home_office_pfa, force="Action Fraud") == 0
+
+
+def test_outcome_only_codes_and_negative_adjustments_are_kept(home_office_pfa):
+    # "(outcome only)" codes are nearly always 0; the 2017/18 table has one such row holding 1.
+    outcome_codes = ["28A", "28B", "28C", "28D", "29", "30A", "30B", "31"]
+    outcome_only = home_office_pfa[home_office_pfa["offence_code"].isin(outcome_codes)]
+    assert len(outcome_only) > 700
+    assert outcome_only["count"].sum() == 1
+    quality = home_office_pfa.attrs["quality"][0]
+    assert quality["negative_adjustments"] == {"rows": 36, "offences": -115}
+    assert quality["rows_read"] == 23068
+
+
+def test_scenario_csp_table_gives_wolverhampton_totals(scenario_csp):
+    wolves = scenario_csp[scenario_csp["area_name"] == "Wolverhampton"]
+    by_year = (
+        cs.select(wolves, "total recorded crime")
+        .groupby(cs.periods.financial_year_label(wolves["period_start"]))["count"]
+        .sum()
+    )
+    assert by_year.to_dict() == {"2016/17": 18684, "2017/18": 21225}
+    assert set(wolves["area_code"]) == {"E22000341"}
+
+
+def _write_new_vintage(tmp_path: Path, suffix: str) -> Path:
+    """The CSP table as a newer edition: renamed columns, one sheet per year, a notes sheet."""
+    table = pd.read_csv(cs.datasets.path("scenario-csp"), dtype=str)
+    table = table.rename(columns={"Force Name": "Police Force", "Number of Offences": "Offence Count"})
+    table["Offence Count"] = table["Offence Count"].astype(int)
+    path = tmp_path / f"prc-csp{suffix}"
+    engine = "odf" if suffix == ".ods" else "openpyxl"
+    with pd.ExcelWriter(path, engine=engine) as writer:
+        pd.DataFrame({"Notes": ["Police recorded crime, CSP level", "Source: Home Office"]}).to_excel(
+            writer, sheet_name="Notes", index=False
+        )
+        for year, part in table.groupby("Financial Year"):
+            part.to_excel(writer, sheet_name=year.replace("/", "-"), index=False, startrow=2)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_spreadsheet_editions_with_new_column_names_read_the_same(tmp_path, scenario_csp, suffix):
+    counts = cs.read_home_office(_write_new_vintage(tmp_path, suffix))
+    pd.testing.assert_frame_equal(counts.reset_index(drop=True), scenario_csp.reset_index(drop=True), check_like=False)
+
+
+def test_missing_or_renamed_column_names_the_file_and_column(tmp_path):
+    path = tmp_path / "renamed.csv"
+    path.write_text(HEADER.replace("Offence Code", "Crime Code") + "2017/18,1,West Midlands,Dudley,x,y,z,8N,3\n")
+    with pytest.raises(cs.SourceFormatError, match=r"renamed\.csv.*offence_code.*'Offence Code'"):
+        cs.read_home_office(path)
+
+
+def test_non_numeric_count_names_its_row(tmp_path):
+    path = tmp_path / "bad-count.csv"
+    path.write_text(
+        HEADER + "2017/18,1,West Midlands,Dudley,x,y,z,8N,3\n" + "2017/18,1,West Midlands,Dudley,x,y,z,45,three\n"
+    )
+    with pytest.raises(cs.SourceFormatError, match=r"bad-count\.csv, row 3, column 'Number of Offences'.*'three'"):
+        cs.read_home_office(path)
+
+
+@pytest.mark.parametrize("content", ["", HEADER])
+def test_empty_file_or_header_only_raises(tmp_path, content):
+    path = tmp_path / "empty.csv"
+    path.write_text(content)
+    with pytest.raises(cs.SourceFormatError, match=r"empty\.csv"):
+        cs.read_home_office(path)
+
+
+def test_spreadsheet_without_the_table_raises(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    pd.DataFrame({"Notes": ["nothing here"]}).to_excel(path, index=False)
+    with pytest.raises(cs.SourceFormatError, match="no sheet holds a Home Office offence table"):
+        cs.read_home_office(path)
+
+
+def test_bad_quarter_and_year_raise(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(HEADER + "2017/18,5,West Midlands,Dudley,x,y,z,8N,3\n")
+    with pytest.raises(cs.SourceFormatError, match=r"row 2.*quarter '5'"):
+        cs.read_home_office(path)
+    path.write_text(HEADER + "2017/19,1,West Midlands,Dudley,x,y,z,8N,3\n")
+    with pytest.raises(cs.SourceFormatError, match="not a financial year"):
+        cs.read_home_office(path)
+
+
+rows = st.lists(
+    st.tuples(
+        st.sampled_from(["2016/17", "2017/18"]),
+        st.integers(1, 4),
+        st.sampled_from(["West Midlands", "Kent", "Atlantis Constabulary"]),
+        st.sampled_from(["Wolverhampton", "Dudley", "Nowhere CSP", ""]),
+        st.sampled_from(["8N", "45", "28E", "UK Finance", "ZZ9", "105A"]),
+        st.integers(-3, 5000),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows)
+def test_sum_of_counts_out_equals_sum_in_whatever_is_unknown(tmp_path_factory, table):
+    path = tmp_path_factory.mktemp("ho") / "rows.csv"
+    lines = [f"{y},{q},{f},{a},desc,grp,sub,{c}, {n} \n" for y, q, f, a, c, n in table]
+    path.write_text(HEADER + "".join(lines))
+    counts = cs.read_home_office(path)
+    assert counts["count"].sum() == sum(n for *_, n in table)
+    quality = counts.attrs["quality"][0]
+    unknown_code_total = sum(n for *_, c, n in table if c == "ZZ9")
+    assert quality["unknown_offence_codes"].get("ZZ9", 0) == unknown_code_total
+    assert counts.loc[counts["category"] == "Unclassified", "count"].sum() == unknown_code_total
+    assert quality["unknown_forces"].get("Atlantis Constabulary", 0) == sum(
+        n for _, _, f, *_, n in table if f.startswith("Atlantis")
+    )

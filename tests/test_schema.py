@@ -1,0 +1,66 @@
+import pandas as pd
+import pytest
+
+import crimestats as cs
+from crimestats.schema import COLUMN_NAMES, aggregate
+
+
+def _row(**overrides):
+    row = {
+        "period_start": pd.Timestamp("2017-04-01"),
+        "period_months": 12,
+        "force": "West Midlands",
+        "area_code": "E22000341",
+        "area_name": "Wolverhampton",
+        "category": "Robbery",
+        "offence_group": "Robbery",
+        "offence_subgroup": None,
+        "offence_code": None,
+        "is_crime": True,
+        "knife": None,
+        "business": None,
+        "domestic": None,
+        "count": 5,
+        "source": "extract",
+    }
+    row.update(overrides)
+    return row
+
+
+def test_valid_frame_passes_and_is_coerced_to_canonical_dtypes():
+    frame = pd.DataFrame([_row()])
+    out = cs.validate(frame)
+    assert list(out.columns) == list(COLUMN_NAMES)
+    assert str(out["count"].dtype) == "int64"
+    assert str(out["knife"].dtype) == "boolean"
+
+
+def test_validate_reports_every_problem_at_once():
+    frame = pd.DataFrame(
+        [
+            _row(category="Not a category", count=-1, period_start=pd.Timestamp("2017-04-15")),
+            _row(period_months=7, source="somewhere", force=None),
+        ]
+    ).drop(columns="area_name")
+    with pytest.raises(cs.SchemaError) as error:
+        cs.validate(frame, source="bad.csv")
+    cases = error.value.failure_cases
+    checks = set(zip(cases["column"], cases["check"], strict=True))
+    assert ("area_name", "missing column") in checks
+    assert ("category", "not a harmonised category") in checks
+    assert ("count", "negative count from a record-level source") in checks
+    assert ("period_start", "not the first day of a month") in checks
+    assert ("period_months", "not 1, 3 or 12") in checks
+    assert ("force", "missing value") in checks
+    assert any(column == "source" for column, _ in checks)
+    assert str(error.value).startswith("bad.csv:")
+
+
+def test_negative_adjustments_are_allowed_for_published_tables():
+    cs.validate(pd.DataFrame([_row(count=-2, source="home-office")]))
+
+
+def test_aggregate_sums_counts_over_identical_dimensions_including_missing_values():
+    frame = cs.validate(pd.DataFrame([_row(count=2), _row(count=3), _row(count=4, area_name=None)]))
+    out = aggregate(frame)
+    assert sorted(out["count"]) == [4, 5]
