@@ -18,8 +18,9 @@ from .exceptions import (
     UnknownAreaError,
     UnknownSelectionError,
 )
-from .io import read_home_office, read_ons_pfa
+from .io import read_extract, read_home_office, read_ons_pfa, read_police_uk, read_police_uk_records
 from .periods import FinancialYear, rolling_12_months
+from .quality import QualityReport, quality_report
 from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, select
 from .taxonomy import CATEGORIES, offences
@@ -34,6 +35,7 @@ __all__ = [
     "FinancialYear",
     "PeriodError",
     "PopulationError",
+    "QualityReport",
     "SchemaError",
     "SelectionError",
     "SourceFormatError",
@@ -51,8 +53,12 @@ __all__ = [
     "offences",
     "peer_areas",
     "population",
+    "quality_report",
+    "read_extract",
     "read_home_office",
     "read_ons_pfa",
+    "read_police_uk",
+    "read_police_uk_records",
     "rolling_12_months",
     "select",
     "validate",

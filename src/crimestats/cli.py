@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 bad input (a source or store problem), 2 usage error, 3 stor
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,9 @@ import pandas as pd
 from . import datasets
 from .exceptions import CrimestatsError, StoreLockedError
 from .io import read_home_office, read_ons_pfa
+from .io.detect import read_source
 from .periods import financial_year_label
+from .quality import quality_report
 from .selections import select
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -48,6 +51,37 @@ def _summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _validate(args: argparse.Namespace) -> int:
+    """Print the data-quality report of each source without writing anything."""
+    status = EXIT_OK
+    reports = []
+    for source in args.sources:
+        try:
+            counts = read_source(source, mapping=args.mapping)
+        except CrimestatsError as error:
+            print(f"ERROR {error}", file=sys.stderr)
+            reports.append({"source": source, "error": str(error)})
+            status = EXIT_BAD_INPUT
+            continue
+        report = quality_report(counts)
+        if args.json:
+            reports.append(
+                {
+                    "source": source,
+                    "files": report.files.to_dict(orient="records"),
+                    "coverage": report.coverage.to_dict(orient="records"),
+                    "area_coverage": report.area_coverage,
+                    "total": int(counts["count"].sum()),
+                }
+            )
+        else:
+            print(report.to_text())
+            print(f"total count: {int(counts['count'].sum()):,}\n")
+    if args.json:
+        print(json.dumps(reports, indent=2, default=str))
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``crimestats`` command."""
     parser = argparse.ArgumentParser(
@@ -62,6 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--demo", action="store_true", help="use the bundled data (the only source for now)")
     summary.add_argument("--force", default="West Midlands", help="police force area (default: West Midlands)")
     summary.set_defaults(run=_summary)
+
+    validate = commands.add_parser("validate", help="data-quality report of sources, writing nothing")
+    validate.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="police.uk file/folder/zip, Home Office table, ONS workbook, or extract",
+    )
+    validate.add_argument("--mapping", help="column mapping (TOML) when the sources are force extracts")
+    validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.set_defaults(run=_validate)
     return parser
 
 

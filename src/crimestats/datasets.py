@@ -18,6 +18,10 @@ DATASETS: dict[str, tuple[str, str]] = {
         "policeforceareatablesyearendingmarch2018v2.xlsx",
         "ONS police force area tables P1-P10, year ending March 2018 (real)",
     ),
+    "police-uk-city-of-london-2017-01": (
+        "2017-01-city-of-london-street.csv",
+        "data.police.uk street file, City of London Police, January 2017, 483 rows (real)",
+    ),
     "scenario-csp": (
         "west-midlands-csp-prc-2016-2018.csv",
         "West Midlands CSPs 2016/17-2017/18 in the Home Office CSP table layout (synthetic split, real force totals)",

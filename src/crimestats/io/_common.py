@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,17 @@ def finish(
     }
     counts.attrs["quality"] = [quality]
     return counts
+
+
+def progress_bar(items: Sequence, enabled: bool, description: str) -> Iterator:
+    """Yield ``items``, drawing a progress bar on stderr when asked and stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield from items
+        return
+    total = len(items)
+    for done, item in enumerate(items, start=1):
+        yield item
+        bar = "#" * int(30 * done / max(total, 1))
+        sys.stderr.write(f"\r{description}: [{bar:<30}] {done}/{total}")
+        sys.stderr.flush()
+    sys.stderr.write("\n")

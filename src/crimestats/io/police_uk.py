@@ -1,0 +1,388 @@
+"""data.police.uk "street" files: a single CSV, the monthly folder tree, or the downloaded zip.
+
+Files are read one at a time and each is aggregated to counts before the next, so memory does
+not grow with the number of files. Outcomes and stop-and-search files in the same folder are
+ignored (and listed in the quality report), never mixed into crime counts.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..areas import area_codes, force_name, force_names, lsoa_lookup
+from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
+from ..periods import parse_month
+from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
+from ._common import finish, progress_bar
+
+logger = logging.getLogger(__name__)
+
+#: data.police.uk column -> canonical (snake_case) record column.
+VARIABLE_MAP: dict[str, str] = {
+    "Crime ID": "crime_id",
+    "Month": "month",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Longitude": "longitude",
+    "Latitude": "latitude",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "crime_type",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
+_REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
+_KEYS = ["month", "falls_within", "lsoa_code", "lsoa_name", "crime_type"]
+_COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
+_STREET = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv$", re.IGNORECASE)
+_OTHER = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
+
+NO_AREA_REASONS = {
+    "no_lsoa": "no LSOA code (no location recorded)",
+    "national_force": "British Transport Police: a national force, not attributed to local areas",
+    "outside_england_wales": "Northern Ireland: no English or Welsh LSOA",
+    "unknown_lsoa": "LSOA code not in the 2011 lookup and its name matches no area",
+}
+
+RECORD_COLUMNS = [
+    "crime_id",
+    "period_start",
+    "force",
+    "lsoa_code",
+    "lsoa_name",
+    "area_code",
+    "area_name",
+    "category",
+    "is_crime",
+    "outcome",
+    "location",
+    "longitude",
+    "latitude",
+    "context",
+]
+
+
+@dataclass(frozen=True)
+class StreetFile:
+    """One street file: where it is (a path, or a member of a zip) and the month and force it names."""
+
+    name: str
+    month: str | None
+    force_slug: str | None
+    archive: Path | None = None
+
+    def open(self) -> io.BufferedIOBase:
+        """Open for binary reading (zip members are streamed, never unpacked to disk)."""
+        if self.archive is not None:
+            return zipfile.ZipFile(self.archive).open(self.name)  # type: ignore[return-value]
+        return open(self.name, "rb")
+
+    @property
+    def label(self) -> str:
+        """The file as named in messages: ``archive.zip!member`` for zip members."""
+        return f"{self.archive}!{self.name}" if self.archive else self.name
+
+    def size(self) -> int:
+        """Size in bytes (uncompressed for zip members)."""
+        if self.archive is not None:
+            with zipfile.ZipFile(self.archive) as archive:
+                return archive.getinfo(self.name).file_size
+        return Path(self.name).stat().st_size
+
+
+def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
+    """Street files under ``path`` (a CSV, a folder tree or a zip), and the other files ignored."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceFormatError(path, "does not exist")
+    if path.is_dir():
+        names = sorted(str(p) for p in path.rglob("*.csv"))
+        archive = None
+    elif path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zipped:
+                names = sorted(n for n in zipped.namelist() if n.lower().endswith(".csv"))
+        except zipfile.BadZipFile as error:
+            raise SourceFormatError(path, f"not a readable zip archive: {error}") from error
+        archive = path
+    else:
+        match = _STREET.search(path.name)
+        return [StreetFile(str(path), *(match.groups() if match else (None, None)))], []
+    files, ignored = [], []
+    for name in names:
+        match = _STREET.search(name.replace("\\", "/"))
+        if match:
+            files.append(StreetFile(name, match.group(1), match.group(2).lower(), archive))
+        else:
+            ignored.append(name)
+    if not files:
+        raise SourceFormatError(
+            path, f"holds no data.police.uk street files (*-street.csv); found {len(ignored)} other CSV files"
+        )
+    return files, ignored
+
+
+def _wanted(files: list[StreetFile], months: Sequence[str] | None, forces: Sequence[str] | None) -> list[StreetFile]:
+    keep = files
+    if months is not None:
+        wanted = {f"{parse_month(m):%Y-%m}" for m in months}
+        keep = [f for f in keep if f.month is None or f.month in wanted]
+    if forces is not None:
+        wanted_forces = {force_name(f) for f in forces}
+        keep = [f for f in keep if f.force_slug is None or _slug_force(f.force_slug) in wanted_forces]
+    return keep
+
+
+def _slug_force(slug: str) -> str | None:
+    try:
+        return force_name(slug.replace("-", " "))
+    except UnknownAreaError:
+        return None
+
+
+def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
+    """Read one street file's columns as strings, checking its header and that no row is short."""
+    wanted = list(columns)
+    try:
+        with file.open() as handle:
+            raw = pd.read_csv(
+                handle,
+                dtype="string",
+                keep_default_na=False,
+                na_values=[],
+                encoding="utf-8-sig",
+                usecols=lambda c: c in wanted or c in _REQUIRED,
+                on_bad_lines="error",
+            )
+    except pd.errors.EmptyDataError as error:
+        raise SourceFormatError(file.label, "file is empty") from error
+    except (pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile, EOFError) as error:
+        raise SourceFormatError(file.label, f"cannot be parsed as a street CSV (truncated?): {error}") from error
+    missing = [c for c in _REQUIRED if c not in raw.columns]
+    if missing:
+        raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
+    # A truncated line leaves its trailing fields empty; real rows always have a month, a force
+    # and a crime type.
+    essential = raw[["Month", "Falls within", "Crime type"]]
+    short = (essential.isna() | (essential == "")).any(axis=1)
+    if short.any():
+        position = int(np.flatnonzero(short.to_numpy())[0])
+        raise SourceFormatError(
+            file.label, "row is missing Month, Falls within or Crime type (file truncated?)", row=position + 2
+        )
+    return raw.rename(columns=VARIABLE_MAP)
+
+
+def _check_months(raw: pd.DataFrame, file: StreetFile) -> dict[str, pd.Timestamp]:
+    parsed = {}
+    for month in raw["month"].unique():
+        try:
+            parsed[month] = parse_month(month)
+        except PeriodError as error:
+            position = int(np.flatnonzero((raw["month"] == month).to_numpy())[0])
+            raise SourceFormatError(
+                file.label, f"malformed month {month!r} (expected YYYY-MM)", row=position + 2, column="Month"
+            ) from error
+    return parsed
+
+
+def _keep_months(raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], months: set[str] | None) -> pd.DataFrame:
+    if months is None:
+        return raw
+    keep = {label for label, month in parsed.items() if f"{month:%Y-%m}" in months}
+    return raw[raw["month"].isin(keep)]
+
+
+def _locate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add force, area and no-area reason to rows keyed by falls_within / lsoa_code / lsoa_name."""
+    force = force_names(frame["falls_within"])
+    frame["force"] = force.fillna(frame["falls_within"].str.strip())
+    lookup = lsoa_lookup().set_index("lsoa_code")
+    code = frame["lsoa_code"].str.strip().replace("", pd.NA)
+    frame["area_code"] = code.map(lookup["csp_code"]).astype("string")
+    frame["area_name"] = code.map(lookup["csp_name"]).astype("string")
+    # Fallback only where the code is unknown: "Birmingham 001A" -> "Birmingham".
+    unresolved = code.notna() & frame["area_code"].isna()
+    if unresolved.any():
+        prefix = frame.loc[unresolved, "lsoa_name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
+        found = area_codes(prefix)
+        frame.loc[unresolved, "area_code"] = found["area_code"]
+        frame.loc[unresolved, "area_name"] = found["area_name"]
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    reason[code.isna()] = "no_lsoa"
+    reason[code.notna() & frame["area_code"].isna()] = "unknown_lsoa"
+    reason[unresolved & frame["area_code"].notna()] = "lsoa_name_fallback"
+    national = frame["force"] == "British Transport Police"
+    outside = frame["force"] == "Northern Ireland"
+    reason[national] = "national_force"
+    reason[outside] = "outside_england_wales"
+    frame.loc[national | outside, ["area_code", "area_name"]] = pd.NA
+    frame["no_area_reason"] = reason
+    return frame
+
+
+def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
+    category = category_of_crime_type(frame["crime_type"])
+    frame["known_type"] = category.notna()
+    frame["category"] = category.fillna(UNCLASSIFIED)
+    frame["is_crime"] = is_crime(frame["category"])
+    return frame
+
+
+def _file_counts(file: StreetFile, months: set[str] | None) -> tuple[pd.DataFrame, dict, np.ndarray]:
+    raw = _read_raw(file, ["Crime ID", *_REQUIRED])
+    rows_read = len(raw)
+    parsed = _check_months(raw, file)
+    raw = _keep_months(raw, parsed, months)
+    ids = raw["crime_id"].str.strip()
+    ids = ids[ids != ""]
+    hashes = pd.util.hash_array(ids.to_numpy(dtype=object)) if len(ids) else np.empty(0, dtype=np.uint64)
+    grouped = raw.groupby(_KEYS, dropna=False, sort=False).size().rename("count").reset_index()
+    grouped = _categorise(_locate(grouped))
+    grouped["period_start"] = grouped["month"].map(parsed)
+    grouped["period_months"] = 1
+    reasons = grouped.dropna(subset=["no_area_reason"]).groupby("no_area_reason")["count"].sum()
+    unknown_types = grouped[~grouped["known_type"]].groupby("crime_type")["count"].sum()
+    asb = int(grouped.loc[~grouped["is_crime"], "count"].sum())
+    quality = {
+        "file": file.label,
+        "source": "police.uk",
+        "rows_read": rows_read,
+        "rows_counted": int(grouped["count"].sum()),
+        "count": int(grouped["count"].sum()),
+        "rows_no_area": {str(k): int(v) for k, v in reasons.items() if k != "lsoa_name_fallback"},
+        "lsoa_name_fallback": int(reasons.get("lsoa_name_fallback", 0)),
+        "unknown_crime_types": {str(k): int(v) for k, v in unknown_types.items()},
+        "unknown_forces": sorted(set(grouped.loc[force_names(grouped["falls_within"]).isna(), "falls_within"])),
+        "duplicate_crime_ids": int(pd.Series(hashes).duplicated().sum()),
+        "asb_share": round(asb / rows_read, 4) if rows_read else 0.0,
+        "months": sorted(f"{parsed[m]:%Y-%m}" for m in raw["month"].unique()),
+    }
+    return grouped, quality, hashes
+
+
+def read_police_uk(
+    path: str | Path,
+    *,
+    months: Sequence[str] | None = None,
+    forces: Sequence[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Read data.police.uk street files into canonical monthly counts.
+
+    Parameters
+    ----------
+    path
+        A ``*-street.csv`` file, a folder tree as data.police.uk ships it
+        (``YYYY-MM/YYYY-MM-<force>-street.csv``), or the downloaded ``.zip`` (read in place).
+    months
+        Only these months ("2017-01", ...); default all.
+    forces
+        Only these forces (any usual spelling); default all.
+    progress
+        Show a progress bar on standard error while reading files.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical counts, ``period_months == 1``, ``source == "police.uk"``. ``Crime type`` is
+        mapped to the harmonised category (anti-social behaviour has ``is_crime == False``);
+        ``LSOA code`` to the CSP through the shipped lookup, falling back to the name prefix of
+        ``LSOA name`` only where the code is unknown. Rows with no local area (blank LSOA, British
+        Transport Police, Northern Ireland) stay in the force total with ``area_name`` missing.
+        ``attrs["quality"]`` has one record per file (see :func:`crimestats.quality_report`).
+
+    Raises
+    ------
+    SourceFormatError
+        For a missing path, a zip or folder with no street files, a wrong header, a truncated
+        file or a malformed month, naming the file (and row).
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_police_uk(cs.datasets.path("police-uk-city-of-london-2017-01"))
+    >>> int(counts["count"].sum())
+    483
+    """
+    files, ignored = discover(path)
+    files = _wanted(files, months, forces)
+    month_set = None if months is None else {f"{parse_month(m):%Y-%m}" for m in months}
+    wanted_forces = None if forces is None else {force_name(f) for f in forces}
+    parts, qualities, hashes = [], [], []
+    for file in progress_bar(files, progress, "police.uk files"):
+        grouped, quality, file_hashes = _file_counts(file, month_set)
+        if wanted_forces is not None:
+            grouped = grouped[grouped["force"].isin(wanted_forces)]
+            quality["rows_counted"] = quality["count"] = int(grouped["count"].sum())
+        parts.append(grouped[_COUNT_COLUMNS])
+        qualities.append(quality)
+        hashes.append(file_hashes)
+    if not parts:
+        raise SourceFormatError(path, "no street files match the months and forces asked for")
+    raw = pd.concat(parts, ignore_index=True)
+    counts = finish(raw, path=path, source="police.uk", rows_read=len(raw), count_in=int(raw["count"].sum()))
+    all_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
+    counts.attrs["quality"] = qualities
+    counts.attrs["ignored_files"] = ignored
+    counts.attrs["duplicate_crime_ids_across_files"] = int(pd.Series(all_hashes).duplicated().sum())
+    for quality in qualities:
+        if quality["unknown_crime_types"]:
+            logger.warning("%s: unknown crime types %s", quality["file"], quality["unknown_crime_types"])
+    return counts
+
+
+def read_police_uk_records(
+    path: str | Path,
+    *,
+    months: Sequence[str] | None = None,
+    forces: Sequence[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Read data.police.uk street files as one row per record.
+
+    Parameters are as for :func:`read_police_uk`. Columns: ``crime_id, period_start, force,
+    lsoa_code, lsoa_name, area_code, area_name, category, is_crime, outcome, location,
+    longitude, latitude, context``. Blank crime IDs (anti-social behaviour) and blank LSOAs are
+    missing values; coordinates are floats.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> records = cs.read_police_uk_records(cs.datasets.path("police-uk-city-of-london-2017-01"))
+    >>> len(records), list(records.columns[:3])
+    (483, ['crime_id', 'period_start', 'force'])
+    """
+    files, _ = discover(path)
+    files = _wanted(files, months, forces)
+    month_set = None if months is None else {f"{parse_month(m):%Y-%m}" for m in months}
+    frames = []
+    for file in progress_bar(files, progress, "police.uk files"):
+        raw = _read_raw(file, VARIABLE_MAP)
+        parsed = _check_months(raw, file)
+        raw = _keep_months(raw, parsed, month_set)
+        frame = _categorise(_locate(raw.copy()))
+        frame["period_start"] = frame["month"].map(parsed).astype("datetime64[ns]")
+        for column in ("longitude", "latitude"):
+            frame[column] = pd.to_numeric(frame[column].replace("", pd.NA), errors="coerce").astype("float64")
+        for column in ("crime_id", "lsoa_code", "lsoa_name", "outcome", "location", "context"):
+            if column not in frame:
+                frame[column] = pd.NA
+            frame[column] = frame[column].str.strip().replace("", pd.NA).astype("string")
+        frames.append(frame[RECORD_COLUMNS])
+    if not frames:
+        raise SourceFormatError(path, "no street files match the months and forces asked for")
+    records = pd.concat(frames, ignore_index=True)
+    if forces is not None:
+        records = records[records["force"].isin({force_name(f) for f in forces})].reset_index(drop=True)
+    return records

@@ -1,0 +1,189 @@
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import crimestats as cs
+from crimestats.io.police_uk import RECORD_COLUMNS
+from tests.conftest import TEST_DATA, shared_path
+
+CITY = TEST_DATA / "police-uk" / "city-of-london"
+MIXED = TEST_DATA / "police-uk" / "mixed-2022-06"
+
+
+def data_rows(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip()) - 1
+
+
+def zip_folder(folder: Path, target: Path) -> Path:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.rglob("*.csv")):
+            archive.write(file, file.relative_to(folder))
+    return target
+
+
+def monthly_totals(counts: pd.DataFrame) -> dict[str, int]:
+    return {f"{k:%Y-%m}": int(v) for k, v in counts.groupby("period_start")["count"].sum().items()}
+
+
+def test_folder_tree_gives_each_months_row_count():
+    counts = cs.read_police_uk(CITY)
+    expected = {p.name[:7]: data_rows(p) for p in CITY.rglob("*-street.csv")}
+    assert monthly_totals(counts) == expected
+    assert set(counts["force"]) == {"London, City of"}
+    assert set(counts["period_months"]) == {1}
+
+
+def test_zip_gives_identical_counts_to_the_folder(tmp_path):
+    folder = cs.read_police_uk(CITY)
+    zipped = cs.read_police_uk(zip_folder(CITY, tmp_path / "download.zip"))
+    pd.testing.assert_frame_equal(folder, zipped)
+
+
+def test_asb_is_not_crime_and_every_city_lsoa_gets_a_local_area():
+    counts = cs.read_police_uk(CITY)
+    asb = counts[counts["category"] == "Anti-social behaviour"]
+    assert len(asb) and not asb["is_crime"].any()
+    report = cs.quality_report(counts)
+    assert report.area_coverage == 1.0
+    no_lsoa = sum(q["rows_no_area"].get("no_lsoa", 0) for q in counts.attrs["quality"])
+    assert counts.loc[counts["area_name"].isna(), "count"].sum() == no_lsoa
+
+
+def test_btp_and_northern_ireland_are_kept_with_no_local_area_and_named_in_the_report():
+    counts = cs.read_police_uk(MIXED)
+    assert counts["count"].sum() == 900
+    by_force = counts.groupby("force")["count"].sum()
+    assert by_force.to_dict() == {"British Transport Police": 300, "Kent": 300, "Northern Ireland": 300}
+    unplaced = counts[counts["area_name"].isna()].groupby("force")["count"].sum()
+    assert unplaced["British Transport Police"] == 300
+    assert unplaced["Northern Ireland"] == 300
+    text = cs.quality_report(counts).to_text()
+    assert "British Transport Police: a national force" in text
+    assert "Northern Ireland: no English or Welsh LSOA" in text
+    kent = counts[counts["force"] == "Kent"]
+    kent_quality = next(q for q in counts.attrs["quality"] if "kent" in q["file"])
+    assert kent.loc[kent["area_name"].isna(), "count"].sum() == kent_quality["rows_no_area"].get("no_lsoa", 0)
+    assert kent.loc[kent["area_name"].notna(), "area_code"].str.startswith("E22").all()
+
+
+def test_outcomes_and_stop_and_search_files_are_ignored_and_listed(tmp_path):
+    folder = tmp_path / "download"
+    shutil.copytree(CITY, folder)
+    street = folder / "2017-01" / "2017-01-city-of-london-street.csv"
+    lines = street.read_text().splitlines()
+    header = lines[0].rsplit(",", 2)[0].replace("Crime type", "Outcome type")
+    (folder / "2017-01" / "2017-01-city-of-london-outcomes.csv").write_text(
+        header + "\n" + "\n".join(line.rsplit(",", 2)[0] for line in lines[1:50]) + "\n"
+    )
+    (folder / "2017-01" / "2017-01-city-of-london-stop-and-search.csv").write_text("Type,Date\nPerson search,x\n")
+    counts = cs.read_police_uk(folder)
+    assert counts["count"].sum() == cs.read_police_uk(CITY)["count"].sum()
+    assert len(counts.attrs["ignored_files"]) == 2
+
+
+def test_bom_crlf_and_quoted_commas(tmp_path):
+    source = CITY / "2017-01" / "2017-01-city-of-london-street.csv"
+    lines = source.read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[10] = '"Under investigation, pending"'
+    fields[6] = '"On or near Fleet Street, EC4"'
+    lines[1] = ",".join(fields)
+    path = tmp_path / "2017-01-city-of-london-street.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    counts = cs.read_police_uk(path)
+    assert counts["count"].sum() == len(lines) - 1
+    records = cs.read_police_uk_records(path)
+    assert records.loc[0, "outcome"] == "Under investigation, pending"
+    assert records.loc[0, "location"] == "On or near Fleet Street, EC4"
+
+
+def test_records_have_the_documented_columns():
+    records = cs.read_police_uk_records(MIXED)
+    assert list(records.columns) == RECORD_COLUMNS
+    assert len(records) == 900
+    assert records["longitude"].dtype == "float64"
+    asb = records[records["category"] == "Anti-social behaviour"]
+    assert asb["crime_id"].isna().all()
+    assert records.loc[records["force"] == "Northern Ireland", "lsoa_code"].isna().all()
+
+
+def test_month_and_force_filters():
+    assert monthly_totals(cs.read_police_uk(CITY, months=["2017-02"])).keys() == {"2017-02"}
+    kent = cs.read_police_uk(MIXED, forces=["Kent Police"])
+    assert set(kent["force"]) == {"Kent"}
+    assert cs.read_police_uk_records(MIXED, forces=["Kent"])["force"].eq("Kent").all()
+
+
+def _copy_with(tmp_path, edit, name="2017-01-city-of-london-street.csv"):
+    text = (CITY / "2017-01" / "2017-01-city-of-london-street.csv").read_text()
+    path = tmp_path / name
+    path.write_text(edit(text))
+    return path
+
+
+def test_truncated_file_names_file_and_row(tmp_path):
+    path = _copy_with(tmp_path, lambda t: t[: len(t) // 2].rsplit(",", 6)[0])
+    with pytest.raises(cs.SourceFormatError, match=r"2017-01-city-of-london-street\.csv, row \d+: .*truncated"):
+        cs.read_police_uk(path)
+
+
+def test_wrong_header(tmp_path):
+    path = _copy_with(tmp_path, lambda t: t.replace("Crime type", "Offence type", 1))
+    with pytest.raises(cs.SourceFormatError, match=r"wrong header: missing \['Crime type'\]"):
+        cs.read_police_uk(path)
+
+
+def test_malformed_month(tmp_path):
+    def edit(text):
+        lines = text.splitlines()
+        lines[5] = lines[5].replace(",2017-01,", ",2017-13,")
+        return "\n".join(lines) + "\n"
+
+    path = _copy_with(tmp_path, edit)
+    with pytest.raises(cs.SourceFormatError, match=r"row 6, column 'Month': malformed month '2017-13'"):
+        cs.read_police_uk(path)
+
+
+def test_unknown_crime_type_is_counted_and_reported(tmp_path):
+    path = _copy_with(tmp_path, lambda t: t.replace(",Other theft,", ",Cyber nuisance,", 3))
+    counts = cs.read_police_uk(path)
+    assert counts["count"].sum() == 483
+    assert counts.loc[counts["category"] == "Unclassified", "count"].sum() == 3
+    assert counts.attrs["quality"][0]["unknown_crime_types"] == {"Cyber nuisance": 3}
+
+
+def test_zip_without_street_files(tmp_path):
+    target = tmp_path / "outcomes-only.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("2017-01/2017-01-city-of-london-outcomes.csv", "Crime ID,Month\n")
+    with pytest.raises(cs.SourceFormatError, match=r"outcomes-only\.zip: holds no data.police.uk street files"):
+        cs.read_police_uk(target)
+
+
+@pytest.mark.shared
+def test_all_forces_one_month_loads_in_one_call_with_every_row_counted():
+    folder = shared_path("real", "police-uk", "all-forces-2022-06")
+    counts = cs.read_police_uk(folder)
+    assert counts["count"].sum() == sum(data_rows(p) for p in folder.glob("*.csv")) == 364201
+    assert counts["force"].nunique() == 39
+    report = cs.quality_report(counts)
+    assert report.area_coverage == 1.0
+    no_area = counts[counts["area_name"].isna()].groupby("force")["count"].sum()
+    assert no_area["Northern Ireland"] == counts.loc[counts["force"] == "Northern Ireland", "count"].sum()
+    assert (
+        no_area["British Transport Police"] == counts.loc[counts["force"] == "British Transport Police", "count"].sum()
+    )
+    assert "British Transport Police: a national force" in report.to_text()
+
+
+@pytest.mark.shared
+def test_city_of_london_24_months_folder_and_zip(tmp_path):
+    folder = shared_path("real", "police-uk", "city-of-london-2017-2018")
+    counts = cs.read_police_uk(folder)
+    assert monthly_totals(counts) == {p.name[:7]: data_rows(p) for p in folder.glob("*-street.csv")}
+    assert len(monthly_totals(counts)) == 24
+    pd.testing.assert_frame_equal(counts, cs.read_police_uk(zip_folder(folder, tmp_path / "col.zip")))

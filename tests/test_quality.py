@@ -1,0 +1,34 @@
+import pandas as pd
+
+import crimestats as cs
+from crimestats.quality import period_coverage
+from tests.conftest import TEST_DATA
+
+CITY = TEST_DATA / "police-uk" / "city-of-london"
+
+
+def test_report_has_a_row_per_file_with_rows_read_and_counted():
+    report = cs.quality_report(cs.read_police_uk(CITY))
+    assert len(report.files) == 3
+    assert (report.files["rows_read"] == report.files["rows_counted"]).all()
+    assert report.files["asb_share"].between(0, 1).all()
+
+
+def test_missing_months_are_reported_per_force():
+    counts = cs.read_police_uk(CITY)
+    gappy = counts[counts["period_start"] != pd.Timestamp("2017-02-01")]
+    coverage = period_coverage(gappy).set_index("force")
+    assert coverage.loc["London, City of", "periods_missing"] == ["2017-02"]
+    assert (
+        "missing 2017-02" in cs.QualityReport(cs.quality_report(counts).files, period_coverage(gappy), None).to_text()
+    )
+
+
+def test_home_office_report_lists_unknown_values(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "Financial Year,Financial Quarter,Force Name,Offence Code,Number of Offences\n"
+        "2017/18,1,Kent,ZZ9,4\n2017/18,1,Kent,8N,5\n"
+    )
+    report = cs.quality_report(cs.read_home_office(path))
+    assert report.files.loc[0, "unknown_values"] == {"unknown_offence_codes": {"ZZ9": 4}}
