@@ -18,11 +18,20 @@ from .exceptions import (
     UnknownAreaError,
     UnknownSelectionError,
 )
-from .io import read_extract, read_home_office, read_ons_pfa, read_police_uk, read_police_uk_records
+from .io import (
+    read_extract,
+    read_home_office,
+    read_ons_pfa,
+    read_ons_pfa_change,
+    read_police_uk,
+    read_police_uk_records,
+)
+from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
 from .periods import FinancialYear, rolling_12_months
 from .quality import QualityReport, quality_report
 from .schema import COLUMN_NAMES, empty_counts, validate
-from .selections import SELECTIONS, select
+from .selections import SELECTIONS, ons_lines, select
+from .significance import change_p_value
 from .taxonomy import CATEGORIES, offences
 
 __version__ = "0.1.0"
@@ -44,19 +53,28 @@ __all__ = [
     "UnknownAreaError",
     "UnknownSelectionError",
     "area_name",
+    "change_p_value",
+    "changes_from_published",
+    "compare_years",
+    "contributions",
     "csps",
     "datasets",
     "empty_counts",
     "force_name",
     "forces",
     "local_authorities",
+    "monthly_trend",
     "offences",
+    "ons_lines",
     "peer_areas",
     "population",
     "quality_report",
+    "rank_changes",
+    "rates",
     "read_extract",
     "read_home_office",
     "read_ons_pfa",
+    "read_ons_pfa_change",
     "read_police_uk",
     "read_police_uk_records",
     "rolling_12_months",

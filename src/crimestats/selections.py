@@ -252,3 +252,44 @@ def select(counts: pd.DataFrame, selection: str | Selection | Iterable[str]) -> 
     """
     rule = resolve_selection(selection)
     return counts.loc[rule.mask(counts)]
+
+
+#: The leaf reporting lines of ONS table P1, which partition total recorded crime.
+ONS_LEAF_LINES: tuple[str, ...] = (
+    "homicide",
+    "violence with injury",
+    "violence without injury",
+    "stalking and harassment",
+    "death or serious injury caused by unlawful driving",
+    "sexual offences",
+    "robbery",
+    "residential burglary",
+    "non-residential burglary",
+    "vehicle offences",
+    "theft from the person",
+    "bicycle theft",
+    "shoplifting",
+    "other theft offences",
+    "criminal damage and arson",
+    "drug offences",
+    "possession of weapons offences",
+    "public order offences",
+    "miscellaneous crimes against society",
+)
+
+
+def ons_lines(counts: pd.DataFrame) -> pd.Series:
+    """The ONS P1 leaf line of each row ("violence with injury", "vehicle offences", ...).
+
+    Rows outside those lines (fraud, anti-social behaviour, unclassified, legacy police.uk types)
+    get their category. Raises :class:`SelectionError` where the counts lack the detail a line
+    needs (data.police.uk rows cannot be split into violence with or without injury).
+    """
+    lines = pd.Series(pd.NA, index=counts.index, dtype="string")
+    for name in ONS_LEAF_LINES:
+        mask = SELECTIONS[name].mask(counts)
+        clash = mask & lines.notna()
+        if clash.any():  # the lines must partition the offences; a clash is a taxonomy bug
+            raise SelectionError(f"rows fall in both {name!r} and {lines[clash].iloc[0]!r}")
+        lines[mask] = name
+    return lines.fillna(counts["category"].astype("string"))

@@ -2,7 +2,14 @@
 
 from .extract import read_extract
 from .home_office import read_home_office
-from .ons import read_ons_pfa
+from .ons import read_ons_pfa, read_ons_pfa_change
 from .police_uk import read_police_uk, read_police_uk_records
 
-__all__ = ["read_extract", "read_home_office", "read_ons_pfa", "read_police_uk", "read_police_uk_records"]
+__all__ = [
+    "read_extract",
+    "read_home_office",
+    "read_ons_pfa",
+    "read_ons_pfa_change",
+    "read_police_uk",
+    "read_police_uk_records",
+]

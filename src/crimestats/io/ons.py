@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..areas import force_names
@@ -382,6 +383,57 @@ def _reconcile(wide: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
                     "difference": difference,
                     "n_forces": int(members.sum()),
                     "note": note,
+                }
+            )
+    return pd.DataFrame(records)
+
+
+def read_ons_pfa_change(path: str | Path, table: str = "P2") -> pd.DataFrame:
+    """Read ONS table P2: percentage change in recorded crime from the previous year, by force.
+
+    This is not a counts table, so it is returned as its own tidy frame rather than canonical
+    counts. Where P1 tabulates only the current year, P2's change lets the previous year's count
+    be recovered: ``base = current / (1 + pct_change / 100)`` (see
+    :func:`crimestats.metrics.changes_from_published`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``level`` (total, country, region, force), ``code``, ``name``, ``force`` (canonical, for
+        force rows), ``measure`` (column label, footnotes stripped, lower case) and ``pct_change``
+        (missing where ONS shows "-": a base under 50, or not comparable).
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> p2 = cs.read_ons_pfa_change(cs.datasets.path("ons-pfa-2018"))
+    >>> wm = p2[(p2["force"] == "West Midlands") & (p2["measure"] == "total recorded crime (excluding fraud)")]
+    >>> round(float(wm["pct_change"].iloc[0]), 1)
+    13.1
+    """
+    path = Path(path)
+    table = table.upper().removeprefix("TABLE ").strip()
+    if table != "P2":
+        raise SourceFormatError(path, f"table {table!r} is not a percentage-change table crimestats reads (P2)")
+    grid = _sheet(path, table)
+    header = _find_header(grid, path, table)
+    labels = [re.sub(r"\s+", " ", label) for label in _column_labels(grid, header)]
+    body = grid.iloc[header + 1 :]
+    rows = _classify_rows(body, path, table)
+    records = []
+    for j, label in enumerate(labels):
+        if j < 2 or not label:
+            continue
+        values = _cell_counts(body, rows, j, label, path, header)
+        for i, value in values.items():
+            records.append(
+                {
+                    "level": rows.at[i, "level"],
+                    "code": rows.at[i, "code"],
+                    "name": rows.at[i, "name"],
+                    "force": rows.at[i, "force"] if "force" in rows else None,
+                    "measure": label,
+                    "pct_change": float(value) if pd.notna(value) else np.nan,
                 }
             )
     return pd.DataFrame(records)

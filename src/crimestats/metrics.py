@@ -1,0 +1,364 @@
+"""Pure metric functions on canonical counts: comparisons, rankings, contributions, rates, trends.
+
+Counts are always summed over whatever is asked for, and percentages and rates are recomputed from
+the sums, never averaged. Periods must be covered completely by the data; a partial year is an
+error, not a smaller total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .areas import peer_areas, population
+from .exceptions import PeriodError, SelectionError
+from .periods import FinancialYear, Window, to_window
+from .selections import ons_lines, select
+from .significance import ALPHA, describe_change
+
+PeriodLike = str | FinancialYear | Window | tuple[str, str]
+Level = Literal["category", "offence_group", "offence_subgroup", "offence_code", "ons_line"]
+
+
+def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The rows of ``counts`` inside ``window``, checking the data covers it completely.
+
+    Raises
+    ------
+    PeriodError
+        When a row straddles the window's edge (e.g. quarterly data and a window starting in
+        May), or months of the window have no data at all.
+    """
+    # Whole months as integers (year * 12 + month) make the interval tests vectorised.
+    start = counts["period_start"].dt.year * 12 + counts["period_start"].dt.month - 1
+    end = start + counts["period_months"]
+    window_start = window.start.year * 12 + window.start.month - 1
+    window_end = window_start + window.months
+    overlaps = (start < window_end) & (end > window_start)
+    inside = overlaps & (start >= window_start) & (end <= window_end)
+    if (overlaps & ~inside).any():
+        row = counts[overlaps & ~inside].iloc[0]
+        raise PeriodError(
+            f"{window.label}: the data's periods ({int(row['period_months'])} months from "
+            f"{row['period_start']:%Y-%m}) do not fit inside it; choose periods the data can make up"
+        )
+    rows = counts[inside]
+    covered: set[int] = set()
+    spans = pd.DataFrame({"start": start[inside], "end": end[inside]}).drop_duplicates()
+    for first, last in spans.itertuples(index=False):
+        covered.update(range(int(first), int(last)))
+    expected = pd.date_range(window.start, periods=window.months, freq="MS")
+    missing = [m for m in expected if m.year * 12 + m.month - 1 not in covered]
+    if missing:
+        listed = ", ".join(f"{m:%Y-%m}" for m in missing[:6]) + (" ..." if len(missing) > 6 else "")
+        raise PeriodError(f"{window.label}: no data for {len(missing)} of {len(expected)} months ({listed})")
+    return rows
+
+
+def _windows(base: PeriodLike, current: PeriodLike) -> tuple[Window, Window]:
+    base_window, current_window = to_window(base), to_window(current)
+    if base_window.months != current_window.months:
+        raise PeriodError(
+            f"periods differ in length: {base_window.label} is {base_window.months} months, "
+            f"{current_window.label} is {current_window.months}"
+        )
+    return base_window, current_window
+
+
+def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) -> list[str] | None:
+    if within is None:
+        return None
+    level = "force" if by == "force" else "csp"
+    areas = peer_areas(within, level=level)
+    absent = sorted(set(areas) - set(counts[by].dropna()))
+    if absent:
+        raise SelectionError(f"no data for {len(absent)} of the {len(areas)} areas of {within!r}: {absent}")
+    return areas
+
+
+def rank_changes(table: pd.DataFrame) -> pd.Series:
+    """Rank areas by percentage change: 1 = lowest increase (or largest fall).
+
+    Ties share the lower rank ("min" method: two areas tied for 2nd are both 2nd, the next is
+    4th). Areas with no base (percentage change undefined) rank last. The order of rows does not
+    matter.
+
+    Examples
+    --------
+    >>> rank_changes(pd.DataFrame({"pct_change": [13.6, 9.6, 13.6, 20.0]})).tolist()
+    [2, 1, 2, 4]
+    """
+    return table["pct_change"].rank(method="min", ascending=True, na_option="bottom").astype("int64")
+
+
+def changes_from_published(current: pd.Series, pct_change: pd.Series) -> pd.DataFrame:
+    """Base, change and rank when a table gives only the current count and the published % change.
+
+    ONS table P1 tabulates one year; P2 gives the percentage change from the year before. The
+    base is recovered as ``round(current / (1 + pct_change / 100))`` and the percentage change
+    kept as published; ranks are as in :func:`rank_changes`.
+
+    Examples
+    --------
+    >>> table = changes_from_published(pd.Series({"West Midlands": 233393}), pd.Series({"West Midlands": 13.0812911}))
+    >>> int(table.loc["West Midlands", "base"]), int(table.loc["West Midlands", "change"])
+    (206394, 26999)
+    """
+    table = pd.DataFrame({"current": current, "pct_change": pct_change})
+    table["base"] = (table["current"] / (1 + table["pct_change"] / 100)).round().astype("Int64")
+    table["change"] = table["current"] - table["base"]
+    table["rank"] = rank_changes(table)
+    table["n_areas"] = len(table)
+    return table[["base", "current", "change", "pct_change", "rank", "n_areas"]].sort_values("rank")
+
+
+def compare_years(
+    counts: pd.DataFrame,
+    *,
+    base: PeriodLike,
+    current: PeriodLike,
+    by: str = "area_name",
+    within: str | Sequence[str] | None = None,
+    selection: str | Sequence[str] = "total recorded crime",
+    alpha: float = ALPHA,
+) -> pd.DataFrame:
+    """Totals per area for two periods, their change, and the area's rank among its peers.
+
+    Parameters
+    ----------
+    counts
+        Canonical counts covering both periods completely.
+    base, current
+        Two periods of equal length: financial years ("2016/17"), calendar years ("2017"),
+        rolling 12 months ending in a month ("12m:2018-03") or (first, last) month pairs.
+    by
+        Column to group by: "area_name" (CSPs) or "force".
+    within
+        Peer group: a force area ("West Midlands": its CSPs), "region:<name>", or a list of
+        areas. Adds ``rank`` (1 = lowest increase / largest fall; ties share the lower rank),
+        ``n_areas`` and peer-group totals.
+    selection
+        What to count: a named selection, category, offence group, codes or a flag.
+    alpha
+        Significance level of the exact Poisson test (:mod:`crimestats.significance`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area, sorted by rank (or name): ``base, current, change, pct_change``
+        (percent, 13.6 not 0.136), ``p_value, significant, significance`` and, with ``within``,
+        ``rank, n_areas, peer_base, peer_current, peer_pct_change`` (change of the group's total)
+        and ``peer_mean_pct_change`` (mean of the areas' changes). ``attrs`` records the periods,
+        selection and peer group.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> fy = cs.compare_years(counts, base="2016/17", current="2017/18", within="West Midlands")
+    >>> row = fy.set_index("area_name").loc["Wolverhampton"]
+    >>> int(row["base"]), int(row["current"]), int(row["change"]), round(float(row["pct_change"]), 1), int(row["rank"])
+    (18684, 21225, 2541, 13.6, 2)
+    """
+    base_window, current_window = _windows(base, current)
+    peers = _peers(counts, by, within)
+    chosen = select(counts, selection)
+    if peers is not None:
+        chosen = chosen[chosen[by].isin(peers)]
+    totals = {}
+    for name, window in (("base", base_window), ("current", current_window)):
+        rows = period_rows(chosen, window)
+        totals[name] = rows.groupby(by)["count"].sum()
+    table = pd.DataFrame(totals).fillna(0).astype("int64")
+    if peers is not None:
+        table = table.reindex(peers, fill_value=0)
+    table.index.name = by
+    table["change"] = table["current"] - table["base"]
+    table["pct_change"] = 100 * table["change"] / table["base"].where(table["base"] != 0)
+    table = table.join(describe_change(table["base"], table["current"], alpha=alpha))
+    if peers is not None:
+        table["rank"] = rank_changes(table)
+        table["n_areas"] = len(table)
+        table["peer_base"] = int(table["base"].sum())
+        table["peer_current"] = int(table["current"].sum())
+        table["peer_pct_change"] = 100 * (table["peer_current"] - table["peer_base"]) / table["peer_base"]
+        table["peer_mean_pct_change"] = table["pct_change"].mean()
+        table = table.sort_values(["rank", by])
+    table = table.reset_index()
+    table.attrs = {
+        "base": base_window.label,
+        "current": current_window.label,
+        "by": by,
+        "selection": str(selection),
+        "within": within,
+    }
+    return table
+
+
+def contributions(
+    counts: pd.DataFrame,
+    *,
+    area: str | None,
+    base: PeriodLike,
+    current: PeriodLike,
+    level: Level = "offence_group",
+    by: str = "area_name",
+    selection: str | Sequence[str] = "total recorded crime",
+) -> pd.DataFrame:
+    """How much each offence group (or category, subgroup, code, ONS line) added to the change.
+
+    Parameters
+    ----------
+    counts
+        Canonical counts.
+    area
+        The area (value of ``by``); None for all rows.
+    base, current
+        Periods as for :func:`compare_years`.
+    level
+        "category", "offence_group", "offence_subgroup", "offence_code", or "ons_line" (the leaf
+        lines of ONS table P1: violence with injury, residential burglary, vehicle offences ...).
+    by
+        Column ``area`` refers to.
+    selection
+        Which offences make up the total.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<level>, base, current, change, share_of_change`` (percent of the net change), sorted
+        from the largest increase to the largest fall. The changes add up to the net change
+        exactly (``attrs["net_change"]``).
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> parts = cs.contributions(counts, area="Wolverhampton", base="2016/17", current="2017/18", level="ons_line")
+    >>> int(parts["change"].sum()), parts["ons_line"].iloc[0]
+    (2541, 'vehicle offences')
+    """
+    base_window, current_window = _windows(base, current)
+    chosen = select(counts, selection)
+    if area is not None:
+        chosen = chosen[chosen[by] == area]
+        if chosen.empty:
+            raise SelectionError(f"no {selection} counts for {by} {area!r}")
+    if level == "ons_line":
+        chosen = chosen.assign(ons_line=ons_lines(chosen))
+    elif chosen[level].isna().all():
+        raise SelectionError(
+            f"these counts carry no {level} (source: {sorted(set(chosen['source']))}); use level='category'"
+        )
+    keys = chosen[level].astype("string").fillna("(not recorded)")
+    parts = {}
+    for name, window in (("base", base_window), ("current", current_window)):
+        rows = period_rows(chosen, window)
+        parts[name] = rows.groupby(keys.loc[rows.index])["count"].sum()
+    table = pd.DataFrame(parts).fillna(0).astype("int64")
+    table.index.name = level
+    table["change"] = table["current"] - table["base"]
+    net = int(table["change"].sum())
+    table["share_of_change"] = 100 * table["change"] / net if net else np.nan
+    table = table.sort_values(["change", "current"], ascending=[False, False]).reset_index()
+    table.attrs = {
+        "net_change": net,
+        "base": base_window.label,
+        "current": current_window.label,
+        "area": area,
+        "level": level,
+    }
+    return table
+
+
+def rates(
+    counts: pd.DataFrame,
+    *,
+    year: PeriodLike,
+    per: int = 1000,
+    by: str = "area_name",
+    selection: str | Sequence[str] = "total recorded crime",
+    populations: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """Offences per ``per`` residents, with the mid-year population used.
+
+    A financial year uses the mid-year estimate of the year it starts in (2017/18 uses mid-2017,
+    as ONS does for year ending March 2018); a calendar year uses its own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by>, count, population, population_year, rate``.
+
+    Raises
+    ------
+    PopulationError
+        When no population is known for an area and year (never a silent NaN).
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> r = cs.rates(counts, year="2017/18").set_index("area_name").loc["Wolverhampton"]
+    >>> int(r["population"]), int(r["population_year"]), round(float(r["rate"]), 1)
+    (260648, 2017, 81.4)
+    """
+    window = to_window(year)
+    population_year = window.start.year
+    rows = period_rows(select(counts, selection), window)
+    totals = rows.groupby(by)["count"].sum()
+    pops = [
+        int(populations[a]) if populations and a in populations else population(a, population_year)
+        for a in totals.index
+    ]
+    table = pd.DataFrame({"count": totals, "population": pops}, index=totals.index)
+    table["population_year"] = population_year
+    table["rate"] = per * table["count"] / table["population"]
+    table = table.reset_index()
+    table.attrs = {"period": window.label, "per": per, "selection": str(selection)}
+    return table
+
+
+def monthly_trend(
+    counts: pd.DataFrame,
+    *,
+    by: str = "area_name",
+    areas: Sequence[str] | None = None,
+    selection: str | Sequence[str] = "total recorded crime",
+) -> pd.DataFrame:
+    """Monthly counts per area with the rolling 12-month total and the same month a year before.
+
+    Months with no records inside the data's span count as 0. The rolling total is missing until
+    12 months of data exist, as is the same month last year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by>, period_start, count, rolling_12m, same_month_last_year, change_on_last_year``.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping"))
+    >>> trend = cs.monthly_trend(counts, areas=["Wolverhampton"])
+    >>> int(trend["rolling_12m"].iloc[-1])
+    21225
+    """
+    chosen = select(counts, selection)
+    if (chosen["period_months"] != 1).any():
+        raise PeriodError("a monthly trend needs monthly counts (police.uk or an extract), not quarterly or annual")
+    if areas is not None:
+        chosen = chosen[chosen[by].isin(areas)]
+    months = pd.date_range(chosen["period_start"].min(), chosen["period_start"].max(), freq="MS")
+    names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
+    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
+    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("int64")
+    table = monthly.rename("count").reset_index()
+    grouped = table.groupby(by)["count"]
+    table["rolling_12m"] = grouped.transform(lambda s: s.rolling(12, min_periods=12).sum()).astype("Int64")
+    table["same_month_last_year"] = grouped.shift(12).astype("Int64")
+    table["change_on_last_year"] = table["count"] - table["same_month_last_year"]
+    return table
