@@ -4,7 +4,7 @@ Loaders normalise recorded-crime sources into one canonical counts table; metric
 the performance snapshot work on that table.
 """
 
-from . import datasets
+from . import datasets, plotting
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
 from .exceptions import (
     CrimestatsError,
@@ -32,6 +32,7 @@ from .quality import QualityReport, quality_report
 from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
+from .snapshot import Snapshot, performance_snapshot
 from .taxonomy import CATEGORIES, offences
 
 __version__ = "0.1.0"
@@ -47,6 +48,7 @@ __all__ = [
     "QualityReport",
     "SchemaError",
     "SelectionError",
+    "Snapshot",
     "SourceFormatError",
     "StoreError",
     "StoreLockedError",
@@ -67,6 +69,8 @@ __all__ = [
     "offences",
     "ons_lines",
     "peer_areas",
+    "performance_snapshot",
+    "plotting",
     "population",
     "quality_report",
     "rank_changes",

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from .io.detect import read_source
 from .periods import financial_year_label
 from .quality import quality_report
 from .selections import select
+from .snapshot import performance_snapshot
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -82,6 +84,53 @@ def _validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _load_sources(sources: Sequence[str], mapping: str | None) -> pd.DataFrame:
+    """Counts from stores (folders holding a crimestats manifest) and source files, concatenated."""
+    frames = []
+    for source in sources:
+        if Path(source, "manifest.json").exists():
+            from .store import Store
+
+            frames.append(Store(source).read())
+        else:
+            frames.append(read_source(source, mapping=mapping))
+    counts = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    counts.attrs["quality"] = [q for frame in frames for q in frame.attrs.get("quality", [])]
+    return counts
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    """Write the performance snapshot folder and print its sentences."""
+    if args.demo:
+        sources, mapping = [str(datasets.path("scenario-extract"))], str(datasets.path("scenario-extract-mapping"))
+        area, year, peers = args.area or "Wolverhampton", args.year or "2017/18", args.peers or "West Midlands"
+        selections = args.selection or ["total recorded crime", "knife or sharp instrument offences"]
+    else:
+        missing = [
+            flag
+            for flag, value in (
+                ("SOURCE", args.sources),
+                ("--area", args.area),
+                ("--year", args.year),
+                ("--peers", args.peers),
+            )
+            if not value
+        ]
+        if missing:
+            print(f"crimestats snapshot: missing {', '.join(missing)} (or use --demo)", file=sys.stderr)
+            return EXIT_USAGE
+        sources, mapping, area, year, peers = args.sources, args.mapping, args.area, args.year, args.peers
+        selections = args.selection or ["total recorded crime"]
+    counts = _load_sources(sources, mapping)
+    snap = performance_snapshot(counts, area=area, year=year, peers=peers, selections=selections)
+    written = snap.save(args.out, formats=tuple(args.formats.split(",")))
+    print(snap.title)
+    for bullet in snap.bullets:
+        print(f"- {bullet}")
+    print(f"\n{len(written)} files written to {args.out}/ (open snapshot.html)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``crimestats`` command."""
     parser = argparse.ArgumentParser(
@@ -107,6 +156,26 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--mapping", help="column mapping (TOML) when the sources are force extracts")
     validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.set_defaults(run=_validate)
+
+    snapshot = commands.add_parser("snapshot", help="write a performance snapshot (sentences, charts, Markdown, HTML)")
+    snapshot.add_argument(
+        "sources", nargs="*", metavar="SOURCE_OR_STORE", help="source files (any supported type) or store folders"
+    )
+    snapshot.add_argument("--area", help="area the report is about, e.g. Wolverhampton")
+    snapshot.add_argument("--year", help="report year, e.g. 2017/18")
+    snapshot.add_argument("--peers", help="peer group: a force area, region:<name>")
+    snapshot.add_argument(
+        "--selection",
+        action="append",
+        help="what to report on (repeat; first is the headline); default total recorded crime",
+    )
+    snapshot.add_argument("--mapping", help="column mapping (TOML) for force extracts")
+    snapshot.add_argument("--out", default="report", help="output folder (default: report)")
+    snapshot.add_argument("--formats", default="png,svg", help="chart formats, comma-separated (default: png,svg)")
+    snapshot.add_argument(
+        "--demo", action="store_true", help="use the bundled West Midlands scenario (Wolverhampton 2017/18)"
+    )
+    snapshot.set_defaults(run=_snapshot)
     return parser
 
 

@@ -1,0 +1,86 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+
+import crimestats as cs
+from crimestats import plotting
+
+
+@pytest.fixture(scope="module")
+def peers_table(scenario_csp):
+    return cs.compare_years(scenario_csp, base="2016/17", current="2017/18", within="West Midlands")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_peer_ranking_bars_order_highlight_and_average(peers_table):
+    ax = plotting.plot_peer_ranking(peers_table, area="Wolverhampton")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    widths = [p.get_width() for p in ax.patches]
+    assert labels == ["Sandwell", "Walsall", "Coventry", "Dudley", "Solihull", "Wolverhampton", "Birmingham"]
+    assert widths == pytest.approx(sorted(widths, reverse=True))
+    highlighted = [
+        label
+        for label, p in zip(labels, ax.patches, strict=True)
+        if to_hex(p.get_facecolor()) == plotting.HIGHLIGHT.lower()
+    ]
+    assert highlighted == ["Wolverhampton"]
+    assert widths[labels.index("Wolverhampton")] == pytest.approx(13.5999, abs=1e-3)
+    average = next(line for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert average.get_xdata()[0] == pytest.approx(13.0813, abs=1e-3)
+    assert "Change on previous year (%)" == ax.get_xlabel()
+    assert "2016/17 to 2017/18" in ax.get_title(loc="left")
+
+
+def test_contributions_are_diverging_and_sum_to_net(scenario_csp):
+    parts = cs.contributions(scenario_csp, area="Wolverhampton", base="2016/17", current="2017/18", level="ons_line")
+    ax = plotting.plot_contributions(parts, top=None)
+    widths = np.array([p.get_width() for p in ax.patches])
+    assert widths.sum() == 2541
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "Vehicle offences"
+    colours = {to_hex(p.get_facecolor()) for p in ax.patches}
+    assert colours == {plotting.INCREASE.lower(), plotting.DECREASE.lower()}
+    assert "+2,541" in ax.get_title(loc="left")
+    top = plotting.plot_contributions(parts, top=6)
+    assert len(top.patches) == 6 and "All other" in [t.get_text() for t in top.get_yticklabels()]
+    assert sum(p.get_width() for p in top.patches) == 2541
+
+
+def test_trend_is_indexed_and_highlights_the_area():
+    counts = cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping"))
+    trend = cs.monthly_trend(counts, areas=cs.peer_areas("West Midlands"))
+    ax = plotting.plot_monthly_trend(trend, area="Wolverhampton", peer_label="West Midlands overall")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    wolves = lines["Wolverhampton"].get_ydata()
+    assert wolves[0] == pytest.approx(100)
+    assert wolves[-1] == pytest.approx(100 * 21225 / 18684)
+    assert lines["West Midlands overall"].get_ydata()[-1] == pytest.approx(100 * 233393 / 206394)
+    assert ax.get_ylabel() == "Index (12 months to Mar 2017 = 100)"
+
+
+def test_category_small_multiples(scenario_csp):
+    own = scenario_csp[scenario_csp["area_name"] == "Wolverhampton"]
+    table = cs.compare_years(own, base="2016/17", current="2017/18", by="category")
+    axes = plotting.plot_category_changes(table)
+    assert len(axes) == len(table)
+    first = axes[0]
+    assert first.get_title().startswith("Violence and sexual")
+    heights = [p.get_height() for p in first.patches]
+    row = table.set_index("category").loc["Violence and sexual offences"]
+    assert heights == [row["base"], row["current"]]
+    assert all(ax.get_visible() for ax in axes)
+
+
+def test_plots_draw_on_a_given_axes(peers_table):
+    _fig, ax = plt.subplots()
+    assert plotting.plot_peer_ranking(peers_table, area="Dudley", ax=ax) is ax
