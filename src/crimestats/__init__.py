@@ -33,6 +33,7 @@ from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
+from .store import RefreshResult, Store
 from .taxonomy import CATEGORIES, offences
 
 __version__ = "0.1.0"
@@ -46,10 +47,12 @@ __all__ = [
     "PeriodError",
     "PopulationError",
     "QualityReport",
+    "RefreshResult",
     "SchemaError",
     "SelectionError",
     "Snapshot",
     "SourceFormatError",
+    "Store",
     "StoreError",
     "StoreLockedError",
     "UnknownAreaError",

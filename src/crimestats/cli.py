@@ -131,6 +131,46 @@ def _snapshot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    """Bring the store up to date with the sources; exit 1 if any source failed."""
+    from .store import Store
+
+    progress = not args.quiet and not args.json and sys.stderr.isatty()
+    result = Store(args.store).refresh(
+        args.sources,
+        mapping=args.mapping,
+        strict=args.strict,
+        dry_run=args.dry_run,
+        records=args.records,
+        progress=progress,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        for failure in result.failed:
+            print(f"FAILED {failure['error']}", file=sys.stderr)
+        print(result.summary())
+    return EXIT_OK if result.ok else EXIT_BAD_INPUT
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Print the store's coverage by source and force."""
+    from .store import Store
+
+    if not Path(args.store, "manifest.json").exists():
+        print(f"crimestats: {args.store} is not a crimestats store (no manifest.json)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    table = Store(args.store).status()
+    if args.json:
+        print(json.dumps({**table.attrs, "coverage": table.to_dict(orient="records")}, indent=2, default=str))
+        return EXIT_OK
+    print(f"{args.store}: {table.attrs['files']} source files, last refresh {table.attrs['last_refresh']}")
+    for row in table.itertuples():
+        gaps = f", missing {', '.join(row.missing_months)}" if row.missing_months else ""
+        print(f"  {row.source:12} {row.force:28} {row.first} to {row.last} ({row.periods} periods{gaps})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``crimestats`` command."""
     parser = argparse.ArgumentParser(
@@ -176,6 +216,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo", action="store_true", help="use the bundled West Midlands scenario (Wolverhampton 2017/18)"
     )
     snapshot.set_defaults(run=_snapshot)
+
+    refresh = commands.add_parser(
+        "refresh",
+        help="ingest new or changed sources into a Parquet store (incremental, idempotent, crash-safe)",
+        epilog="Exit codes: 0 ok, 1 a source failed (the good ones were ingested unless --strict), 2 usage, "
+        "3 another refresh holds the store's lock.",
+    )
+    refresh.add_argument("sources", nargs="+", metavar="SOURCE", help="files, folders or zips")
+    refresh.add_argument("--store", required=True, help="store folder (created if missing)")
+    refresh.add_argument("--mapping", help="column mapping (TOML) for force extracts")
+    refresh.add_argument("--dry-run", action="store_true", help="report what would be ingested; write nothing")
+    refresh.add_argument("--strict", action="store_true", help="write nothing if any source fails")
+    refresh.add_argument("--records", action="store_true", help="also store police.uk record-level rows")
+    refresh.add_argument("--json", action="store_true", help="machine-readable result for schedulers")
+    refresh.add_argument("--quiet", action="store_true", help="no progress bar")
+    refresh.set_defaults(run=_refresh)
+
+    status = commands.add_parser("status", help="coverage of a store: months per force, gaps, last refresh")
+    status.add_argument("--store", required=True, help="store folder")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(run=_status)
     return parser
 
 
