@@ -51,6 +51,20 @@ def _wrap(label: str, width: int = 28) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
+def _label_bars(ax: Axes, bars, values: np.ndarray, template: str) -> None:
+    """Write each horizontal bar's value just beyond its end."""
+    for bar, value in zip(bars, values, strict=True):
+        ax.annotate(
+            template.format(value),
+            (value, bar.get_y() + bar.get_height() / 2),
+            xytext=(3 if value >= 0 else -3, 0),
+            textcoords="offset points",
+            ha="left" if value >= 0 else "right",
+            va="center",
+            fontsize=_FONT["tick"],
+        )
+
+
 def plot_peer_ranking(
     table: pd.DataFrame,
     *,
@@ -104,16 +118,7 @@ def plot_peer_ranking(
         if name == area:
             bar.set_hatch("///")
             bar.set_label(area)
-    for bar, value in zip(bars, values, strict=True):
-        ax.annotate(
-            f"{value:+.1f}%",
-            (value, bar.get_y() + bar.get_height() / 2),
-            xytext=(3 if value >= 0 else -3, 0),
-            textcoords="offset points",
-            ha="left" if value >= 0 else "right",
-            va="center",
-            fontsize=_FONT["tick"],
-        )
+    _label_bars(ax, bars, values, "{:+.1f}%")
     if average in table and len(table):
         reference = float(table[average].iloc[0])
         label = average_label or ("Peer group overall" if average == "peer_pct_change" else "Average of areas")
@@ -177,15 +182,7 @@ def plot_contributions(
     for bar, value in zip(bars, values, strict=True):
         if value < 0:
             bar.set_hatch("..")
-        ax.annotate(
-            f"{value:+,.0f}",
-            (value, bar.get_y() + bar.get_height() / 2),
-            xytext=(3 if value >= 0 else -3, 0),
-            textcoords="offset points",
-            ha="left" if value >= 0 else "right",
-            va="center",
-            fontsize=_FONT["tick"],
-        )
+    _label_bars(ax, bars, values, "{:+,.0f}")
     ax.axvline(0, color="#333333", linewidth=0.8)
     span = max(abs(values).max(initial=0), 1)
     ax.set_xlim(min(0, values.min(initial=0)) - 0.25 * span, max(0, values.max(initial=0)) + 0.25 * span)

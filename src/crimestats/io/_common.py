@@ -48,6 +48,17 @@ def match_columns(
     return found
 
 
+def read_text_csv(source: object, **options: object) -> pd.DataFrame:
+    """Read a CSV with every field as text, exactly as written: no NA guessing, BOM tolerated.
+
+    Parsing numbers, dates and blanks is each reader's job, done at its boundary with errors that
+    name the row.
+    """
+    return pd.read_csv(  # type: ignore[call-overload]
+        source, dtype="string", keep_default_na=False, na_values=[], encoding="utf-8-sig", **options
+    )
+
+
 def parse_counts(
     values: pd.Series, *, path: str | Path, column: str, first_row: int, allow_negative: bool = False
 ) -> pd.Series:

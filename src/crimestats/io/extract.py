@@ -21,7 +21,7 @@ from ..areas import area_codes, force_name, local_authorities, lsoa_lookup
 from ..exceptions import SourceFormatError
 from ..schema import FLAGS
 from ..taxonomy import UNCLASSIFIED, classify_codes, offences
-from ._common import finish
+from ._common import finish, read_text_csv
 
 logger = logging.getLogger(__name__)
 
@@ -178,14 +178,7 @@ def _read_table(path: Path, spec: ExtractMapping) -> pd.DataFrame:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             table = pd.read_excel(path, dtype=str, engine="openpyxl").astype("string")
         else:
-            table = pd.read_csv(
-                path,
-                dtype="string",
-                keep_default_na=False,
-                na_values=[],
-                encoding="utf-8-sig",
-                usecols=lambda c: c in wanted,
-            )
+            table = read_text_csv(path, usecols=lambda c: c in wanted)
     except pd.errors.EmptyDataError as error:
         raise SourceFormatError(path, "file is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError) as error:

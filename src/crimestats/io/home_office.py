@@ -11,7 +11,7 @@ from ..areas import area_codes, force_names
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
 from ..taxonomy import classify_codes
-from ._common import _key, finish, match_columns, parse_counts
+from ._common import _key, finish, match_columns, parse_counts, read_text_csv
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, int, str]:
     try:
-        table = pd.read_csv(path, dtype="string", keep_default_na=False, encoding="utf-8-sig")
+        table = read_text_csv(path)
     except pd.errors.EmptyDataError as error:
         raise SourceFormatError(path, "file is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -158,7 +158,10 @@ def _to_canonical(table: pd.DataFrame, *, path: Path, first_row: int, label: str
             row=first_row + position,
             column=_raw_name(columns, "quarter"),
         )
-    starts = pd.Series([parsed[y].quarter_start(int(q)) for y, q in zip(years, quarters, strict=True)], index=raw.index)
+    # One date per distinct (year, quarter), mapped back: no per-row Python over large tables.
+    keys = years + "|" + quarters.astype("int64").astype("string")
+    starts_by_key = {key: parsed[key.split("|")[0]].quarter_start(int(key.split("|")[1])) for key in keys.unique()}
+    starts = keys.map(starts_by_key).astype("datetime64[ns]")
 
     offences = classify_codes(raw["offence_code"])
     forces = force_names(raw["force"])

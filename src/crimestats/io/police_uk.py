@@ -22,7 +22,7 @@ from ..areas import area_codes, force_name, force_names, lsoa_lookup
 from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
 from ..periods import parse_month
 from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
-from ._common import finish, progress_bar
+from ._common import finish, progress_bar, read_text_csv
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,15 @@ def _wanted(files: list[StreetFile], months: Sequence[str] | None, forces: Seque
     return keep
 
 
+def _select_files(
+    path: str | Path, months: Sequence[str] | None, forces: Sequence[str] | None
+) -> tuple[list[StreetFile], list[str], set[str] | None]:
+    """Street files to read (filtered by the months and forces named in their names), ignored files, months."""
+    files, ignored = discover(path)
+    month_set = None if months is None else {f"{parse_month(m):%Y-%m}" for m in months}
+    return _wanted(files, months, forces), ignored, month_set
+
+
 def _slug_force(slug: str) -> str | None:
     try:
         return force_name(slug.replace("-", " "))
@@ -155,15 +164,7 @@ def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
     wanted = list(columns)
     try:
         with file.open() as handle:
-            raw = pd.read_csv(
-                handle,
-                dtype="string",
-                keep_default_na=False,
-                na_values=[],
-                encoding="utf-8-sig",
-                usecols=lambda c: c in wanted or c in _REQUIRED,
-                on_bad_lines="error",
-            )
+            raw = read_text_csv(handle, usecols=lambda c: c in wanted or c in _REQUIRED, on_bad_lines="error")
     except pd.errors.EmptyDataError as error:
         raise SourceFormatError(file.label, "file is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile, EOFError) as error:
@@ -315,9 +316,7 @@ def read_police_uk(
     >>> int(counts["count"].sum())
     483
     """
-    files, ignored = discover(path)
-    files = _wanted(files, months, forces)
-    month_set = None if months is None else {f"{parse_month(m):%Y-%m}" for m in months}
+    files, ignored, month_set = _select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     parts, qualities, hashes = [], [], []
     for file in progress_bar(files, progress, "police.uk files"):
@@ -363,9 +362,7 @@ def read_police_uk_records(
     >>> len(records), list(records.columns[:3])
     (483, ['crime_id', 'period_start', 'force'])
     """
-    files, _ = discover(path)
-    files = _wanted(files, months, forces)
-    month_set = None if months is None else {f"{parse_month(m):%Y-%m}" for m in months}
+    files, _, month_set = _select_files(path, months, forces)
     frames = []
     for file in progress_bar(files, progress, "police.uk files"):
         raw = _read_raw(file, VARIABLE_MAP)
