@@ -37,7 +37,8 @@ def _axes(ax: Axes | None, height: float = 3.6) -> Axes:
 
 def _style(ax: Axes, *, title: str | None, xlabel: str | None = None, ylabel: str | None = None) -> None:
     if title:
-        ax.set_title(title, fontsize=_FONT["title"], loc="left")
+        # Left-aligned titles run off the figure's edge past ~65 characters at A4 width.
+        ax.set_title(_wrap(title, 65), fontsize=_FONT["title"], loc="left")
     if xlabel is not None:
         ax.set_xlabel(xlabel, fontsize=_FONT["label"])
     if ylabel is not None:

@@ -122,8 +122,8 @@ class Snapshot:
 def _figure_title(figure: Figure, default: str) -> str:
     for ax in figure.axes:
         if ax.get_title(loc="left"):
-            return ax.get_title(loc="left")
-    return figure.get_suptitle() or default
+            return " ".join(ax.get_title(loc="left").split())
+    return " ".join(figure.get_suptitle().split()) or default
 
 
 def _rank_phrase(table: pd.DataFrame, row: pd.Series) -> str:
