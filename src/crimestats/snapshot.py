@@ -365,8 +365,10 @@ def _contributions(counts, area, base_window, current_window, headline) -> pd.Da
 
 
 def _rate_sentence(counts, area, peers, window, headline, peers_phrase, findings, sentence) -> str | None:
+    # Only the area and its peers need a population: other areas in the counts must not matter.
+    peer_names = peer_areas(peers)
     try:
-        table = rates(counts, year=window, selection=headline)
+        table = rates(counts[counts["area_name"].isin(peer_names)], year=window, selection=headline)
     except (PopulationError, PeriodError) as error:
         logger.info("no rate sentence: %s", error)
         return None
@@ -374,7 +376,7 @@ def _rate_sentence(counts, area, peers, window, headline, peers_phrase, findings
     if area not in table.index:
         return None
     row = table.loc[area]
-    peer_names = [a for a in peer_areas(peers) if a in table.index]
+    peer_names = [a for a in peer_names if a in table.index]
     peer_rate = 1000 * table.loc[peer_names, "count"].sum() / table.loc[peer_names, "population"].sum()
     findings.append(
         {

@@ -132,7 +132,7 @@ def read_ons_pfa(path: str | Path, table: str = "P1") -> pd.DataFrame:
     body = grid.iloc[header + 1 :]
     rows = _classify_rows(body, path, table)
     if table == "P1":
-        values, wide = _p1(body, labels, rows, path, header)
+        values, wide = _p1(body, labels, rows, path, grid)
         period_of = None
     else:
         values, wide, period_of = _p5(body, labels, rows, path, header, grid)
@@ -245,7 +245,7 @@ def _classify_rows(body: pd.DataFrame, path: Path, table: str) -> pd.DataFrame:
     return frame
 
 
-def _cell_counts(body: pd.DataFrame, rows: pd.DataFrame, column: int, label: str, path: Path, header: int) -> pd.Series:
+def _cell_counts(body: pd.DataFrame, rows: pd.DataFrame, column: int, label: str, path: Path) -> pd.Series:
     values = body.loc[rows["index"], body.columns[column]]
     numbers = pd.to_numeric(values.replace({"-": pd.NA, "..": pd.NA}), errors="coerce")
     bad = numbers.isna() & values.notna() & ~values.isin(["-", ".."])
@@ -255,11 +255,11 @@ def _cell_counts(body: pd.DataFrame, rows: pd.DataFrame, column: int, label: str
     return pd.Series(numbers.to_numpy(), index=rows.index, dtype="Float64")
 
 
-def _p1(body, labels, rows, path, header):
+def _p1(body, labels, rows, path, grid):
     wide = {}
     for j, label in enumerate(labels):
         if label in P1_LEAVES or label in P1_AGGREGATES:
-            wide[label] = _cell_counts(body, rows, j, label, path, header)
+            wide[label] = _cell_counts(body, rows, j, label, path)
     missing = [label for label in (*P1_LEAVES, *P1_AGGREGATES) if label not in wide]
     if missing:
         raise SourceFormatError(path, f"table P1: columns not found: {missing}; header has {labels}")
@@ -271,7 +271,7 @@ def _p1(body, labels, rows, path, header):
         for i in diff.index[diff.fillna(0) != 0]:
             hierarchy.append((rows.at[i, "name"], aggregate, float(diff.at[i])))
     forces_ = rows["level"] == "force"
-    period = FinancialYear.parse(_p1_year(body, path)).start
+    period = FinancialYear.parse(_title_year(grid, path, "P1")).start
     records = []
     for label, line in P1_LEAVES.items():
         counts = wide.loc[forces_, label]
@@ -296,16 +296,12 @@ def _p1(body, labels, rows, path, header):
     return values, wide.rename(columns={"total recorded crime (excluding fraud)": "total"})
 
 
-def _p1_year(body: pd.DataFrame, path: Path) -> str:
-    """The P1 edition's financial year, from the title ("year ending March 18")."""
-    return _title_year(path, "Table P1")
-
-
-def _title_year(path: Path, sheet: str) -> str:
-    title = str(pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, engine="openpyxl").iat[0, 0])
+def _title_year(grid: pd.DataFrame, path: Path, table: str) -> str:
+    """The edition's financial year, from the table title already read ("year ending March 18")."""
+    title = str(grid.iat[0, 0])
     match = re.search(r"year ending March\s*(?:20)?(\d{2})", title, re.IGNORECASE)
     if not match:
-        raise SourceFormatError(path, f"{sheet}: cannot find 'year ending March YY' in the title {title!r}")
+        raise SourceFormatError(path, f"table {table}: cannot find 'year ending March YY' in the title {title!r}")
     end = 2000 + int(match.group(1))
     return f"{end - 1}/{end % 100:02d}"
 
@@ -324,7 +320,7 @@ def _p5(body, labels, rows, path, header, grid):
     forces_ = rows["level"] == "force"
     records = []
     for j, year in spans.items():
-        counts = _cell_counts(body, rows, j, labels[j], path, header)
+        counts = _cell_counts(body, rows, j, labels[j], path)
         wide[year.label()] = counts
         for i, value in counts[forces_].items():
             if pd.isna(value):
@@ -424,7 +420,7 @@ def read_ons_pfa_change(path: str | Path, table: str = "P2") -> pd.DataFrame:
     for j, label in enumerate(labels):
         if j < 2 or not label:
             continue
-        values = _cell_counts(body, rows, j, label, path, header)
+        values = _cell_counts(body, rows, j, label, path)
         for i, value in values.items():
             records.append(
                 {
