@@ -41,12 +41,12 @@ def test_validate_reports_every_problem_at_once():
             _row(category="Not a category", count=-1, period_start=pd.Timestamp("2017-04-15")),
             _row(period_months=7, source="somewhere", force=None),
         ]
-    ).drop(columns="area_name")
+    ).drop(columns="is_crime")
     with pytest.raises(cs.SchemaError) as error:
         cs.validate(frame, source="bad.csv")
     cases = error.value.failure_cases
     checks = set(zip(cases["column"], cases["check"], strict=True))
-    assert ("area_name", "missing column") in checks
+    assert ("is_crime", "missing column") in checks
     assert ("category", "not a harmonised category") in checks
     assert ("count", "negative count from a record-level source") in checks
     assert ("period_start", "not the first day of a month") in checks

@@ -4,7 +4,7 @@ Loaders normalise recorded-crime sources into one canonical counts table; metric
 the performance snapshot work on that table.
 """
 
-from . import datasets, plotting
+from . import datasets, plotting, sources
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
 from .exceptions import (
     CrimestatsError,
@@ -28,11 +28,12 @@ from .io import (
 )
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
 from .periods import FinancialYear, rolling_12_months
-from .quality import QualityReport, quality_report
-from .schema import COLUMN_NAMES, empty_counts, validate
+from .quality import FileQuality, QualityReport, quality_report
+from .schema import COLUMN_NAMES, combine, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
+from .sources import Source
 from .store import RefreshResult, Store
 from .taxonomy import CATEGORIES, offences
 
@@ -43,6 +44,7 @@ __all__ = [
     "COLUMN_NAMES",
     "SELECTIONS",
     "CrimestatsError",
+    "FileQuality",
     "FinancialYear",
     "PeriodError",
     "PopulationError",
@@ -51,6 +53,7 @@ __all__ = [
     "SchemaError",
     "SelectionError",
     "Snapshot",
+    "Source",
     "SourceFormatError",
     "Store",
     "StoreError",
@@ -60,6 +63,7 @@ __all__ = [
     "area_name",
     "change_p_value",
     "changes_from_published",
+    "combine",
     "compare_years",
     "contributions",
     "csps",
@@ -86,5 +90,6 @@ __all__ = [
     "read_police_uk_records",
     "rolling_12_months",
     "select",
+    "sources",
     "validate",
 ]

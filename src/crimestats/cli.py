@@ -6,20 +6,22 @@ Exit codes: 0 ok, 1 bad input (a source or store problem), 2 usage error, 3 stor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from . import datasets
-from .exceptions import CrimestatsError, StoreLockedError
+from . import datasets, sources
+from .exceptions import CrimestatsError, SourceFormatError, StoreLockedError
 from .io import read_home_office, read_ons_pfa
-from .io.detect import read_source
-from .periods import financial_year_label
+from .metrics import compare_years
 from .quality import quality_report
+from .schema import combine
 from .selections import select
 from .snapshot import performance_snapshot
 
@@ -29,13 +31,15 @@ logger = logging.getLogger("crimestats")
 
 
 def _summary(args: argparse.Namespace) -> int:
-    """Load the bundled real tables and print a West Midlands summary."""
-    force = read_home_office(datasets.path("home-office-pfa-2017-18"))
+    """Load the bundled real tables and print a summary for one police force area."""
+    from .areas import force_name
+
+    force = force_name(args.force)  # an unknown force is an error, never a table of zeros
+    ho = read_home_office(datasets.path("home-office-pfa-2017-18"))
     p1 = read_ons_pfa(datasets.path("ons-pfa-2018"), "P1")
-    csp = read_home_office(datasets.path("scenario-csp"))
-    ho_total = select(force[force["force"] == args.force], "total recorded crime")["count"].sum()
-    ons_total = select(p1[p1["force"] == args.force], "total recorded crime")["count"].sum()
-    print(f"{args.force} police force area, total recorded crime 2017/18")
+    ho_total = select(ho[ho["force"] == force], "total recorded crime")["count"].sum()
+    ons_total = select(p1[p1["force"] == force], "total recorded crime")["count"].sum()
+    print(f"{force} police force area, total recorded crime 2017/18")
     print(f"  Home Office open data table: {ho_total:,}")
     print(f"  ONS table P1:                {ons_total:,}")
     recon = p1.attrs["reconciliation"]
@@ -43,40 +47,63 @@ def _summary(args: argparse.Namespace) -> int:
         f"  ONS P1 national/regional totals recomputed from forces: "
         f"{(recon['difference'] == 0).sum()} of {len(recon)} cells agree"
     )
-    total = select(csp, "total recorded crime")
-    table = total.groupby(["area_name", financial_year_label(total["period_start"])])["count"].sum().unstack()
-    table["change"] = table.iloc[:, 1] - table.iloc[:, 0]
-    table["% change"] = (100 * table["change"] / table.iloc[:, 0]).round(1)
+    csp = read_home_office(datasets.path("scenario-csp"))
+    if force not in set(csp["force"]):
+        return EXIT_OK
+    table = compare_years(csp, base="2016/17", current="2017/18", within=force)
     print("\nCommunity Safety Partnerships (scenario data), total recorded crime")
     with pd.option_context("display.width", 120):
-        print(table.sort_values("% change").to_string(float_format=lambda v: f"{v:.1f}"))
+        shown = table[["area_name", "base", "current", "change", "pct_change", "rank"]].sort_values("rank")
+        print(shown.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     return EXIT_OK
+
+
+def _plan(paths: Sequence[str], mapping: str | None) -> sources.Plan:
+    """Units of the given paths, each failure printed as one line."""
+    plan = sources.expand(paths, mapping=mapping)
+    for _, error in plan.failed:
+        print(f"crimestats: {error}", file=sys.stderr)
+    return plan
+
+
+def _read_units(units: Sequence[sources.Unit], mapping: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Counts of every unit (combined) and the errors of those that failed."""
+    frames, errors = [], []
+    for unit in units:
+        try:
+            counts, _ = unit.source.load(unit.path, mapping=mapping)
+        except CrimestatsError as error:
+            print(f"crimestats: {error}", file=sys.stderr)
+            errors.append(str(error))
+            continue
+        frames.append(counts)
+    return combine(frames), errors
 
 
 def _validate(args: argparse.Namespace) -> int:
     """Print the data-quality report of each source without writing anything."""
     status = EXIT_OK
     reports = []
-    for source in args.sources:
-        try:
-            counts = read_source(source, mapping=args.mapping)
-        except CrimestatsError as error:
-            print(f"ERROR {error}", file=sys.stderr)
-            reports.append({"source": source, "error": str(error)})
+    for given in args.sources:
+        plan = _plan([given], args.mapping)
+        counts, errors = _read_units(plan.units, args.mapping)
+        errors = [str(error) for _, error in plan.failed] + errors
+        if errors:
             status = EXIT_BAD_INPUT
-            continue
         report = quality_report(counts)
         if args.json:
             reports.append(
                 {
-                    "source": source,
-                    "files": report.files.to_dict(orient="records"),
+                    "source": given,
+                    "errors": errors,
+                    "skipped": [{"file": f, "reason": r} for f, r in plan.skipped if r != "not a data file"],
+                    "files": [q.to_dict() for q in counts.attrs.get("quality", [])],
                     "coverage": report.coverage.to_dict(orient="records"),
                     "area_coverage": report.area_coverage,
                     "total": int(counts["count"].sum()),
                 }
             )
-        else:
+        elif len(counts.attrs.get("quality", [])):
             print(report.to_text())
             print(f"total count: {int(counts['count'].sum()):,}\n")
     if args.json:
@@ -84,19 +111,26 @@ def _validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _load_sources(sources: Sequence[str], mapping: str | None) -> pd.DataFrame:
-    """Counts from stores (folders holding a crimestats manifest) and source files, concatenated."""
+def _load_sources(paths: Sequence[str], mapping: str | None) -> pd.DataFrame:
+    """Counts from stores (folders holding a crimestats manifest) and source files, combined."""
     frames = []
-    for source in sources:
-        if Path(source, "manifest.json").exists():
+    files = []
+    for path in paths:
+        if Path(path, "manifest.json").exists():
             from .store import Store
 
-            frames.append(Store(source).read())
+            frames.append(Store(path).read())
         else:
-            frames.append(read_source(source, mapping=mapping))
-    counts = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    counts.attrs["quality"] = [q for frame in frames for q in frame.attrs.get("quality", [])]
-    return counts
+            files.append(path)
+    if files:
+        plan = sources.expand(files, mapping=mapping)
+        if plan.failed:
+            raise plan.failed[0][1]
+        for unit in plan.units:
+            frames.append(unit.source.load(unit.path, mapping=mapping)[0])
+    if not frames:
+        raise SourceFormatError(None, f"no data found in {', '.join(paths)}")
+    return combine(frames)
 
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -241,7 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    A user's mistake (bad input, unknown area, locked store) is one line on standard error and
+    its exit code, never a traceback.
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -252,12 +290,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.run(args))
+    except BrokenPipeError:
+        # The reader of our output went away (`crimestats status | head`): not an error of ours.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except StoreLockedError as error:
         print(f"crimestats: {error}", file=sys.stderr)
         return EXIT_LOCKED
     except CrimestatsError as error:
-        print(f"crimestats: {error}", file=sys.stderr)
+        print(f"crimestats: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as error:  # a file we were pointed at cannot be read or written
+        print(f"crimestats: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())
 
 
 if __name__ == "__main__":

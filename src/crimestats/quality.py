@@ -2,11 +2,112 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import pandas as pd
 
-from .io.police_uk import NO_AREA_REASONS
+#: Why a row of a record-level source has no local area (keys of ``FileQuality.rows_no_area``).
+NO_AREA_REASONS = {
+    "no_lsoa": "no LSOA code (no location recorded)",
+    "national_force": "British Transport Police: a national force, not attributed to local areas",
+    "outside_england_wales": "Northern Ireland: no English or Welsh LSOA",
+    "unknown_lsoa": "LSOA code not in the lookup and its name matches no area",
+}
+#: Keys of ``FileQuality.unknown`` and what they count.
+UNKNOWN_KINDS = ("crime_types", "offence_codes", "forces", "areas", "flag_values")
+
+
+@dataclass
+class FileQuality:
+    """What one source file held and what could not be mapped: the record every reader returns.
+
+    Read access by key (``quality["rows_no_area"]``) is kept for callers of the first version;
+    ``details`` holds what only some sources report (an ONS table's reconciliation mismatches).
+
+    Attributes
+    ----------
+    file
+        The file (``archive.zip!member`` for a zip member).
+    source
+        The source name (see :mod:`crimestats.sources`).
+    rows_read, rows_counted, count
+        Data rows read, rows counted, and the sum of counts out (equal to ``rows_counted`` for
+        record-level sources).
+    rows_no_area
+        Rows kept in the force total with no local area, by reason (``NO_AREA_REASONS`` keys
+        for LSOA-placed sources; the mapping's column for extracts).
+    unknown
+        Values not in the taxonomy or registry, by kind (``UNKNOWN_KINDS``), each a tally.
+    duplicate_crime_ids
+        Crime IDs seen more than once in the file.
+    asb_share
+        Share of rows that are anti-social behaviour (police.uk), else None.
+    months
+        The months the file's rows fall in ("YYYY-MM").
+    area_by
+        How rows were placed in areas ("lsoa", "area", "ward") where the source places them.
+    details
+        Anything else the source reports.
+    """
+
+    file: str
+    source: str
+    rows_read: int
+    rows_counted: int
+    count: int
+    rows_no_area: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, Any] = field(default_factory=dict)
+    duplicate_crime_ids: int = 0
+    asb_share: float | None = None
+    months: list[str] = field(default_factory=list)
+    area_by: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        if key in _FIELD_NAMES:
+            return getattr(self, key)
+        if key.startswith("unknown_") and key[len("unknown_") :] in UNKNOWN_KINDS:
+            return self.unknown.get(key[len("unknown_") :], {})
+        return self.details[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``quality[key]``, or ``default`` when the record has no such item."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (for the store's manifest and ``--json`` output)."""
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FileQuality:
+        """Rebuild a record written by :meth:`to_dict` (unknown keys go to ``details``)."""
+        known = {k: v for k, v in data.items() if k in _FIELD_NAMES}
+        extra = {k: v for k, v in data.items() if k not in _FIELD_NAMES}
+        known.setdefault("rows_counted", known.get("rows_read", 0))
+        known.setdefault("count", known.get("rows_counted", 0))
+        return cls(**{**known, "details": {**known.get("details", {}), **extra}})
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        """(name, value) pairs of the record, as a dict would give them."""
+        return iter(self.to_dict().items())
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(FileQuality))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
 
 
 @dataclass(frozen=True)
@@ -79,38 +180,26 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
     (483, [1])
     """
     records = []
-    no_lsoa = failed = with_lsoa = 0
+    failed = with_lsoa = 0
     for quality in counts.attrs.get("quality", []):
-        reasons = {k: v for k, v in quality.get("rows_no_area", {}).items() if k != "lsoa_name_fallback"}
-        unknown = {
-            name: quality[name]
-            for name in (
-                "unknown_crime_types",
-                "unknown_offence_codes",
-                "unknown_forces",
-                "unknown_areas",
-                "unrecognised_flag_values",
-            )
-            if quality.get(name)
-        }
+        reasons = dict(quality.rows_no_area)
         records.append(
             {
-                "file": quality["file"],
-                "source": quality["source"],
-                "rows_read": quality["rows_read"],
-                "rows_counted": quality["rows_counted"],
+                "file": quality.file,
+                "source": quality.source,
+                "rows_read": quality.rows_read,
+                "rows_counted": quality.rows_counted,
                 "rows_no_area": sum(reasons.values()),
                 "no_area_reasons": _describe(reasons),
-                "unknown_values": unknown,
-                "duplicate_crime_ids": quality.get("duplicate_crime_ids", 0),
-                "asb_share": quality.get("asb_share"),
+                "unknown_values": {f"unknown_{kind}": tally for kind, tally in quality.unknown.items() if tally},
+                "duplicate_crime_ids": quality.duplicate_crime_ids,
+                "asb_share": quality.asb_share,
             }
         )
-        if quality["source"] == "police.uk":
+        if quality.area_by == "lsoa":
             outside = sum(reasons.get(k, 0) for k in ("national_force", "outside_england_wales"))
-            no_lsoa += reasons.get("no_lsoa", 0)
             failed += reasons.get("unknown_lsoa", 0)
-            with_lsoa += quality["rows_counted"] - outside - reasons.get("no_lsoa", 0)
+            with_lsoa += quality.rows_counted - outside - reasons.get("no_lsoa", 0)
     files = pd.DataFrame(
         records,
         columns=[

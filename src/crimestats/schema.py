@@ -5,6 +5,7 @@ One row per period x area x offence (x flags) with a count. See ``docs/glossary.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +39,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("business", "boolean", True, "business crime, where the source says"),
     Column("domestic", "boolean", True, "domestic abuse related, where the source says"),
     Column("count", "int64", False, "number of records"),
-    Column("source", "string", False, "police.uk, home-office, ons or extract"),
+    Column("source", "string", False, "the registered source kind (see crimestats.sources)"),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
@@ -46,10 +47,6 @@ DTYPES: dict[str, str] = {column.name: column.dtype for column in COLUMNS}
 #: Every column but ``count``: the keys a counts frame is aggregated over.
 DIMENSIONS: tuple[str, ...] = tuple(name for name in COLUMN_NAMES if name != "count")
 FLAGS: tuple[str, ...] = ("knife", "business", "domestic")
-SOURCES: frozenset[str] = frozenset({"police.uk", "home-office", "ons", "extract"})
-#: Record-level sources count records, so their counts can never be negative. Published quarterly
-#: tables can: they carry adjustments for crimes cancelled after the quarter they were recorded in.
-RECORD_SOURCES: frozenset[str] = frozenset({"police.uk", "extract"})
 PERIOD_MONTHS: frozenset[int] = frozenset({1, 3, 12})
 
 
@@ -123,7 +120,14 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
     >>> cs.validate(cs.empty_counts()).shape
     (0, 15)
     """
+    from .sources import all_sources  # the registry imports the readers, which import schema
     from .taxonomy import CATEGORIES  # taxonomy imports schema's names; import here to stay acyclic
+
+    registered = all_sources()
+    source_names = {source.name for source in registered}
+    # Record-level sources count records, so their counts can never be negative. Published
+    # quarterly tables can: they carry adjustments for crimes cancelled after their quarter.
+    record_sources = {source.name for source in registered if source.has_records}
 
     failures: list[dict[str, object]] = []
 
@@ -138,9 +142,9 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
             more = f"{check} ({len(rows) - 20} more rows)"
             failures.append({"column": column, "check": more, "row": None, "value": None})
 
-    for name in COLUMN_NAMES:
-        if name not in frame.columns:
-            fail(name, "missing column")
+    for column in COLUMNS:  # nullable columns a source does not have are added as all-missing
+        if column.name not in frame.columns and not column.nullable:
+            fail(column.name, "missing column")
     coerced = coerce(frame)
     for column in COLUMNS:
         if column.name not in coerced.columns:
@@ -154,7 +158,7 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
                 fail(column.name, "missing value", nulls, values)
 
     if "count" in coerced and str(coerced["count"].dtype) == "int64":
-        from_records = coerced["source"].isin(RECORD_SOURCES) if "source" in coerced else True
+        from_records = coerced["source"].isin(record_sources) if "source" in coerced else True
         negative = coerced.index[(coerced["count"] < 0) & from_records]
         if len(negative):
             fail("count", "negative count from a record-level source", negative, coerced["count"])
@@ -172,9 +176,9 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
         if len(unknown):
             fail("category", "not a harmonised category", unknown, coerced["category"])
     if "source" in coerced:
-        unknown = coerced.index[coerced["source"].notna() & ~coerced["source"].isin(SOURCES)]
+        unknown = coerced.index[coerced["source"].notna() & ~coerced["source"].isin(source_names)]
         if len(unknown):
-            fail("source", f"not one of {sorted(SOURCES)}", unknown, coerced["source"])
+            fail("source", f"not a registered source ({sorted(source_names)})", unknown, coerced["source"])
 
     if failures:
         cases = pd.DataFrame(failures, columns=["column", "check", "row", "value"])
@@ -196,3 +200,24 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     summed["count"] = summed["count"].astype(np.int64)
     summed.attrs = dict(frame.attrs)
     return summed
+
+
+def combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate canonical counts of several sources, keeping every file's quality record.
+
+    Use this rather than bare ``pd.concat``, which keeps the ``attrs`` of the first frame only.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> one = cs.read_police_uk(cs.datasets.path("police-uk-city-of-london-2017-01"))
+    >>> both = cs.combine([one, one])
+    >>> int(both["count"].sum()), len(both.attrs["quality"])
+    (966, 2)
+    """
+    frames = list(frames)
+    if not frames:
+        return empty_counts()
+    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    combined.attrs = {"quality": [quality for frame in frames for quality in frame.attrs.get("quality", [])]}
+    return combined

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import plotting
+from . import plotting, sources
 from .areas import peer_areas
 from .exceptions import PeriodError, PopulationError, SelectionError
 from .metrics import compare_years, contributions, monthly_trend, rates
@@ -27,12 +27,6 @@ SENTENCE_LABELS = {
     "knife or sharp instrument offences": "offences involving a knife or sharp instrument",
     "victim-based crime": "victim-based crime",
     "vehicle offences": "vehicle offences",
-}
-SOURCE_NAMES = {
-    "home-office": "Home Office police recorded crime",
-    "ons": "ONS Crime in England and Wales",
-    "police.uk": "data.police.uk",
-    "extract": "force recorded crime extract",
 }
 
 
@@ -349,7 +343,7 @@ def _report_label(window: Window) -> str:
 
 
 def _source_note(counts: pd.DataFrame) -> str:
-    names = [SOURCE_NAMES.get(s, s) for s in sorted(counts["source"].dropna().unique())]
+    names = [sources.label(s) for s in sorted(counts["source"].dropna().unique())]
     return f"Source: {join_words(names)}. Open Government Licence v3.0. Produced with crimestats."
 
 

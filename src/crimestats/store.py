@@ -29,11 +29,11 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .exceptions import CrimestatsError, SourceFormatError
+from . import sources
+from .exceptions import CrimestatsError
 from .io._common import progress_bar
-from .io.detect import read_source, source_type
-from .io.police_uk import discover, read_police_uk_records
 from .periods import parse_month
+from .quality import FileQuality
 from .schema import COLUMN_NAMES, COLUMNS, validate
 from .storage import failpoint, read_manifest, refresh_lock, sha256, write_manifest
 
@@ -48,7 +48,6 @@ _ARROW_TYPES = {
 }
 COUNTS_SCHEMA = pa.schema([pa.field(c.name, _ARROW_TYPES[c.dtype], nullable=c.nullable) for c in COLUMNS])
 _PARTITION_FIELDS = {"counts": ("src", "pfa", "month"), "records": ("pfa", "month")}
-_DATA_SUFFIXES = (".csv", ".gz", ".zip", ".xlsx", ".xlsm", ".ods")
 
 
 def slug(name: str) -> str:
@@ -198,7 +197,13 @@ class Store:
         frame = table.to_pandas(types_mapper=_pandas_type)
         if columns is None:
             frame = validate(frame, source=str(self.root))
-        frame.attrs["quality"] = [meta["quality"] for meta in manifest["files"].values() if meta.get("quality")]
+        frame.attrs["quality"] = [
+            FileQuality.from_dict(quality)
+            for meta in manifest["files"].values()
+            for quality in (meta.get("quality") or {}).get(
+                "files", [meta.get("quality")] if meta.get("quality") else []
+            )
+        ]
         return frame
 
     def read_records(
@@ -226,8 +231,8 @@ class Store:
         for (source, force), months in sorted(rows.items()):
             present = sorted(months)
             span = pd.period_range(present[0], present[-1], freq="M").strftime("%Y-%m")
-            step = {"police.uk": 1, "extract": 1}.get(source)
-            missing = [m for m in span if m not in months] if step == 1 else []
+            monthly = _period_months(source) == 1
+            missing = [m for m in span if m not in months] if monthly else []
             records.append(
                 {
                     "source": source,
@@ -294,10 +299,9 @@ class Store:
                 result.ingested = [{"file": key, "source": kind, "size": size} for key, _, kind, size, _ in pending]
                 return result
             loaded = []
-            for key, path, kind, size, digest in progress_bar(pending, progress, "refresh"):
+            for key, unit, kind, size, digest in progress_bar(pending, progress, "refresh"):
                 try:
-                    counts = read_source(path, mapping=mapping if kind == "extract" else None)
-                    recs = read_police_uk_records(path) if records and kind == "police.uk" else None
+                    counts, recs = unit.source.load(unit.path, mapping=mapping, records=records)
                 except CrimestatsError as error:
                     result.failed.append({"file": key, "source": kind, "error": str(error)})
                     logger.error("%s", error)
@@ -311,47 +315,24 @@ class Store:
             self._sweep(read_manifest(self.root))
         return result
 
-    def _plan(self, sources, manifest, result, mapping) -> list[tuple[str, Path, str, int, str]]:
+    def _plan(self, paths, manifest, result, mapping) -> list[tuple[str, sources.Unit, str, int, str]]:
+        """Units to ingest: every file the registry recognises, less those already stored unchanged."""
         known = {meta["sha256"]: key for key, meta in manifest["files"].items()}
+        plan = sources.expand(paths, mapping=mapping)
+        for file, reason in plan.skipped:
+            if reason != "not a data file":
+                result.skipped.append({"file": file, "reason": reason})
+        for file, error in plan.failed:
+            result.failed.append({"file": file, "source": None, "error": str(error)})
         pending = []
-        for path in self._units(sources, result):
-            key = str(path.resolve())
-            try:
-                kind = _kind(path, mapping)
-            except SourceFormatError as error:
-                result.failed.append({"file": key, "source": None, "error": str(error)})
-                continue
-            digest = sha256(path)
+        for unit in plan.units:
+            key = str(unit.path.resolve())
+            digest = sha256(unit.path)
             if digest in known:
                 result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[digest]})"})
                 continue
-            pending.append((key, path, kind, path.stat().st_size, digest))
+            pending.append((key, unit, unit.source.name, unit.path.stat().st_size, digest))
         return pending
-
-    def _units(self, sources, result) -> list[Path]:
-        units: list[Path] = []
-        for source in sources:
-            path = Path(source)
-            if not path.exists():
-                result.failed.append({"file": str(path), "source": None, "error": f"{path}: does not exist"})
-                continue
-            if not path.is_dir():
-                units.append(path)
-                continue
-            street = set()
-            try:
-                files, _ = discover(path)
-                street = {Path(f.name) for f in files}
-                units += sorted(street)
-            except SourceFormatError:
-                pass
-            for candidate in sorted(path.rglob("*")):
-                if candidate.is_file() and candidate not in street and candidate.suffix.lower() in _DATA_SUFFIXES:
-                    if re.search(r"-(outcomes|stop-and-search)\.csv$", candidate.name, re.IGNORECASE):
-                        result.skipped.append({"file": str(candidate), "reason": "not a street file"})
-                        continue
-                    units.append(candidate)
-        return units
 
     def _write(self, manifest, loaded, result) -> None:
         generation = int(manifest["generation"]) + 1
@@ -386,7 +367,7 @@ class Store:
                 "count": int(counts["count"].sum()),
                 "partitions": covered,
                 "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-                "quality": _jsonable(quality[0]) if len(quality) == 1 else {"files": _jsonable(quality)},
+                "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
             }
             result.ingested.append(
                 {"file": key, "source": kind, "count": files[key]["count"], "partitions": len(covered)}
@@ -425,13 +406,12 @@ class Store:
             leftover.unlink()
 
 
-def _kind(path: Path, mapping: object) -> str:
+def _period_months(source: str) -> int | None:
+    """Period length of a stored source (None for one no longer registered)."""
     try:
-        return source_type(path)
-    except SourceFormatError:
-        if mapping is not None:
-            return "extract"
-        raise
+        return sources.get(source).period_months
+    except CrimestatsError:
+        return None
 
 
 def _partitions(name: str, frame: pd.DataFrame):
@@ -475,13 +455,3 @@ def _pandas_type(arrow_type: pa.DataType):
     if pa.types.is_boolean(arrow_type):
         return pd.BooleanDtype()
     return None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item"):
-        return value.item()
-    return value

@@ -115,7 +115,7 @@ def test_unknown_codes_flags_and_areas_are_counted_and_reported(sample, tmp_path
     assert counts["count"].sum() == 3000
     quality = counts.attrs["quality"][0]
     assert quality["unknown_offence_codes"] == {"ZZ1": 5}
-    assert quality["unrecognised_flag_values"] == {"Knife Or Sharp Instrument": {"maybe": 2}}
+    assert quality["unknown_flag_values"] == {"Knife Or Sharp Instrument": {"maybe": 2}}
     assert quality["rows_no_area"] == {"unknown CSP": 3}
     assert counts.loc[counts["category"] == "Unclassified", "count"].sum() == 5
     assert counts.loc[counts["area_name"].isna(), "count"].sum() == 3

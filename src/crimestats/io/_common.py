@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SourceFormatError
+from ..quality import UNKNOWN_KINDS, FileQuality
 from ..schema import aggregate, coerce, validate
 from ..taxonomy import is_crime
 
@@ -93,11 +94,14 @@ def finish(
     rows_read: int,
     count_in: int,
     problems: Mapping[str, object] | None = None,
+    area_by: str | None = None,
 ) -> pd.DataFrame:
     """Aggregate a reader's rows to canonical counts, validate, and attach the file's quality record.
 
     ``count_in`` is the total the source held; the check that it equals the total out is what
-    guarantees no row was silently dropped.
+    guarantees no row was silently dropped. ``problems`` holds the reader's findings by name:
+    ``rows_no_area``, ``unknown_<kind>``, ``duplicate_crime_ids``, ``months`` and ``asb_share``
+    go to their :class:`~crimestats.quality.FileQuality` fields, anything else to ``details``.
     """
     frame = frame.copy()
     frame["source"] = source
@@ -106,16 +110,45 @@ def finish(
     count_out = int(counts["count"].sum())
     if count_out != count_in:
         raise SourceFormatError(path, f"internal error: {count_in} counted in but {count_out} out")
-    quality = {
-        "file": str(path),
-        "source": source,
-        "rows_read": int(rows_read),
-        "rows_counted": int(rows_read),
-        "count": count_out,
-        **(problems or {}),
-    }
-    counts.attrs["quality"] = [quality]
+    counts.attrs["quality"] = [
+        quality_record(
+            path=path, source=source, rows_read=rows_read, count=count_out, problems=problems, area_by=area_by
+        )
+    ]
     return counts
+
+
+def quality_record(
+    *,
+    path: str | Path,
+    source: str,
+    rows_read: int,
+    count: int,
+    problems: Mapping[str, object] | None = None,
+    area_by: str | None = None,
+    rows_counted: int | None = None,
+) -> FileQuality:
+    """Build a file's :class:`~crimestats.quality.FileQuality` from a reader's named findings."""
+    found = dict(problems or {})
+    unknown = {}
+    for kind in UNKNOWN_KINDS:
+        value = found.pop(f"unknown_{kind}", None)
+        if value:
+            unknown[kind] = value
+    return FileQuality(
+        file=str(path),
+        source=source,
+        rows_read=int(rows_read),
+        rows_counted=int(rows_read if rows_counted is None else rows_counted),
+        count=int(count),
+        rows_no_area=dict(found.pop("rows_no_area", None) or {}),
+        unknown=unknown,
+        duplicate_crime_ids=int(found.pop("duplicate_crime_ids", 0) or 0),
+        asb_share=found.pop("asb_share", None),  # type: ignore[arg-type]
+        months=list(found.pop("months", None) or []),
+        area_by=area_by,
+        details=found,
+    )
 
 
 def progress_bar(items: Sequence, enabled: bool, description: str) -> Iterator:

@@ -20,6 +20,7 @@ import pandas as pd
 from ..areas import area_codes, force_name, local_authorities, lsoa_lookup
 from ..exceptions import SourceFormatError
 from ..schema import FLAGS
+from ..sources import Probe, Source, register
 from ..taxonomy import UNCLASSIFIED, classify_codes, offences
 from ._common import finish, read_text_csv
 
@@ -157,12 +158,20 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
             str(k): int(v)
             for k, v in offence.loc[~offence["known"], "offence_code"].fillna("<blank>").value_counts().items()
         },
-        "unrecognised_flag_values": flag_problems,
+        "unknown_flag_values": flag_problems,
         "duplicate_crime_ids": int(ids[ids.notna() & (ids != "")].duplicated().sum()),
         "months": sorted(frame["period_start"].dt.strftime("%Y-%m").unique()),
     }
-    counts = finish(frame, path=path, source="extract", rows_read=rows_read, count_in=rows_read, problems=problems)
-    for name in ("rows_no_area", "unknown_offence_codes", "unrecognised_flag_values"):
+    counts = finish(
+        frame,
+        path=path,
+        source=SOURCE.name,
+        rows_read=rows_read,
+        count_in=rows_read,
+        problems=problems,
+        area_by=spec.area_by,
+    )
+    for name in ("rows_no_area", "unknown_offence_codes", "unknown_flag_values"):
         if problems[name]:
             logger.warning("%s: %s: %s", path, name, problems[name])
     return counts
@@ -255,3 +264,29 @@ def _flag(values: pd.Series, spec: ExtractMapping) -> tuple[pd.Series, dict[str,
     flag[text.isin(spec.false_values)] = False
     unrecognised = values[flag.isna() & text.notna() & (text != "")]
     return flag, {str(k): int(v) for k, v in unrecognised.value_counts().items()}
+
+
+def _recognise(probe: Probe) -> float:
+    """A file is an extract when a mapping is given and the file holds the mapping's columns."""
+    if probe.mapping is None or probe.is_dir:
+        return 0
+    if probe.is_spreadsheet:
+        return 2
+    if not probe.is_csv:
+        return 0
+    wanted = {column.strip().lower() for column in ExtractMapping.load(probe.mapping).columns.values()}
+    return 2 if wanted <= set(probe.header) else 0
+
+
+SOURCE = register(
+    Source(
+        name="extract",
+        label="force recorded crime extract",
+        period_months=1,
+        has_records=True,
+        recognise=_recognise,
+        read=read_extract,
+        needs_mapping=True,
+        description="a force's record-level extract (CSV, .csv.gz or xlsx) with a column mapping",
+    )
+)

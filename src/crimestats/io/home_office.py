@@ -10,6 +10,7 @@ import pandas as pd
 from ..areas import area_codes, force_names
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
+from ..sources import Probe, Source, register
 from ..taxonomy import classify_codes
 from ._common import _key, finish, match_columns, parse_counts, read_text_csv
 
@@ -82,7 +83,7 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
     counts = finish(
         raw,
         path=path,
-        source="home-office",
+        source=SOURCE.name,
         rows_read=sum(len(f) for f in frames),
         count_in=int(raw["count"].sum()),
         problems=problems,
@@ -219,3 +220,28 @@ def _merge_problems(parts: list[dict]) -> dict[str, dict[str, int]]:
             for key, value in tally.items():
                 target[key] = target.get(key, 0) + value
     return merged
+
+
+def _recognise(probe: Probe) -> float:
+    """A CSV whose header has an offence code, a force and a count column; any other workbook as a fallback."""
+    if probe.is_spreadsheet:
+        return 0.5  # a workbook no more specific source claims: read it and check its columns
+    header = {_key(name) for name in probe.header}
+    has = {
+        variable: bool(header & {_key(n) for n in VARIABLE_MAP[variable]})
+        for variable in ("force", "offence_code", "count")
+    }
+    return 1 if all(has.values()) else 0
+
+
+SOURCE = register(
+    Source(
+        name="home-office",
+        label="Home Office police recorded crime",
+        period_months=3,
+        has_records=False,
+        recognise=_recognise,
+        read=read_home_office,
+        description="Home Office police recorded crime open data table (CSV, xlsx or ods)",
+    )
+)

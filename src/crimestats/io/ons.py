@@ -19,6 +19,7 @@ import pandas as pd
 from ..areas import force_names
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
+from ..sources import Probe, Source, register
 from ..taxonomy import KNIFE_COLLECTION
 from ._common import finish
 
@@ -151,7 +152,7 @@ def read_ons_pfa(path: str | Path, table: str = "P1") -> pd.DataFrame:
     counts = finish(
         values,
         path=path,
-        source="ons",
+        source=SOURCE.name,
         rows_read=int((rows["level"] == "force").sum()),
         count_in=int(values["count"].sum()),
         problems={
@@ -433,3 +434,21 @@ def read_ons_pfa_change(path: str | Path, table: str = "P2") -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(records)
+
+
+def _recognise(probe: Probe) -> float:
+    """An xlsx workbook with a "Table P1" sheet: the ONS police force area tables."""
+    return 1 if probe.is_spreadsheet and any(re.fullmatch(r"table\s*p1", s) for s in probe.sheets) else 0
+
+
+SOURCE = register(
+    Source(
+        name="ons",
+        label="ONS Crime in England and Wales",
+        period_months=12,
+        has_records=False,
+        recognise=_recognise,
+        read=read_ons_pfa,
+        description="ONS police force area tables (xlsx with Table P1)",
+    )
+)

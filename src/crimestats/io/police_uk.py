@@ -21,8 +21,10 @@ import pandas as pd
 from ..areas import area_codes, force_name, force_names, lsoa_lookup
 from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
 from ..periods import parse_month
+from ..quality import FileQuality
+from ..sources import Probe, Source, register
 from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
-from ._common import finish, progress_bar, read_text_csv
+from ._common import finish, progress_bar, quality_record, read_text_csv
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +47,8 @@ _REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
 _KEYS = ["month", "falls_within", "lsoa_code", "lsoa_name", "crime_type"]
 _COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
 _STREET = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv$", re.IGNORECASE)
-_OTHER = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
-
-NO_AREA_REASONS = {
-    "no_lsoa": "no LSOA code (no location recorded)",
-    "national_force": "British Transport Police: a national force, not attributed to local areas",
-    "outside_england_wales": "Northern Ireland: no English or Welsh LSOA",
-    "unknown_lsoa": "LSOA code not in the 2011 lookup and its name matches no area",
-}
+#: The other files of a data.police.uk download: real, but not crime counts.
+_COMPANIONS = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 
 RECORD_COLUMNS = [
     "crime_id",
@@ -91,13 +87,6 @@ class StreetFile:
     def label(self) -> str:
         """The file as named in messages: ``archive.zip!member`` for zip members."""
         return f"{self.archive}!{self.name}" if self.archive else self.name
-
-    def size(self) -> int:
-        """Size in bytes (uncompressed for zip members)."""
-        if self.archive is not None:
-            with zipfile.ZipFile(self.archive) as archive:
-                return archive.getinfo(self.name).file_size
-        return Path(self.name).stat().st_size
 
 
 def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
@@ -240,12 +229,15 @@ def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _file_counts(file: StreetFile, months: set[str] | None) -> tuple[pd.DataFrame, dict, np.ndarray]:
-    raw = _read_raw(file, ["Crime ID", *_REQUIRED])
+def _file_parts(
+    file: StreetFile, months: set[str] | None, *, records: bool = False
+) -> tuple[pd.DataFrame, FileQuality, np.ndarray, pd.DataFrame | None]:
+    """Counts, quality record, crime-ID hashes and (when asked) records of one street file, parsed once."""
+    raw = _read_raw(file, VARIABLE_MAP if records else ["Crime ID", *_REQUIRED])
     rows_read = len(raw)
     parsed = _check_months(raw, file)
     raw = _keep_months(raw, parsed, months)
-    ids = raw["crime_id"].str.strip()
+    ids = raw["crime_id"].str.strip() if "crime_id" in raw else pd.Series([], dtype="string")
     ids = ids[ids != ""]
     hashes = pd.util.hash_array(ids.to_numpy(dtype=object)) if len(ids) else np.empty(0, dtype=np.uint64)
     grouped = raw.groupby(_KEYS, dropna=False, sort=False).size().rename("count").reset_index()
@@ -255,21 +247,38 @@ def _file_counts(file: StreetFile, months: set[str] | None) -> tuple[pd.DataFram
     reasons = grouped.dropna(subset=["no_area_reason"]).groupby("no_area_reason")["count"].sum()
     unknown_types = grouped[~grouped["known_type"]].groupby("crime_type")["count"].sum()
     asb = int(grouped.loc[~grouped["is_crime"], "count"].sum())
-    quality = {
-        "file": file.label,
-        "source": "police.uk",
-        "rows_read": rows_read,
-        "rows_counted": int(grouped["count"].sum()),
-        "count": int(grouped["count"].sum()),
-        "rows_no_area": {str(k): int(v) for k, v in reasons.items() if k != "lsoa_name_fallback"},
-        "lsoa_name_fallback": int(reasons.get("lsoa_name_fallback", 0)),
-        "unknown_crime_types": {str(k): int(v) for k, v in unknown_types.items()},
-        "unknown_forces": sorted(set(grouped.loc[force_names(grouped["falls_within"]).isna(), "falls_within"])),
-        "duplicate_crime_ids": int(pd.Series(hashes).duplicated().sum()),
-        "asb_share": round(asb / rows_read, 4) if rows_read else 0.0,
-        "months": sorted(f"{parsed[m]:%Y-%m}" for m in raw["month"].unique()),
-    }
-    return grouped, quality, hashes
+    counted = int(grouped["count"].sum())
+    quality = quality_record(
+        path=file.label,
+        source=SOURCE.name,
+        rows_read=rows_read,
+        rows_counted=counted,
+        count=counted,
+        area_by="lsoa",
+        problems={
+            "rows_no_area": {str(k): int(v) for k, v in reasons.items() if k != "lsoa_name_fallback"},
+            "lsoa_name_fallback": int(reasons.get("lsoa_name_fallback", 0)),
+            "unknown_crime_types": {str(k): int(v) for k, v in unknown_types.items()},
+            "unknown_forces": sorted(set(grouped.loc[force_names(grouped["falls_within"]).isna(), "falls_within"])),
+            "duplicate_crime_ids": int(pd.Series(hashes).duplicated().sum()),
+            "asb_share": round(asb / rows_read, 4) if rows_read else 0.0,
+            "months": sorted(f"{parsed[m]:%Y-%m}" for m in raw["month"].unique()),
+        },
+    )
+    return grouped, quality, hashes, (_records(raw, parsed) if records else None)
+
+
+def _records(raw: pd.DataFrame, parsed: dict[str, pd.Timestamp]) -> pd.DataFrame:
+    """One row per record, in the record columns, from a street file's raw rows."""
+    frame = _categorise(_locate(raw.copy()))
+    frame["period_start"] = frame["month"].map(parsed).astype("datetime64[ns]")
+    for column in ("longitude", "latitude"):
+        frame[column] = pd.to_numeric(frame[column].replace("", pd.NA), errors="coerce").astype("float64")
+    for column in ("crime_id", "lsoa_code", "lsoa_name", "outcome", "location", "context"):
+        if column not in frame:
+            frame[column] = pd.NA
+        frame[column] = frame[column].str.strip().replace("", pd.NA).astype("string")
+    return frame[RECORD_COLUMNS]
 
 
 def read_police_uk(
@@ -316,29 +325,47 @@ def read_police_uk(
     >>> int(counts["count"].sum())
     483
     """
+    counts, _ = _read(path, months=months, forces=forces, progress=progress, records=False)
+    return counts
+
+
+def _read(
+    path: str | Path,
+    *,
+    months: Sequence[str] | None = None,
+    forces: Sequence[str] | None = None,
+    progress: bool = False,
+    records: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Counts and (when asked) records of street files, each file parsed once."""
     files, ignored, month_set = _select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
-    parts, qualities, hashes = [], [], []
+    parts, qualities, hashes, record_parts = [], [], [], []
     for file in progress_bar(files, progress, "police.uk files"):
-        grouped, quality, file_hashes = _file_counts(file, month_set)
+        grouped, quality, file_hashes, file_records = _file_parts(file, month_set, records=records)
         if wanted_forces is not None:
             grouped = grouped[grouped["force"].isin(wanted_forces)]
-            quality["rows_counted"] = quality["count"] = int(grouped["count"].sum())
+            quality.rows_counted = quality.count = int(grouped["count"].sum())
+            if file_records is not None:
+                file_records = file_records[file_records["force"].isin(wanted_forces)]
         parts.append(grouped[_COUNT_COLUMNS])
         qualities.append(quality)
         hashes.append(file_hashes)
+        if file_records is not None:
+            record_parts.append(file_records)
     if not parts:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
     raw = pd.concat(parts, ignore_index=True)
-    counts = finish(raw, path=path, source="police.uk", rows_read=len(raw), count_in=int(raw["count"].sum()))
+    counts = finish(raw, path=path, source=SOURCE.name, rows_read=len(raw), count_in=int(raw["count"].sum()))
     all_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     counts.attrs["quality"] = qualities
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_crime_ids_across_files"] = int(pd.Series(all_hashes).duplicated().sum())
     for quality in qualities:
-        if quality["unknown_crime_types"]:
-            logger.warning("%s: unknown crime types %s", quality["file"], quality["unknown_crime_types"])
-    return counts
+        if quality.unknown.get("crime_types"):
+            logger.warning("%s: unknown crime types %s", quality.file, quality.unknown["crime_types"])
+    recs = pd.concat(record_parts, ignore_index=True) if records else None
+    return counts, recs
 
 
 def read_police_uk_records(
@@ -367,19 +394,45 @@ def read_police_uk_records(
     for file in progress_bar(files, progress, "police.uk files"):
         raw = _read_raw(file, VARIABLE_MAP)
         parsed = _check_months(raw, file)
-        raw = _keep_months(raw, parsed, month_set)
-        frame = _categorise(_locate(raw.copy()))
-        frame["period_start"] = frame["month"].map(parsed).astype("datetime64[ns]")
-        for column in ("longitude", "latitude"):
-            frame[column] = pd.to_numeric(frame[column].replace("", pd.NA), errors="coerce").astype("float64")
-        for column in ("crime_id", "lsoa_code", "lsoa_name", "outcome", "location", "context"):
-            if column not in frame:
-                frame[column] = pd.NA
-            frame[column] = frame[column].str.strip().replace("", pd.NA).astype("string")
-        frames.append(frame[RECORD_COLUMNS])
+        frames.append(_records(_keep_months(raw, parsed, month_set), parsed))
     if not frames:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
     records = pd.concat(frames, ignore_index=True)
     if forces is not None:
         records = records[records["force"].isin({force_name(f) for f in forces})].reset_index(drop=True)
     return records
+
+
+def _recognise(probe: Probe) -> float:
+    """A folder tree or zip of street files, a file named ``*-street.csv``, or a CSV with the street header."""
+    if probe.is_dir:
+        return 1 if any(_STREET.search(p.name) for p in probe.path.rglob("*.csv")) else 0
+    if probe.suffix == ".zip" or _STREET.search(probe.name):
+        return 1
+    return 1 if {"crime type", "falls within"} <= set(probe.header) else 0
+
+
+def _skip(path: Path) -> str | None:
+    return (
+        "a data.police.uk outcomes or stop-and-search file, not crime counts" if _COMPANIONS.search(path.name) else None
+    )
+
+
+def _ingest(path: str | Path, *, records: bool = False, **options: object) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    return _read(path, records=records, **options)  # type: ignore[arg-type]
+
+
+SOURCE = register(
+    Source(
+        name="police.uk",
+        label="data.police.uk",
+        period_months=1,
+        has_records=True,
+        recognise=_recognise,
+        read=read_police_uk,
+        read_records=read_police_uk_records,
+        ingest=_ingest,
+        skip=_skip,
+        description="data.police.uk street files (a *-street.csv, a YYYY-MM folder tree or the zip)",
+    )
+)

@@ -1,0 +1,387 @@
+"""The source registry: what each kind of source is, and the one rule that tells which one a file holds.
+
+A :class:`Source` holds everything the rest of the package needs to know about a source kind:
+its name (the ``source`` column of canonical counts), its label in charts and reports, its period
+length, whether it yields records, how it recognises a file, which files of a folder it skips,
+and its readers. :func:`resolve` is the only "what is this file" rule; ``crimestats validate``,
+``crimestats snapshot`` and :meth:`crimestats.Store.refresh` all go through it (via
+:func:`expand`, which turns the paths a user gives into units to read).
+
+Adding a source is one :func:`register` call; see ``docs/extending.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import logging
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .exceptions import SourceFormatError
+
+logger = logging.getLogger(__name__)
+
+#: File endings a folder walk considers data (anything else in a folder is ignored and listed).
+DATA_SUFFIXES = (".csv", ".gz", ".zip", ".xlsx", ".xlsm", ".ods")
+
+
+class Probe:
+    """What :func:`resolve` knows of a path, read lazily: its name, its CSV header, its sheet names.
+
+    Recognisers receive a probe rather than a path so that a file's header is read once, however
+    many sources look at it.
+    """
+
+    def __init__(self, path: Path, mapping: Any = None) -> None:
+        self.path = path
+        self.mapping = mapping
+
+    @property
+    def name(self) -> str:
+        """The file name, lower case."""
+        return self.path.name.lower()
+
+    @property
+    def suffix(self) -> str:
+        """The last file ending, lower case (".csv", ".gz", ".xlsx", ...)."""
+        return self.path.suffix.lower()
+
+    @property
+    def is_dir(self) -> bool:
+        """True for a folder."""
+        return self.path.is_dir()
+
+    @property
+    def is_csv(self) -> bool:
+        """True for ``.csv``, ``.txt`` and gzipped CSV files."""
+        return self.suffix in (".csv", ".txt") or self.name.endswith((".csv.gz", ".txt.gz"))
+
+    @property
+    def is_spreadsheet(self) -> bool:
+        """True for ``.xlsx``, ``.xlsm`` and ``.ods`` workbooks."""
+        return self.suffix in (".xlsx", ".xlsm", ".ods")
+
+    @cached_property
+    def header(self) -> tuple[str, ...]:
+        """The CSV header, each name stripped and lower case (empty for anything that is not a CSV)."""
+        if not self.is_csv or self.is_dir:
+            return ()
+        try:
+            opener = gzip.open if self.name.endswith(".gz") else open
+            with opener(self.path, "rt", encoding="utf-8-sig", newline="") as handle:
+                line = handle.readline()
+        except (OSError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as error:
+            raise SourceFormatError(self.path, f"cannot read a header: {error}") from error
+        if not line.strip():
+            raise SourceFormatError(self.path, "file is empty (no header line)")
+        import csv
+
+        return tuple(name.strip().lower() for name in next(csv.reader([line])))
+
+    @cached_property
+    def sheets(self) -> tuple[str, ...]:
+        """Sheet names of a workbook, stripped and lower case (empty for anything else)."""
+        if not self.is_spreadsheet:
+            return ()
+        try:
+            if self.suffix == ".ods":
+                return tuple(s.strip().lower() for s in pd.ExcelFile(self.path, engine="odf").sheet_names)
+            from openpyxl import load_workbook
+
+            workbook = load_workbook(self.path, read_only=True)
+            try:
+                return tuple(s.strip().lower() for s in workbook.sheetnames)
+            finally:
+                workbook.close()
+        except Exception as error:  # the engines raise many types (BadZipFile, KeyError, XML errors) for one cause
+            raise SourceFormatError(self.path, f"not a readable spreadsheet: {error}") from error
+
+
+#: ``recognise(probe) -> score``: 0 or False when the file is not this source; otherwise how
+#: specific the match is (True counts as 1). The highest score wins: a generic fallback (any
+#: workbook) scores below 1, a match on a mapping the user gave scores 2.
+Recogniser = Callable[[Probe], float]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of source, registered once.
+
+    Attributes
+    ----------
+    name
+        The value of the ``source`` column in canonical counts ("police.uk").
+    label
+        How charts and reports name it ("data.police.uk").
+    period_months
+        Length of its periods: 1 (monthly), 3 (quarterly), 12 (annual).
+    has_records
+        True when it holds one row per crime (counts can never be negative); False for
+        published tables (whose quarterly adjustments can be negative).
+    recognise
+        ``recognise(probe) -> score``: does this file (or folder) hold this source, and how
+        specifically (0: no; 1: yes; below 1: a generic fallback; 2: matches a user's mapping)?
+    read
+        ``read(path, **options) -> counts``: canonical counts of one file (or folder or zip).
+    read_records
+        ``read_records(path, **options) -> records`` for record-level sources, else None.
+    ingest
+        ``ingest(path, *, records, **options) -> (counts, records or None)`` parsing the file
+        once; default: ``read`` then ``read_records`` when records are asked for.
+    skip
+        ``skip(path) -> reason or None``: files of a folder that belong to this source's
+        download but hold no data to count (data.police.uk outcomes files).
+    needs_mapping
+        True when the reader needs a column mapping (force extracts).
+    description
+        One line for documentation and ``--help``.
+    """
+
+    name: str
+    label: str
+    period_months: int
+    has_records: bool
+    recognise: Recogniser
+    read: Callable[..., pd.DataFrame]
+    read_records: Callable[..., pd.DataFrame] | None = None
+    ingest: Callable[..., tuple[pd.DataFrame, pd.DataFrame | None]] | None = None
+    skip: Callable[[Path], str | None] | None = None
+    needs_mapping: bool = False
+    description: str = ""
+
+    def load(
+        self, path: str | Path, *, mapping: Any = None, records: bool = False, **options: Any
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Counts (and records when asked and available) of one unit, parsing it once where the source can."""
+        if self.needs_mapping:
+            options["mapping"] = mapping
+        if self.ingest is not None:
+            return self.ingest(path, records=records, **options)
+        counts = self.read(path, **options)
+        recs = self.read_records(path, **options) if records and self.read_records is not None else None
+        return counts, recs
+
+
+_REGISTRY: dict[str, Source] = {}
+
+
+def register(source: Source) -> Source:
+    """Add a source kind to the registry (replacing one of the same name) and return it.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> cs.sources.get("police.uk").label
+    'data.police.uk'
+    """
+    if source.name in _REGISTRY and _REGISTRY[source.name] is not source:
+        logger.info("source %r re-registered", source.name)
+    _REGISTRY[source.name] = source
+    return source
+
+
+def unregister(name: str) -> None:
+    """Remove a source kind (for tests and plug-ins that registered one temporarily)."""
+    _REGISTRY.pop(name, None)
+
+
+@contextlib.contextmanager
+def registered(source: Source) -> Iterator[Source]:
+    """Register ``source`` for the duration of a ``with`` block."""
+    previous = _REGISTRY.get(source.name)
+    register(source)
+    try:
+        yield source
+    finally:
+        unregister(source.name)
+        if previous is not None:
+            register(previous)
+
+
+def _builtins() -> None:
+    # The built-in readers register themselves when the io package is imported.
+    from . import io  # noqa: F401
+
+
+def all_sources() -> list[Source]:
+    """Every registered source kind, in registration order."""
+    _builtins()
+    return list(_REGISTRY.values())
+
+
+def names() -> frozenset[str]:
+    """Names of every registered source kind (the values the ``source`` column may hold)."""
+    return frozenset(source.name for source in all_sources())
+
+
+def get(name: str) -> Source:
+    """The source kind called ``name``.
+
+    Raises
+    ------
+    SourceFormatError
+        When no source of that name is registered.
+    """
+    _builtins()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise SourceFormatError(None, f"no source kind {name!r}; registered: {sorted(_REGISTRY)}") from None
+
+
+def label(name: str) -> str:
+    """How reports name a source kind (its own name when unregistered, e.g. in an old store)."""
+    _builtins()
+    source = _REGISTRY.get(name)
+    return source.label if source is not None else name
+
+
+def resolve(path: str | Path, *, mapping: Any = None) -> Source:
+    """Which source a file (or folder or zip) holds: the only "what is this file" rule.
+
+    Parameters
+    ----------
+    path
+        A file, a data.police.uk folder tree or zip.
+    mapping
+        A force extract's column mapping: a CSV whose header holds the mapping's columns is then
+        an extract, whatever else its header holds.
+
+    Returns
+    -------
+    Source
+
+    Raises
+    ------
+    SourceFormatError
+        When the path does not exist, cannot be read, or no registered source recognises it.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> cs.sources.resolve(cs.datasets.path("ons-pfa-2018")).name
+    'ons'
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SourceFormatError(path, "does not exist")
+    probe = Probe(path, mapping)
+    scores = {source.name: float(source.recognise(probe) or 0) for source in all_sources()}
+    matches = [source for source in all_sources() if scores[source.name] > 0]
+    if not matches:
+        known = ", ".join(s.description or s.name for s in all_sources() if not s.needs_mapping)
+        hint = "" if mapping is not None else "; for a force extract give a mapping"
+        if mapping is not None and probe.header:
+            hint = f"; the mapping's columns are not all in its header {list(probe.header)}"
+        raise SourceFormatError(path, f"not a known layout (known: {known}){hint}")
+    best = max(scores[source.name] for source in matches)
+    winners = [source for source in matches if scores[source.name] == best]
+    if len(winners) > 1:
+        raise SourceFormatError(path, f"ambiguous: recognised as {[s.name for s in winners]}")
+    return winners[0]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One file (or zip) to read, and the source it holds."""
+
+    path: Path
+    source: Source
+
+
+@dataclass
+class Plan:
+    """What the paths a user gave hold: units to read, files skipped with a reason, paths that failed."""
+
+    units: list[Unit] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, SourceFormatError]] = field(default_factory=list)
+
+    def by_source(self) -> dict[str, list[Unit]]:
+        """Units grouped by source name, in order."""
+        groups: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            groups.setdefault(unit.source.name, []).append(unit)
+        return groups
+
+
+def _skip_reason(path: Path) -> str | None:
+    for source in all_sources():
+        if source.skip is not None:
+            reason = source.skip(path)
+            if reason:
+                return reason
+    return None
+
+
+def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
+    """Turn the paths a user gave into units to read, each classified by :func:`resolve`.
+
+    A file or zip is one unit. A folder is walked: each data file in it (by ending: .csv, .gz,
+    .zip, .xlsx, .xlsm, .ods) is a unit of the source it holds; files a source says it skips
+    (data.police.uk outcomes and stop-and-search files) and non-data files are listed in
+    ``skipped``; files no source recognises are listed in ``failed``, never silently passed over.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> plan = cs.sources.expand([cs.datasets.path("police-uk-city-of-london-2017-01")])
+    >>> [unit.source.name for unit in plan.units]
+    ['police.uk']
+    """
+    plan = Plan()
+    for given in paths:
+        path = Path(given)
+        before = (len(plan.units), len(plan.failed))
+        if not path.exists():
+            plan.failed.append((str(path), SourceFormatError(path, "does not exist")))
+            continue
+        candidates = [path] if not path.is_dir() else sorted(p for p in path.rglob("*") if p.is_file())
+        for candidate in candidates:
+            if path.is_dir():
+                hidden = any(part.startswith(".") for part in candidate.relative_to(path).parts)
+                if hidden or not candidate.name.lower().endswith(DATA_SUFFIXES):
+                    plan.skipped.append((str(candidate), "not a data file"))
+                    continue
+                reason = _skip_reason(candidate)
+                if reason:
+                    plan.skipped.append((str(candidate), reason))
+                    continue
+            try:
+                plan.units.append(Unit(candidate, resolve(candidate, mapping=mapping)))
+            except SourceFormatError as error:
+                plan.failed.append((str(candidate), error))
+        if (len(plan.units), len(plan.failed)) == before:
+            plan.failed.append((str(path), SourceFormatError(path, "holds no data files of any known source")))
+    return plan
+
+
+def read(path: str | Path, *, mapping: Any = None, **options: Any) -> pd.DataFrame:
+    """Read any registered source into canonical counts with the reader its kind needs.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> int(cs.sources.read(cs.datasets.path("police-uk-city-of-london-2017-01"))["count"].sum())
+    483
+    """
+    source = resolve(path, mapping=mapping)
+    counts, _ = source.load(path, mapping=mapping, **options)
+    return counts
+
+
+def options_for(source: Source, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``options`` that a source's ``read`` accepts (by parameter name)."""
+    import inspect
+
+    accepted = inspect.signature(source.read).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+        return dict(options)
+    return {key: value for key, value in options.items() if key in accepted}
