@@ -6,7 +6,10 @@ the performance snapshot work on that table.
 
 from . import datasets, plotting, sources
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
+from .counts import CountsFrame, combine
+from .coverage import known_gaps
 from .exceptions import (
+    CoverageError,
     CrimestatsError,
     PeriodError,
     PopulationError,
@@ -29,7 +32,7 @@ from .io import (
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
-from .schema import COLUMN_NAMES, combine, empty_counts, validate
+from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
@@ -43,6 +46,8 @@ __all__ = [
     "CATEGORIES",
     "COLUMN_NAMES",
     "SELECTIONS",
+    "CountsFrame",
+    "CoverageError",
     "CrimestatsError",
     "FileQuality",
     "FinancialYear",
@@ -71,6 +76,7 @@ __all__ = [
     "empty_counts",
     "force_name",
     "forces",
+    "known_gaps",
     "local_authorities",
     "monthly_trend",
     "offences",

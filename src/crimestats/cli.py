@@ -17,11 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import datasets, sources
+from .counts import combine, quality_of
 from .exceptions import CrimestatsError, SourceFormatError, StoreLockedError
 from .io import read_home_office, read_ons_pfa
 from .metrics import compare_years
 from .quality import quality_report
-from .schema import combine
 from .selections import select
 from .snapshot import performance_snapshot
 
@@ -97,13 +97,13 @@ def _validate(args: argparse.Namespace) -> int:
                     "source": given,
                     "errors": errors,
                     "skipped": [{"file": f, "reason": r} for f, r in plan.skipped if r != "not a data file"],
-                    "files": [q.to_dict() for q in counts.attrs.get("quality", [])],
+                    "files": [q.to_dict() for q in quality_of(counts)],
                     "coverage": report.coverage.to_dict(orient="records"),
                     "area_coverage": report.area_coverage,
                     "total": int(counts["count"].sum()),
                 }
             )
-        elif len(counts.attrs.get("quality", [])):
+        elif quality_of(counts):
             print(report.to_text())
             print(f"total count: {int(counts['count'].sum()):,}\n")
     if args.json:

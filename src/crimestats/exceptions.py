@@ -90,3 +90,20 @@ class StoreError(CrimestatsError):
 
 class StoreLockedError(StoreError):
     """Another refresh holds the store's lock."""
+
+
+class CoverageError(PeriodError):
+    """An area asked about is not covered by the data for every month compared.
+
+    Attributes
+    ----------
+    area
+        The area (CSP or force) not covered.
+    months
+        The months (first day, as Timestamps) with no data for it.
+    """
+
+    def __init__(self, message: str, *, area: str | None = None, months: list | None = None) -> None:
+        self.area = area
+        self.months = list(months or [])
+        super().__init__(message)

@@ -13,8 +13,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .areas import peer_areas, population
-from .exceptions import PeriodError, SelectionError
+from . import coverage
+from .areas import area_name, peer_areas, population
+from .exceptions import CoverageError, PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
 from .selections import ons_lines, select
 from .significance import ALPHA, describe_change
@@ -23,14 +24,13 @@ PeriodLike = str | FinancialYear | Window | tuple[str, str]
 Level = Literal["category", "offence_group", "offence_subgroup", "offence_code", "ons_line"]
 
 
-def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """The rows of ``counts`` inside ``window``, checking the data covers it completely.
+def window_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The rows of ``counts`` inside ``window``; a row straddling its edge is an error.
 
     Raises
     ------
     PeriodError
-        When a row straddles the window's edge (e.g. quarterly data and a window starting in
-        May), or months of the window have no data at all.
+        When a row straddles the window's edge (e.g. quarterly data and a window starting in May).
     """
     # Whole months as integers (year * 12 + month) make the interval tests vectorised.
     start = counts["period_start"].dt.year * 12 + counts["period_start"].dt.month - 1
@@ -45,17 +45,39 @@ def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
             f"{window.label}: the data's periods ({int(row['period_months'])} months from "
             f"{row['period_start']:%Y-%m}) do not fit inside it; choose periods the data can make up"
         )
-    rows = counts[inside]
-    covered: set[int] = set()
-    spans = pd.DataFrame({"start": start[inside], "end": end[inside]}).drop_duplicates()
-    for first, last in spans.itertuples(index=False):
-        covered.update(range(int(first), int(last)))
-    expected = pd.date_range(window.start, periods=window.months, freq="MS")
-    missing = [m for m in expected if m.year * 12 + m.month - 1 not in covered]
+    return counts[inside]
+
+
+def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """The rows of ``counts`` inside ``window``, checking every area in them is covered for all of it.
+
+    Raises
+    ------
+    PeriodError
+        When a row straddles the window's edge.
+    CoverageError
+        When an area (or, for force-level counts, a force) is not covered for every month of the
+        window: missing months are never summed as zero.
+    """
+    check_covered(counts, [window])
+    return window_rows(counts, window)
+
+
+def check_covered(counts: pd.DataFrame, windows: Sequence[Window], *, by: str | None = None) -> None:
+    """Raise :class:`CoverageError` unless every area (or force) in ``counts`` is covered in ``windows``."""
+    if by is None:
+        by = "area_name" if counts["area_name"].notna().any() else "force"
+    names = sorted(counts[by].dropna().unique())
+    missing = coverage.uncovered(counts, areas=names, by=by, windows=windows)
     if missing:
-        listed = ", ".join(f"{m:%Y-%m}" for m in missing[:6]) + (" ..." if len(missing) > 6 else "")
-        raise PeriodError(f"{window.label}: no data for {len(missing)} of {len(expected)} months ({listed})")
-    return rows
+        area, months = next(iter(missing.items()))
+        label = " and ".join(w.label for w in windows)
+        raise CoverageError(
+            f"{area}: {coverage.reason(counts, area, months, by=by)} in {label}"
+            + (f" (and {len(missing) - 1} more areas)" if len(missing) > 1 else ""),
+            area=area,
+            months=months,
+        )
 
 
 def _windows(base: PeriodLike, current: PeriodLike) -> tuple[Window, Window]:
@@ -68,15 +90,10 @@ def _windows(base: PeriodLike, current: PeriodLike) -> tuple[Window, Window]:
     return base_window, current_window
 
 
-def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) -> list[str] | None:
+def _peers(by: str, within: str | Sequence[str] | None) -> list[str] | None:
     if within is None:
         return None
-    level = "force" if by == "force" else "csp"
-    areas = peer_areas(within, level=level)
-    absent = sorted(set(areas) - set(counts[by].dropna()))
-    if absent:
-        raise SelectionError(f"no data for {len(absent)} of the {len(areas)} areas of {within!r}: {absent}")
-    return areas
+    return peer_areas(within, level="force" if by == "force" else "csp")
 
 
 def rank_changes(table: pd.DataFrame) -> pd.Series:
@@ -123,9 +140,14 @@ def compare_years(
     by: str = "area_name",
     within: str | Sequence[str] | None = None,
     selection: str | Sequence[str] = "total recorded crime",
+    area: str | None = None,
     alpha: float = ALPHA,
 ) -> pd.DataFrame:
     """Totals per area for two periods, their change, and the area's rank among its peers.
+
+    Each area compared must be covered by the data for every month of both periods (see
+    :mod:`crimestats.coverage`): a covered month with no rows of the selection counts as zero;
+    a peer not covered is left out of the ranking, with the reason in ``attrs["excluded"]``.
 
     Parameters
     ----------
@@ -142,8 +164,18 @@ def compare_years(
         ``n_areas`` and peer-group totals.
     selection
         What to count: a named selection, category, offence group, codes or a flag.
+    area
+        The focus area (the report's own): if it is not covered, :class:`CoverageError` is
+        raised rather than leaving it out.
     alpha
         Significance level of the exact Poisson test (:mod:`crimestats.significance`).
+
+    Raises
+    ------
+    CoverageError
+        When the focus area, or every area, is not covered for both periods.
+    SelectionError
+        When the selection needs detail (a flag, an offence code level) the source lacks.
 
     Returns
     -------
@@ -164,24 +196,49 @@ def compare_years(
     (18684, 21225, 2541, 13.6, 2)
     """
     base_window, current_window = _windows(base, current)
-    peers = _peers(counts, by, within)
+    for window in (base_window, current_window):
+        window_rows(counts, window)  # periods that straddle a window's edge are an error first
+    peers = _peers(by, within)
+    focus = None if area is None else (area_name(area) if by == "area_name" else area)
+    if by in ("area_name", "force"):
+        names = peers if peers is not None else sorted(counts[by].dropna().unique())
+        if focus is not None and focus not in names:
+            names = [*names, focus]
+        missing = coverage.uncovered(counts, areas=names, by=by, windows=[base_window, current_window])
+    else:
+        check_covered(counts, [base_window, current_window])
+        names, missing = None, {}
+    if focus is not None and focus in missing:
+        raise CoverageError(
+            f"{focus}: {coverage.reason(counts, focus, missing[focus], by=by)}; "
+            f"cannot compare {base_window.label} with {current_window.label}",
+            area=focus,
+            months=missing[focus],
+        )
+    excluded = {name: coverage.reason(counts, name, months, by=by) for name, months in missing.items()}
+    compared = None if names is None else [name for name in names if name not in missing]
+    if compared is not None and not compared:
+        raise CoverageError(
+            f"no area is covered for both periods: {'; '.join(f'{a}: {r}' for a, r in excluded.items())}"
+        )
     chosen = select(counts, selection)
-    if peers is not None:
-        chosen = chosen[chosen[by].isin(peers)]
+    if compared is not None:
+        chosen = chosen[chosen[by].isin(compared)]
     totals = {}
     for name, window in (("base", base_window), ("current", current_window)):
-        rows = period_rows(chosen, window)
+        rows = window_rows(chosen, window)
         totals[name] = rows.groupby(by)["count"].sum()
-    table = pd.DataFrame(totals).fillna(0).astype("int64")
-    if peers is not None:
-        table = table.reindex(peers, fill_value=0)
+    table = pd.DataFrame(totals, columns=["base", "current"]).fillna(0).astype("int64")
+    if compared is not None:
+        # A covered area with no rows of the selection in a period counts zero there.
+        table = table.reindex(compared, fill_value=0)
     table.index.name = by
     table["change"] = table["current"] - table["base"]
     table["pct_change"] = 100 * table["change"] / table["base"].where(table["base"] != 0)
     table = table.join(describe_change(table["base"], table["current"], alpha=alpha))
     if peers is not None:
         table["rank"] = rank_changes(table)
-        table["n_areas"] = len(table)
+        table["n_areas"] = len(table)  # the areas compared; those left out are in attrs["excluded"]
         table["peer_base"] = int(table["base"].sum())
         table["peer_current"] = int(table["current"].sum())
         table["peer_pct_change"] = 100 * (table["peer_current"] - table["peer_base"]) / table["peer_base"]
@@ -194,6 +251,7 @@ def compare_years(
         "by": by,
         "selection": str(selection),
         "within": within,
+        "excluded": excluded,
     }
     return table
 
@@ -242,11 +300,13 @@ def contributions(
     (2541, 'vehicle offences')
     """
     base_window, current_window = _windows(base, current)
-    chosen = select(counts, selection)
+    scope = counts
     if area is not None:
-        chosen = chosen[chosen[by] == area]
-        if chosen.empty:
-            raise SelectionError(f"no {selection} counts for {by} {area!r}")
+        scope = counts[counts[by] == area]
+        if scope.empty:
+            raise SelectionError(f"no counts for {by} {area!r}")
+    check_covered(scope, [base_window, current_window], by=by if by in ("area_name", "force") else None)
+    chosen = select(scope, selection)
     if level == "ons_line":
         chosen = chosen.assign(ons_line=ons_lines(chosen))
     elif chosen[level].isna().all():
@@ -256,7 +316,7 @@ def contributions(
     keys = chosen[level].astype("string").fillna("(not recorded)")
     parts = {}
     for name, window in (("base", base_window), ("current", current_window)):
-        rows = period_rows(chosen, window)
+        rows = window_rows(chosen, window)
         parts[name] = rows.groupby(keys.loc[rows.index])["count"].sum()
     table = pd.DataFrame(parts).fillna(0).astype("int64")
     table.index.name = level
@@ -308,8 +368,16 @@ def rates(
     """
     window = to_window(year)
     population_year = window.start.year
-    rows = period_rows(select(counts, selection), window)
-    totals = rows.groupby(by)["count"].sum()
+    names = sorted(counts[by].dropna().unique())
+    missing = coverage.uncovered(counts, areas=names, by=by, windows=[window]) if by in ("area_name", "force") else {}
+    if by not in ("area_name", "force"):
+        check_covered(counts, [window])
+    compared = [name for name in names if name not in missing]
+    if names and not compared:
+        raise CoverageError(f"no area is covered for all of {window.label}")
+    rows = window_rows(select(counts, selection), window)
+    # A covered area with no rows of the selection has a rate of zero, not none.
+    totals = rows.groupby(by)["count"].sum().reindex(compared, fill_value=0).astype("int64")
     pops = [
         int(populations[a]) if populations and a in populations else population(a, population_year)
         for a in totals.index
@@ -317,8 +385,14 @@ def rates(
     table = pd.DataFrame({"count": totals, "population": pops}, index=totals.index)
     table["population_year"] = population_year
     table["rate"] = per * table["count"] / table["population"]
+    table.index.name = by
     table = table.reset_index()
-    table.attrs = {"period": window.label, "per": per, "selection": str(selection)}
+    table.attrs = {
+        "period": window.label,
+        "per": per,
+        "selection": str(selection),
+        "excluded": {name: coverage.reason(counts, name, months, by=by) for name, months in missing.items()},
+    }
     return table
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from .counts import quality_of
+
 #: Why a row of a record-level source has no local area (keys of ``FileQuality.rows_no_area``).
 NO_AREA_REASONS = {
     "no_lsoa": "no LSOA code (no location recorded)",
@@ -164,7 +166,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
     Parameters
     ----------
     counts
-        Canonical counts straight from a reader (or a concatenation whose ``attrs["quality"]``
+        Canonical counts straight from a reader (or combined with :func:`crimestats.combine`, whose ``quality``
         lists every file).
 
     Returns
@@ -181,7 +183,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
     """
     records = []
     failed = with_lsoa = 0
-    for quality in counts.attrs.get("quality", []):
+    for quality in quality_of(counts):
         reasons = dict(quality.rows_no_area)
         records.append(
             {

@@ -5,7 +5,6 @@ One row per period x area x offence (x flags) with a count. See ``docs/glossary.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,24 +199,3 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     summed["count"] = summed["count"].astype(np.int64)
     summed.attrs = dict(frame.attrs)
     return summed
-
-
-def combine(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate canonical counts of several sources, keeping every file's quality record.
-
-    Use this rather than bare ``pd.concat``, which keeps the ``attrs`` of the first frame only.
-
-    Examples
-    --------
-    >>> import crimestats as cs
-    >>> one = cs.read_police_uk(cs.datasets.path("police-uk-city-of-london-2017-01"))
-    >>> both = cs.combine([one, one])
-    >>> int(both["count"].sum()), len(both.attrs["quality"])
-    (966, 2)
-    """
-    frames = list(frames)
-    if not frames:
-        return empty_counts()
-    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
-    combined.attrs = {"quality": [quality for frame in frames for quality in frame.attrs.get("quality", [])]}
-    return combined

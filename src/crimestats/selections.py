@@ -41,6 +41,7 @@ class Selection:
     def mask(self, counts: pd.DataFrame) -> pd.Series:
         """Boolean mask of the rows this selection takes; raises if the counts lack the detail."""
         if self.flag is not None:
+            self._check_flag(counts)
             return counts[self.flag].fillna(False).astype(bool)
         self._check_detail(counts)
         mask = pd.Series(False, index=counts.index)
@@ -55,6 +56,18 @@ class Selection:
         if self.exclude_codes:
             mask &= ~counts["offence_code"].isin(self.exclude_codes).fillna(False).astype(bool)
         return mask
+
+    def _check_flag(self, counts: pd.DataFrame) -> None:
+        """A source whose rows never carry the flag cannot make this selection: an error, not zero rows."""
+        if counts.empty:
+            return
+        lacking = counts[self.flag].isna().groupby(counts["source"].astype("string"), observed=True).all()
+        lacking = sorted(lacking[lacking].index)
+        if lacking:
+            raise SelectionError(
+                f"selection {self.name!r} needs the {self.flag} flag, which the source(s) {', '.join(lacking)} "
+                f"do not carry (a force extract with a {self.flag} column does)"
+            )
 
     def _check_detail(self, counts: pd.DataFrame) -> None:
         finer = [(c, v) for c, v in (("offence_group", self.groups), ("offence_subgroup", self.subgroups)) if v]

@@ -30,6 +30,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from . import sources
+from .counts import attach, coverage_of, make_coverage, quality_of
 from .exceptions import CrimestatsError
 from .io._common import progress_bar
 from .periods import parse_month
@@ -183,7 +184,7 @@ class Store:
         Returns
         -------
         pandas.DataFrame
-            Canonical counts; ``attrs["quality"]`` lists the ingested files' quality records.
+            Canonical counts; ``quality`` lists the ingested files' quality records.
         """
         manifest = self.manifest()
         dataset = self._dataset("counts", manifest)
@@ -197,14 +198,7 @@ class Store:
         frame = table.to_pandas(types_mapper=_pandas_type)
         if columns is None:
             frame = validate(frame, source=str(self.root))
-        frame.attrs["quality"] = [
-            FileQuality.from_dict(quality)
-            for meta in manifest["files"].values()
-            for quality in (meta.get("quality") or {}).get(
-                "files", [meta.get("quality")] if meta.get("quality") else []
-            )
-        ]
-        return frame
+        return attach(frame, coverage=_stored_coverage(manifest, frame), quality=_stored_quality(manifest))
 
     def read_records(
         self, *, forces: Sequence[str] | None = None, start: str | None = None, end: str | None = None
@@ -354,7 +348,8 @@ class Store:
                         result.partitions_replaced += 1
                     partitions[part_key] = {**meta, "file": str(target.relative_to(self.root)), "from": key}
                     covered.append(part_key)
-            quality = counts.attrs.get("quality", [])
+            quality = quality_of(counts)
+            coverage = coverage_of(counts)
             files[key] = {
                 "path": key,
                 "size": size,
@@ -368,6 +363,7 @@ class Store:
                 "partitions": covered,
                 "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
                 "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
+                "coverage": None if coverage is None else _coverage_records(coverage),
             }
             result.ingested.append(
                 {"file": key, "source": kind, "count": files[key]["count"], "partitions": len(covered)}
@@ -404,6 +400,38 @@ class Store:
                     directory.rmdir()
         for leftover in self.root.glob(".*.tmp"):
             leftover.unlink()
+
+
+def _coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
+    """A coverage table as JSON-ready rows for the manifest."""
+    table = coverage.astype(object).where(coverage.notna(), None)
+    table["period_start"] = coverage["period_start"].dt.strftime("%Y-%m")
+    return table.to_dict(orient="records")
+
+
+def _stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Coverage of the stored files, limited to the forces and periods the read returned."""
+    rows = []
+    for meta in manifest["files"].values():
+        if meta.get("coverage") is None:
+            return None  # stored before coverage was kept: infer it from the rows
+        rows += meta["coverage"]
+    coverage = make_coverage(rows)
+    if frame.empty:
+        return coverage.iloc[0:0]
+    keep = coverage["force"].isin(set(frame["force"])) & coverage["period_start"].between(
+        frame["period_start"].min(), frame["period_start"].max()
+    )
+    return coverage[keep].reset_index(drop=True)
+
+
+def _stored_quality(manifest: dict[str, Any]) -> list[FileQuality]:
+    records = []
+    for meta in manifest["files"].values():
+        quality = meta.get("quality")
+        if quality:
+            records += [FileQuality.from_dict(q) for q in quality.get("files", [quality])]
+    return records
 
 
 def _period_months(source: str) -> int | None:

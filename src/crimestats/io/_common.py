@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..counts import attach, make_coverage
 from ..exceptions import SourceFormatError
 from ..quality import UNKNOWN_KINDS, FileQuality
 from ..schema import aggregate, coerce, validate
@@ -95,27 +96,43 @@ def finish(
     count_in: int,
     problems: Mapping[str, object] | None = None,
     area_by: str | None = None,
+    coverage: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Aggregate a reader's rows to canonical counts, validate, and attach the file's quality record.
+    """Aggregate a reader's rows to canonical counts, validate, and attach coverage and the quality record.
 
     ``count_in`` is the total the source held; the check that it equals the total out is what
     guarantees no row was silently dropped. ``problems`` holds the reader's findings by name:
     ``rows_no_area``, ``unknown_<kind>``, ``duplicate_crime_ids``, ``months`` and ``asb_share``
     go to their :class:`~crimestats.quality.FileQuality` fields, anything else to ``details``.
+    ``coverage`` is what the file covered (:mod:`crimestats.counts`); by default each force x
+    period (x area, for area-level tables) that has rows.
     """
     frame = frame.copy()
     frame["source"] = source
     frame["is_crime"] = is_crime(frame["category"])
     counts = validate(aggregate(coerce(frame)), source=str(path))
     count_out = int(counts["count"].sum())
-    if count_out != count_in:
+    if count_out != count_in:  # pragma: no cover - a reader bug, not bad input
         raise SourceFormatError(path, f"internal error: {count_in} counted in but {count_out} out")
-    counts.attrs["quality"] = [
-        quality_record(
-            path=path, source=source, rows_read=rows_read, count=count_out, problems=problems, area_by=area_by
-        )
-    ]
-    return counts
+    quality = quality_record(
+        path=path, source=source, rows_read=rows_read, count=count_out, problems=problems, area_by=area_by
+    )
+    if coverage is None:
+        coverage = covered_by_rows(counts)
+    return attach(counts, coverage=coverage, quality=[quality])
+
+
+def covered_by_rows(counts: pd.DataFrame, *, areas: bool | None = None) -> pd.DataFrame:
+    """Coverage of a table as the force x period (x area) combinations it has rows for.
+
+    Right for published tables, which tabulate every offence line of every force (or CSP) and
+    period they cover, zeros included. ``areas`` (default: whether any row has an area) gives
+    area-level coverage.
+    """
+    if areas is None:
+        areas = bool(counts["area_name"].notna().any())
+    keys = ["source", "force", "period_start", "period_months"] + (["area_code", "area_name"] if areas else [])
+    return make_coverage(counts[keys].drop_duplicates())
 
 
 def quality_record(

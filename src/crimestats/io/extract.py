@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..areas import area_codes, force_name, local_authorities, lsoa_lookup
-from ..exceptions import SourceFormatError
+from ..counts import make_coverage
+from ..exceptions import CrimestatsError, SourceFormatError
+from ..periods import parse_month
 from ..schema import FLAGS
 from ..sources import Probe, Source, register
 from ..taxonomy import UNCLASSIFIED, classify_codes, offences
@@ -42,6 +44,7 @@ class ExtractMapping:
     false_values: frozenset[str] = frozenset({"n", "no", "false", "0"})
     name: str = "extract"
     source: str = "<dict>"
+    covers: tuple[str, str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -76,8 +79,19 @@ class ExtractMapping:
         for key in ("true_values", "false_values"):
             if key in flags:
                 kwargs[key] = frozenset(str(v).strip().lower() for v in flags[key])
+        covers = extract.get("covers")
+        if covers is not None:
+            if not (isinstance(covers, list | tuple) and len(covers) == 2):
+                raise SourceFormatError(
+                    source, "[extract] covers must be [first month, last month], e.g. ['2016-04', '2018-03']"
+                )
+            try:
+                covers = tuple(f"{parse_month(str(m)):%Y-%m}" for m in covers)
+            except CrimestatsError as error:
+                raise SourceFormatError(source, f"[extract] covers: {error}") from error
         return cls(
             columns=columns,
+            covers=covers,
             date_format=str(extract["date_format"]),
             force=force_name(str(extract["force"])),
             area_by=area_by,
@@ -102,7 +116,7 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
     pandas.DataFrame
         Canonical counts, ``period_months == 1`` (month the crime was recorded), ``source ==
         "extract"``, with the ``knife``, ``business`` and ``domestic`` flags where mapped.
-        ``attrs["quality"]`` reports rows with no area (and why), unknown offence codes
+        ``counts.quality`` reports rows with no area (and why), unknown offence codes
         (counted as Unclassified), unrecognised flag values (kept as missing) and duplicate
         crime references.
 
@@ -175,6 +189,25 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
         if problems[name]:
             logger.warning("%s: %s: %s", path, name, problems[name])
     return counts
+
+
+def _coverage(months: pd.Series, spec: ExtractMapping, path: Path) -> pd.DataFrame:
+    """Every area of the force, each month from the first record to the last (or as the mapping declares)."""
+    if spec.covers is not None:
+        first, last = (parse_month(m) for m in spec.covers)
+        outside = months[(months < first) | (months > last)]
+        if len(outside):
+            raise SourceFormatError(
+                path,
+                f"{len(outside)} records fall outside the coverage the mapping declares "
+                f"({spec.covers[0]} to {spec.covers[1]}), e.g. {outside.iloc[0]:%Y-%m}; check the date format",
+            )
+    else:
+        first, last = months.min(), months.max()
+    span = pd.date_range(first, last, freq="MS")
+    return make_coverage(
+        [{"source": SOURCE.name, "force": spec.force, "period_start": m, "period_months": 1} for m in span]
+    )
 
 
 def _read_table(path: Path, spec: ExtractMapping) -> pd.DataFrame:

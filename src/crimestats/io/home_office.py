@@ -47,7 +47,7 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
     pandas.DataFrame
         Canonical counts with quarterly periods (``period_months == 3``), ``source ==
         "home-office"``. Fraud bodies (Action Fraud, CIFAS, UK Finance, Financial Fraud Action
-        UK) are kept as ``category == "Fraud"``, outside total recorded crime. ``attrs["quality"]``
+        UK) are kept as ``category == "Fraud"``, outside total recorded crime. ``counts.quality``
         reports unknown offence codes (counted as ``Unclassified``), unknown forces and areas.
 
     Raises

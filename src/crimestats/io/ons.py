@@ -3,7 +3,7 @@
 Only police force areas are returned (plus British Transport Police, which has no area code).
 The England and Wales, country and region rows are not data: they are recomputed from the
 forces and compared with the published cells, and the comparison is put in
-``attrs["reconciliation"]`` (any difference also in ``attrs["quality"]`` and the log).
+``attrs["reconciliation"]`` (any difference also in ``counts.quality`` and the log).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..areas import area_codes, force_name, force_names, lsoa_lookup
+from ..counts import make_coverage
 from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
 from ..periods import parse_month
 from ..quality import FileQuality
@@ -268,6 +269,23 @@ def _file_parts(
     return grouped, quality, hashes, (_records(raw, parsed) if records else None)
 
 
+def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[str] | None) -> list[dict]:
+    """What a street file covers: every area of its force in its month, whatever categories have rows.
+
+    The force and month are those the file's name gives (data.police.uk names each file for one
+    force and month); a file named otherwise covers the forces and months its rows hold.
+    """
+    force = _slug_force(file.force_slug) if file.force_slug else None
+    forces_ = [force] if force else sorted(set(grouped["force"].dropna()))
+    months = [parse_month(file.month)] if file.month else sorted(set(grouped["period_start"].dropna()))
+    return [
+        {"source": SOURCE.name, "force": f, "period_start": m, "period_months": 1}
+        for f in forces_
+        for m in months
+        if wanted_forces is None or f in wanted_forces
+    ]
+
+
 def _records(raw: pd.DataFrame, parsed: dict[str, pd.Timestamp]) -> pd.DataFrame:
     """One row per record, in the record columns, from a street file's raw rows."""
     frame = _categorise(_locate(raw.copy()))
@@ -310,7 +328,7 @@ def read_police_uk(
         ``LSOA code`` to the CSP through the shipped lookup, falling back to the name prefix of
         ``LSOA name`` only where the code is unknown. Rows with no local area (blank LSOA, British
         Transport Police, Northern Ireland) stay in the force total with ``area_name`` missing.
-        ``attrs["quality"]`` has one record per file (see :func:`crimestats.quality_report`).
+        ``counts.quality`` has one record per file (see :func:`crimestats.quality_report`).
 
     Raises
     ------
@@ -340,9 +358,10 @@ def _read(
     """Counts and (when asked) records of street files, each file parsed once."""
     files, ignored, month_set = _select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
-    parts, qualities, hashes, record_parts = [], [], [], []
+    parts, qualities, hashes, record_parts, covered = [], [], [], [], []
     for file in progress_bar(files, progress, "police.uk files"):
         grouped, quality, file_hashes, file_records = _file_parts(file, month_set, records=records)
+        covered += _file_coverage(file, grouped, wanted_forces)
         if wanted_forces is not None:
             grouped = grouped[grouped["force"].isin(wanted_forces)]
             quality.rows_counted = quality.count = int(grouped["count"].sum())
@@ -356,9 +375,16 @@ def _read(
     if not parts:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
     raw = pd.concat(parts, ignore_index=True)
-    counts = finish(raw, path=path, source=SOURCE.name, rows_read=len(raw), count_in=int(raw["count"].sum()))
+    counts = finish(
+        raw,
+        path=path,
+        source=SOURCE.name,
+        rows_read=len(raw),
+        count_in=int(raw["count"].sum()),
+        coverage=make_coverage(covered),
+    )
     all_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
-    counts.attrs["quality"] = qualities
+    counts.quality = qualities
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_crime_ids_across_files"] = int(pd.Series(all_hashes).duplicated().sum())
     for quality in qualities:

@@ -1,0 +1,116 @@
+"""The counts frame and what travels with it: what the sources covered, and each file's quality record.
+
+Readers return a :class:`CountsFrame`: a pandas DataFrame of canonical counts (see
+``docs/glossary.md``) with two attributes beside the data, never inside ``DataFrame.attrs``
+(which pandas deep-copies on almost every operation):
+
+- ``coverage``: one row per source x force (x area, where the source is at area level) x period
+  that the source looked at, with a status (``covered``, ``not published``, ``known gap``);
+- ``quality``: one :class:`~crimestats.quality.FileQuality` per file read.
+
+Both survive filtering, sorting, ``cs.select`` and copies (pandas passes ``_metadata`` on by
+reference); ``pd.concat`` and ``merge`` drop them, so combine sources with :func:`combine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+#: Coverage table columns. ``area_code``/``area_name`` are missing where the source covers every
+#: area of the force (a police.uk street file, a force-level table).
+COVERAGE_COLUMNS = ("source", "force", "area_code", "area_name", "period_start", "period_months", "status", "note")
+COVERED = "covered"
+NOT_PUBLISHED = "not published"
+KNOWN_GAP = "known gap"
+STATUSES = (COVERED, NOT_PUBLISHED, KNOWN_GAP)
+
+
+class CountsFrame(pd.DataFrame):
+    """Canonical counts with their ``coverage`` table and per-file ``quality`` records beside them."""
+
+    _metadata = ["coverage", "quality"]  # noqa: RUF012 - pandas' own protocol for subclass attributes
+    coverage: pd.DataFrame | None = None
+    quality: Sequence[Any] = ()
+
+    @property
+    def _constructor(self) -> type[CountsFrame]:
+        return CountsFrame
+
+
+def empty_coverage() -> pd.DataFrame:
+    """A coverage table with no rows."""
+    return pd.DataFrame(
+        {
+            "source": pd.Series(dtype="string"),
+            "force": pd.Series(dtype="string"),
+            "area_code": pd.Series(dtype="string"),
+            "area_name": pd.Series(dtype="string"),
+            "period_start": pd.Series(dtype="datetime64[ns]"),
+            "period_months": pd.Series(dtype="int64"),
+            "status": pd.Series(dtype="string"),
+            "note": pd.Series(dtype="string"),
+        }
+    )
+
+
+def make_coverage(rows: pd.DataFrame | Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """A coverage table from rows holding at least source, force, period_start and period_months."""
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return empty_coverage()
+    for column in COVERAGE_COLUMNS:
+        if column not in frame:
+            frame[column] = COVERED if column == "status" else pd.NA
+    frame = frame[list(COVERAGE_COLUMNS)]
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
+    frame["period_months"] = frame["period_months"].astype("int64")
+    for column in ("source", "force", "area_code", "area_name", "status", "note"):
+        frame[column] = frame[column].astype("string")
+    return frame.drop_duplicates().reset_index(drop=True)
+
+
+def attach(frame: pd.DataFrame, *, coverage: pd.DataFrame | None, quality: Sequence[Any]) -> CountsFrame:
+    """``frame`` as a :class:`CountsFrame` carrying ``coverage`` and ``quality``."""
+    counts = frame if isinstance(frame, CountsFrame) else CountsFrame(frame)
+    counts.coverage = coverage
+    counts.quality = list(quality)
+    return counts
+
+
+def coverage_of(counts: pd.DataFrame) -> pd.DataFrame | None:
+    """The coverage table travelling with ``counts`` (None for a frame built by hand)."""
+    return getattr(counts, "coverage", None)
+
+
+def quality_of(counts: pd.DataFrame) -> list[Any]:
+    """The per-file quality records travelling with ``counts`` (empty for a frame built by hand)."""
+    return list(getattr(counts, "quality", ()) or ())
+
+
+def combine(frames: Sequence[pd.DataFrame]) -> CountsFrame:
+    """Concatenate canonical counts of several sources, keeping every file's coverage and quality.
+
+    Use this rather than bare ``pd.concat``, which drops both. Where any part carries no coverage
+    (a frame built by hand), the result carries none, and coverage is inferred from the rows.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> one = cs.read_police_uk(cs.datasets.path("police-uk-city-of-london-2017-01"))
+    >>> both = cs.combine([one, one])
+    >>> int(both["count"].sum()), len(both.quality), len(both.coverage)
+    (966, 2, 1)
+    """
+    from .schema import empty_counts
+
+    frames = list(frames)
+    if not frames:
+        return attach(empty_counts(), coverage=empty_coverage(), quality=[])
+    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    parts = [coverage_of(frame) for frame in frames]
+    coverage = None if any(part is None for part in parts) else make_coverage(pd.concat(parts, ignore_index=True))
+    data.attrs = {}
+    return attach(data, coverage=coverage, quality=[q for frame in frames for q in quality_of(frame)])

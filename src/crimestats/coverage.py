@@ -1,0 +1,150 @@
+"""Coverage: which areas and months the sources looked at, so that missing is never read as zero.
+
+A counts frame carries its coverage table (:mod:`crimestats.counts`). An area is *covered* in a
+month when a coverage row of its force (for every area of the force, or for that area) says
+``covered`` for a period containing the month. A covered month with no rows of a selection
+counts as zero; an uncovered one is missing, and metrics leave the area out or raise
+:class:`~crimestats.exceptions.CoverageError`, never sum it as zero.
+
+Frames built by hand carry no coverage table; for them coverage is inferred from the rows
+*before* any selection: each source x force x period with any row covers every area of that
+force in that period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from .counts import COVERED, coverage_of, make_coverage
+from .periods import Window
+
+
+def coverage_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """The coverage of ``counts``: its own table, or one inferred from its rows (force level)."""
+    own = coverage_of(counts)
+    if own is not None:
+        return own
+    keys = ["source", "force", "period_start", "period_months"]
+    return make_coverage(counts[keys].drop_duplicates())
+
+
+def _month_index(dates: pd.Series | pd.DatetimeIndex) -> pd.Series:
+    dates = pd.Series(dates)
+    return dates.dt.year * 12 + dates.dt.month - 1
+
+
+def window_months(windows: Iterable[Window]) -> list[pd.Timestamp]:
+    """Every month of the windows, in order."""
+    months: list[pd.Timestamp] = []
+    for window in windows:
+        months += list(pd.date_range(window.start, periods=window.months, freq="MS"))
+    return months
+
+
+def _covered_months(rows: pd.DataFrame) -> set[int]:
+    covered: set[int] = set()
+    starts = _month_index(rows["period_start"]).to_numpy()
+    for start, length in zip(starts, rows["period_months"].to_numpy(), strict=True):
+        covered.update(range(int(start), int(start) + int(length)))
+    return covered
+
+
+def area_forces(counts: pd.DataFrame, areas: Sequence[str]) -> dict[str, str | None]:
+    """The police force of each CSP: from the counts' own rows, else from the area registry."""
+    found = counts.dropna(subset=["area_name"]).drop_duplicates("area_name").set_index("area_name")["force"]
+    out: dict[str, str | None] = {}
+    for area in areas:
+        if area in found.index:
+            out[area] = str(found.loc[area])
+            continue
+        from .areas import csps
+
+        registry = csps()
+        match = registry.loc[registry["csp_name"] == area, "force"]
+        out[area] = str(match.iloc[0]) if len(match) else None
+    return out
+
+
+def uncovered(
+    counts: pd.DataFrame, *, areas: Sequence[str], by: str, windows: Sequence[Window]
+) -> dict[str, list[pd.Timestamp]]:
+    """Months of ``windows`` each area (CSP names, or forces with ``by="force"``) is not covered for.
+
+    Areas fully covered are absent from the result.
+    """
+    table = coverage_table(counts)
+    table = table[table["status"] == COVERED]
+    needed = window_months(windows)
+    needed_index = dict(zip(_month_index(pd.Series(needed)).tolist(), needed, strict=True))
+    forces_of = {area: area for area in areas} if by == "force" else area_forces(counts, areas)
+    result: dict[str, list[pd.Timestamp]] = {}
+    for area in areas:
+        force = forces_of.get(area)
+        rows = table[table["force"] == force]
+        if by != "force":
+            rows = rows[rows["area_name"].isna() | (rows["area_name"] == area)]
+        covered = _covered_months(rows)
+        missing = [month for index, month in needed_index.items() if index not in covered]
+        if missing:
+            result[area] = missing
+    return result
+
+
+def describe_months(months: Sequence[pd.Timestamp], limit: int = 6) -> str:
+    """Months as a short list: "2018-10, 2018-11" or "2019-07 .. 2019-12 (6 months)"."""
+    labels = [f"{m:%Y-%m}" for m in months]
+    if len(labels) > limit:
+        return f"{labels[0]} .. {labels[-1]} ({len(labels)} months)"
+    return ", ".join(labels)
+
+
+@cache
+def _known_gaps() -> pd.DataFrame:
+    with resources.files("crimestats.data").joinpath("known_gaps.csv").open("rb") as handle:
+        table = pd.read_csv(handle, dtype="string", keep_default_na=False, na_values=[""])
+    table["first"] = pd.to_datetime(table["first_month"], format="%Y-%m")
+    table["last"] = pd.to_datetime(table["last_month"].fillna("2099-12"), format="%Y-%m")
+    return table
+
+
+def known_gaps() -> pd.DataFrame:
+    """Published gaps in the sources (e.g. Greater Manchester Police on data.police.uk from July 2019).
+
+    Columns: ``source, force, first_month, last_month`` (missing: still open), ``what``,
+    ``reference``. Sources are cited in ``docs/methodology.md``.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> gaps = cs.known_gaps()
+    >>> gaps.loc[gaps["force"] == "Greater Manchester", "first_month"].iloc[0]
+    '2019-07'
+    """
+    return _known_gaps().drop(columns=["first", "last"]).copy()
+
+
+def known_gap(source: str | None, force: str | None, month: pd.Timestamp) -> str | None:
+    """What a known gap says of a force's month in a source, or None when none is known."""
+    table = _known_gaps()
+    hit = table[
+        (table["force"] == force)
+        & (table["first"] <= month)
+        & (table["last"] >= month)
+        & ((table["source"] == source) | (source is None))
+    ]
+    return None if hit.empty else str(hit["what"].iloc[0])
+
+
+def reason(counts: pd.DataFrame, area: str, months: Sequence[pd.Timestamp], *, by: str = "area_name") -> str:
+    """Why an area is left out: "no data for 2018-10" (and a known gap's note where one applies)."""
+    text = f"no data for {describe_months(months)}"
+    force = area if by == "force" else area_forces(counts, [area]).get(area)
+    sources = sorted(set(counts["source"].dropna())) or [None]
+    notes = {note for source in sources for m in months if (note := known_gap(source, force, m))}
+    if notes:
+        text += f" (known gap: {'; '.join(sorted(notes))})"
+    return text
