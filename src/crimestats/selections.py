@@ -137,9 +137,14 @@ _ALIASES = {
     "knife": "knife or sharp instrument offences",
     "business": "business crime",
     "domestic": "domestic abuse",
-    "miscellaneous crimes": "miscellaneous crimes against society",
-    "domestic burglary": "residential burglary",
-    "non-domestic burglary": "non-residential burglary",
+    # A P1 line is also known by its P1 heading ("miscellaneous crimes") and, when it is one Home
+    # Office subgroup, by that subgroup's name ("domestic burglary" for "residential burglary").
+    **{line.label: line.name for line in p1_lines() if line.label != line.name},
+    **{
+        line.offence_subgroup.lower(): line.name
+        for line in p1_lines()
+        if line.select_by == "offence_subgroup" and line.offence_subgroup and line.offence_subgroup.lower() != line.name
+    },
 }
 
 

@@ -34,6 +34,8 @@ P1_AGGREGATES: dict[str, tuple[str, ...]] = {
     for total in p1_lines()
     if not total.leaf
 }
+#: The aggregate every leaf is part of: "total recorded crime (excluding fraud)".
+_P1_TOTAL = next(label for label, parts in P1_AGGREGATES.items() if len(parts) == len(P1_LEAVES))
 
 TABLES = ("P1", "P5")
 # Footnote markers are digits written straight after a word: "WALES8", "burglary6,7", "fraud4)".
@@ -251,7 +253,7 @@ def _p1(body, labels, rows, path, grid):
     values.attrs["hierarchy_mismatches"] = len(hierarchy)
     for name, aggregate, diff in hierarchy:
         logger.warning("%s P1: %s %r differs from the sum of its parts by %s", path, name, aggregate, diff)
-    return values, wide.rename(columns={"total recorded crime (excluding fraud)": "total"})
+    return values, wide.rename(columns={_P1_TOTAL: "total"})
 
 
 def _title_year(grid: pd.DataFrame, path: Path, table: str) -> str:
