@@ -20,37 +20,31 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from crimestats.areas import FRAUD_BODY, NATIONAL, OUTSIDE_ENGLAND_AND_WALES, TERRITORIAL
+from crimestats.taxonomy import FRAUD, p1_lines
+
 OUT = Path(__file__).resolve().parents[1] / "src" / "crimestats" / "data"
 
-# Home Office offence subgroup -> harmonised (data.police.uk level) category.
-# Documented in docs/taxonomy.md; kept here because it is applied once, at build time.
-SUBGROUP_CATEGORY = {
-    "Homicide": "Violence and sexual offences",
-    "Violence with injury": "Violence and sexual offences",
-    "Violence without injury": "Violence and sexual offences",
-    "Stalking and harassment": "Violence and sexual offences",
-    "Death or serious injury caused by unlawful driving": "Violence and sexual offences",
+# Home Office offence subgroup -> harmonised (data.police.uk level) category, documented in
+# docs/taxonomy.md and applied once, at build time. The ONS P1 leaf lines (data/ons_lines.csv)
+# name most subgroups with their category; these are the subgroups P1 folds into a line without
+# naming them.
+UNNAMED_SUBGROUP_CATEGORY = {
     "Rape offences": "Violence and sexual offences",
     "Other sexual offences": "Violence and sexual offences",
     "Robbery of business property": "Robbery",
     "Robbery of personal property": "Robbery",
-    "Domestic burglary": "Burglary",
-    "Non-domestic burglary": "Burglary",
     "Theft of a motor vehicle": "Vehicle crime",
     "Theft from a vehicle": "Vehicle crime",
     "Vehicle interference": "Vehicle crime",
-    "Theft from the person": "Theft from the person",
-    "Bicycle theft": "Bicycle theft",
-    "Shoplifting": "Shoplifting",
-    "Other theft offences": "Other theft",
     "Arson": "Criminal damage and arson",
     "Criminal damage": "Criminal damage and arson",
     "Possession of drugs": "Drugs",
     "Trafficking of drugs": "Drugs",
-    "Possession of weapons offences": "Possession of weapons",
-    "Public order offences": "Public order",
-    "Miscellaneous crimes": "Other crime",
 }
+SUBGROUP_CATEGORY = {
+    line.offence_subgroup: line.category for line in p1_lines() if line.leaf and line.offence_subgroup
+} | UNNAMED_SUBGROUP_CATEGORY
 
 # Names under which forces appear in sources, beyond what areas.normalise_force_name() already
 # strips ("... Police", "... Constabulary", "&" for "and").
@@ -95,7 +89,7 @@ def build_offences(shared: Path) -> pd.DataFrame:
     )
     fraud = offences["offence_group"].eq("Fraud offences")
     offences["category"] = offences["offence_subgroup"].map(SUBGROUP_CATEGORY)
-    offences.loc[fraud, "category"] = "Fraud"
+    offences.loc[fraud, "category"] = FRAUD
     missing = offences[offences["category"].isna()]
     if not missing.empty:
         raise SystemExit(f"subgroups with no category: {sorted(missing['offence_subgroup'].unique())}")
@@ -121,11 +115,11 @@ def build_forces(shared: Path, lad: pd.DataFrame) -> pd.DataFrame:
             region_code, region = code, ("Wales" if code.startswith("W92") else name.title())
             region = region.replace(" And The ", " and The ")
         elif code and (code.startswith("E23") or code.startswith("W15")):
-            rows.append((name, code, region_code, region, "territorial"))
+            rows.append((name, code, region_code, region, TERRITORIAL))
         elif name == "British Transport Police":
-            rows.append((name, None, None, None, "national"))
-    rows.append(("Northern Ireland", None, None, None, "northern ireland"))
-    rows += [(body, None, None, None, "fraud") for body in FRAUD_BODIES]
+            rows.append((name, None, None, None, NATIONAL))
+    rows.append(("Northern Ireland", None, None, None, OUTSIDE_ENGLAND_AND_WALES))
+    rows += [(body, None, None, None, FRAUD_BODY) for body in FRAUD_BODIES]
     forces = pd.DataFrame(rows, columns=["force", "pfa_code", "region_code", "region", "kind"])
     # The 2016 LAD->CSP->PFA lookup must agree with P1 on every force code.
     lookup_codes = set(lad["pfa_code"])

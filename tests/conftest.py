@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,29 @@ import crimestats as cs
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def source_literals() -> list[tuple[str, int, str]]:
+    """Every string literal in ``src/crimestats`` code as (path under the package, line, text).
+
+    Docstrings and the descriptions of ``Category(...)`` entries are prose, not definitions, and are
+    left out; so is package data (``data/``), which is where facts are meant to be written.
+    """
+    package = REPO / "src" / "crimestats"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        prose = set()
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+                prose.add(id(body[0].value))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Category" and len(node.args) > 4:
+                prose.add(id(node.args[4]))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+                found.append((path.relative_to(package).as_posix(), node.lineno, node.value))
+    return found
 
 
 def shared_path(*parts: str) -> Path:
@@ -40,3 +64,12 @@ def ons_p1() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def ons_p5() -> pd.DataFrame:
     return cs.read_ons_pfa(cs.datasets.path("ons-pfa-2018"), "P5")
+
+
+@pytest.fixture(scope="session")
+def scenario_extract() -> pd.DataFrame:
+    """The 439,787-row scenario extract as counts, read once per test session (it takes seconds).
+
+    Shared by every test that needs it: treat it as read-only.
+    """
+    return cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping"))

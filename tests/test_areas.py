@@ -2,7 +2,20 @@ import pandas as pd
 import pytest
 
 import crimestats as cs
-from crimestats.areas import area_codes, force_names, lsoa_lookup
+from crimestats.areas import (
+    FORCE_KINDS,
+    FRAUD_BODY,
+    NATIONAL,
+    OUTSIDE_ENGLAND_AND_WALES,
+    TERRITORIAL,
+    area_codes,
+    force_kind,
+    force_names,
+    forces_of_kind,
+    local_authorities,
+    lsoa_lookup,
+)
+from tests.conftest import source_literals
 
 
 @pytest.mark.parametrize(
@@ -80,3 +93,63 @@ def test_population_sums_local_authorities_and_refuses_unknowns():
         cs.population("Taunton Deane", 2017)
     with pytest.raises(cs.PopulationError):
         cs.population("Wolverhampton", 1990)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [cs.forces, cs.csps, cs.local_authorities, lsoa_lookup],
+    ids=["forces", "csps", "local_authorities", "lsoa_lookup"],
+)
+def test_reference_tables_are_copies_a_caller_cannot_change(table):
+    before = table().copy(deep=True)
+    mine = table()
+    first = mine.columns[0]
+    mine[first] = "changed"
+    mine["extra"] = 1
+    pd.testing.assert_frame_equal(table(), before)
+
+
+def test_changing_returned_tables_does_not_change_lookups():
+    forces = cs.forces()
+    forces.loc[forces["force"] == "West Midlands", "region"] = "Atlantis"
+    forces["force"] = forces["force"].str.upper()
+    csps = cs.csps()
+    csps["csp_name"] = "nowhere"
+    lads = local_authorities()
+    lads["force"] = None
+    assert cs.force_name("West Midlands Police") == "West Midlands"
+    assert cs.peer_areas("West Midlands")[-1] == "Wolverhampton"
+    assert "Staffordshire" in cs.peer_areas("region:West Midlands", level="force")
+    assert cs.area_name("City of Wolverhampton") == "Wolverhampton"
+    assert cs.population("Wolverhampton", 2017) == 260648
+
+
+def test_force_kinds():
+    assert set(cs.forces()["kind"]) == set(FORCE_KINDS)
+    assert len(forces_of_kind(TERRITORIAL)) == 43
+    assert forces_of_kind(NATIONAL) == {"British Transport Police"}
+    assert forces_of_kind(OUTSIDE_ENGLAND_AND_WALES) == {"Northern Ireland"}
+    assert forces_of_kind(FRAUD_BODY) == {"Action Fraud", "CIFAS", "UK Finance", "Financial Fraud Action UK"}
+    # Territorial forces are exactly those with a police force area code.
+    table = cs.forces()
+    assert forces_of_kind(TERRITORIAL) == set(table.loc[table["pfa_code"].notna(), "force"])
+    assert force_kind("BTP") == NATIONAL
+    assert force_kind("Police Service of Northern Ireland") == OUTSIDE_ENGLAND_AND_WALES
+    assert force_kind("City of London Police") == TERRITORIAL
+    with pytest.raises(cs.UnknownAreaError):
+        force_kind("Atlantis Constabulary")
+    with pytest.raises(cs.UnknownAreaError, match="fraud body"):
+        forces_of_kind("fraud")
+
+
+def test_each_force_kind_is_defined_once():
+    # Which forces are of which kind is written in data/forces.csv; the kinds' names in areas.py.
+    facts = set(FORCE_KINDS) | set().union(*(forces_of_kind(k) for k in FORCE_KINDS if k != TERRITORIAL))
+    found = [
+        (path, line, text)
+        for path, line, text in source_literals()
+        if text in facts and path != "areas.py"
+    ]
+    assert found == []
+    in_areas = [text for path, _, text in source_literals() if path == "areas.py" and text in facts]
+    assert sorted(in_areas) == sorted(FORCE_KINDS)

@@ -8,12 +8,6 @@ import crimestats as cs
 from crimestats.metrics import period_rows
 from crimestats.periods import to_window
 from tests.conftest import TEST_DATA
-from tests.io.test_extract import MAPPING
-
-
-@pytest.fixture(scope="module")
-def extract_counts():
-    return cs.read_extract(cs.datasets.path("scenario-extract"), MAPPING)
 
 
 def row_of(table, area):
@@ -31,9 +25,9 @@ def test_wolverhampton_total_recorded_crime_from_the_csp_table(scenario_csp):
     assert fy.attrs["base"] == "2016/17"
 
 
-def test_wolverhampton_knife_offences_from_the_extract(extract_counts):
+def test_wolverhampton_knife_offences_from_the_extract(scenario_extract):
     fy = cs.compare_years(
-        extract_counts,
+        scenario_extract,
         base="2016/17",
         current="2017/18",
         within="West Midlands",
@@ -47,8 +41,8 @@ def test_wolverhampton_knife_offences_from_the_extract(extract_counts):
     assert (wolves["peer_base"], wolves["peer_current"]) == (2394, 2850)
 
 
-def test_extract_and_table_agree(extract_counts, scenario_csp):
-    a = cs.compare_years(extract_counts, base="2016/17", current="2017/18", within="West Midlands")
+def test_extract_and_table_agree(scenario_extract, scenario_csp):
+    a = cs.compare_years(scenario_extract, base="2016/17", current="2017/18", within="West Midlands")
     b = cs.compare_years(scenario_csp, base="2016/17", current="2017/18", within="West Midlands")
     pd.testing.assert_frame_equal(a, b)
 
@@ -102,8 +96,8 @@ def test_rates_use_the_mid_year_population_of_the_start_year(scenario_csp):
     assert overridden["rate"].iloc[0] == pytest.approx(233393)
 
 
-def test_trend_has_rolling_and_same_month_last_year(extract_counts):
-    trend = cs.monthly_trend(extract_counts, areas=["Wolverhampton"])
+def test_trend_has_rolling_and_same_month_last_year(scenario_extract):
+    trend = cs.monthly_trend(scenario_extract, areas=["Wolverhampton"])
     assert len(trend) == 24
     assert trend["rolling_12m"].iloc[11] == 18684 and trend["rolling_12m"].iloc[-1] == 21225
     assert trend["rolling_12m"].iloc[:11].isna().all()
@@ -112,16 +106,16 @@ def test_trend_has_rolling_and_same_month_last_year(extract_counts):
         cs.monthly_trend(cs.read_home_office(cs.datasets.path("scenario-csp")))
 
 
-def test_periods_must_be_covered_and_of_equal_length(scenario_csp, extract_counts):
+def test_periods_must_be_covered_and_of_equal_length(scenario_csp, scenario_extract):
     with pytest.raises(cs.CoverageError, match="no data for 2015-04 .. 2016-03"):
         cs.compare_years(scenario_csp, base="2015/16", current="2016/17")
     with pytest.raises(cs.PeriodError, match="differ in length"):
         cs.compare_years(scenario_csp, base="2016/17", current=("2017-04", "2017-06"))
     with pytest.raises(cs.PeriodError, match="do not fit inside"):
         cs.compare_years(scenario_csp, base=("2016-05", "2017-04"), current=("2017-05", "2018-04"))
-    rolling = cs.compare_years(extract_counts, base="12m:2017-03", current="12m:2018-03", within="West Midlands")
+    rolling = cs.compare_years(scenario_extract, base="12m:2017-03", current="12m:2018-03", within="West Midlands")
     assert row_of(rolling, "Wolverhampton")["current"] == 21225
-    calendar = cs.compare_years(extract_counts, base=("2016-04", "2016-09"), current=("2017-04", "2017-09"))
+    calendar = cs.compare_years(scenario_extract, base=("2016-04", "2016-09"), current=("2017-04", "2017-09"))
     assert calendar["base"].sum() > 0
 
 

@@ -56,9 +56,8 @@ def test_contributions_are_diverging_and_sum_to_net(scenario_csp):
     assert sum(p.get_width() for p in top.patches) == 2541
 
 
-def test_trend_is_indexed_and_highlights_the_area():
-    counts = cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping"))
-    trend = cs.monthly_trend(counts, areas=cs.peer_areas("West Midlands"))
+def test_trend_is_indexed_and_highlights_the_area(scenario_extract):
+    trend = cs.monthly_trend(scenario_extract, areas=cs.peer_areas("West Midlands"))
     ax = plotting.plot_monthly_trend(trend, area="Wolverhampton", peer_label="West Midlands overall")
     lines = {line.get_label(): line for line in ax.get_lines()}
     wolves = lines["Wolverhampton"].get_ydata()

@@ -52,7 +52,13 @@ def test_validate_reports_every_problem_at_once():
     assert ("period_start", "not the first day of a month") in checks
     assert ("period_months", "not 1, 3 or 12") in checks
     assert ("force", "missing value") in checks
-    assert any(column == "source" for column, _ in checks)
+    # The unknown source is reported once, on the row and with the value that is wrong.
+    source = cases[cases["column"] == "source"]
+    assert list(source["row"]) == [1]
+    assert list(source["value"]) == ["somewhere"]
+    assert source["check"].iloc[0].startswith("not one of")
+    # Every problem once, nothing else: seven problems in the frame, seven failure cases.
+    assert len(cases) == 7
     assert str(error.value).startswith("bad.csv:")
 
 

@@ -8,10 +8,9 @@ from crimestats.cli import EXIT_OK, EXIT_USAGE, main
 
 
 @pytest.fixture(scope="module")
-def snap():
-    counts = cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping"))
+def snap(scenario_extract):
     return cs.performance_snapshot(
-        counts,
+        scenario_extract,
         area="Wolverhampton",
         year="2017/18",
         peers="West Midlands",

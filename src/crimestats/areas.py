@@ -4,12 +4,15 @@ Canonical area is the Community Safety Partnership (CSP) as named by ONS in the 
 LAD -> CSP -> PFA lookup (which covers every LSOA's 2018 local authority); the 2019 lookup is kept
 as a later vintage for names and codes that changed. Forces use the Home Office spelling
 ("London, City of", "Metropolitan Police", "Devon and Cornwall").
+
+The reference tables are read once and cached; the public functions hand each caller a copy,
+so changing what they return never changes the registry.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -19,6 +22,13 @@ from .exceptions import PopulationError, UnknownAreaError
 
 AREA_VINTAGE = "2016-12"
 
+#: Kinds of police force (``kind`` in ``data/forces.csv``).
+TERRITORIAL = "territorial"  # the 43 police force areas of England and Wales
+NATIONAL = "national"  # a national force with no area of its own (British Transport Police)
+OUTSIDE_ENGLAND_AND_WALES = "outside England and Wales"  # on data.police.uk, outside the ONS geography
+FRAUD_BODY = "fraud body"  # national bodies recording fraud (Action Fraud, CIFAS, UK Finance)
+FORCE_KINDS: tuple[str, ...] = (TERRITORIAL, NATIONAL, OUTSIDE_ENGLAND_AND_WALES, FRAUD_BODY)
+
 
 def _read(name: str, **kwargs: object) -> pd.DataFrame:
     with resources.files("crimestats.data").joinpath(name).open("rb") as handle:
@@ -27,9 +37,10 @@ def _read(name: str, **kwargs: object) -> pd.DataFrame:
         return pd.read_csv(handle, **kwargs)  # type: ignore[arg-type]
 
 
-@cache
 def forces() -> pd.DataFrame:
     """Police forces: canonical name, PFA code, region, kind and aliases.
+
+    ``kind`` is one of :data:`FORCE_KINDS`. Each call returns a fresh copy.
 
     Examples
     --------
@@ -37,8 +48,50 @@ def forces() -> pd.DataFrame:
     >>> cs.forces().set_index("force").loc["West Midlands", "pfa_code"]
     'E23000014'
     """
-    table = _read("forces.csv", dtype="string", keep_default_na=False, na_values=[""])
-    return table
+    return _forces().copy()
+
+
+@cache
+def _forces() -> pd.DataFrame:
+    return _read("forces.csv", dtype="string", keep_default_na=False, na_values=[""])
+
+
+def force_kind(force: str) -> str:
+    """The kind of a police force (one of :data:`FORCE_KINDS`), from any of its usual spellings.
+
+    Raises
+    ------
+    UnknownAreaError
+        When the force is not known.
+
+    Examples
+    --------
+    >>> force_kind("West Midlands Police"), force_kind("BTP"), force_kind("PSNI")
+    ('territorial', 'national', 'outside England and Wales')
+    """
+    return _forces().set_index("force").at[force_name(force), "kind"]
+
+
+@cache
+def forces_of_kind(kind: str) -> frozenset[str]:
+    """Canonical names of the forces of one kind.
+
+    Raises
+    ------
+    UnknownAreaError
+        When ``kind`` is not one of :data:`FORCE_KINDS`.
+
+    Examples
+    --------
+    >>> sorted(forces_of_kind(FRAUD_BODY))
+    ['Action Fraud', 'CIFAS', 'Financial Fraud Action UK', 'UK Finance']
+    >>> len(forces_of_kind(TERRITORIAL))
+    43
+    """
+    if kind not in FORCE_KINDS:
+        raise UnknownAreaError(f"unknown kind of force {kind!r}; kinds: {', '.join(FORCE_KINDS)}")
+    table = _forces()
+    return frozenset(table.loc[table["kind"] == kind, "force"])
 
 
 def _force_key(name: str) -> str:
@@ -51,7 +104,7 @@ def _force_key(name: str) -> str:
 @cache
 def _force_keys() -> dict[str, str]:
     keys: dict[str, str] = {}
-    for row in forces().itertuples():
+    for row in _forces().itertuples():
         names = [row.force, *(str(row.aliases).split(";") if pd.notna(row.aliases) and row.aliases else [])]
         for name in names:
             keys[_force_key(name)] = row.force
@@ -80,21 +133,31 @@ def force_names(names: pd.Series) -> pd.Series:
     return names.map(mapping).astype("string")
 
 
-@cache
 def local_authorities(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
     """Local authority districts with their CSP, police force area and region for a vintage.
 
-    Vintages: "2016-12" (covers all LSOA 2011 -> LAD 2018 codes) and "2019".
+    Vintages: "2016-12" (covers all LSOA 2011 -> LAD 2018 codes) and "2019". Each call returns
+    a fresh copy.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> cs.local_authorities().set_index("lad_name").loc["Wolverhampton", "csp_name"]
+    'Wolverhampton'
     """
+    return _local_authorities(vintage).copy()
+
+
+@cache
+def _local_authorities(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
     table = _read("areas.csv", dtype="string")
     if vintage not in set(table["vintage"]):
         raise UnknownAreaError(f"unknown area vintage {vintage!r}; have {sorted(set(table['vintage']))}")
     return table[table["vintage"] == vintage].reset_index(drop=True)
 
 
-@cache
 def csps(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
-    """Community Safety Partnerships: code, name, force and region.
+    """Community Safety Partnerships: code, name, force and region. Each call returns a fresh copy.
 
     Examples
     --------
@@ -102,7 +165,12 @@ def csps(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
     >>> sorted(cs.csps().query("force == 'West Midlands'")["csp_name"])[:3]
     ['Birmingham', 'Coventry', 'Dudley']
     """
-    table = local_authorities(vintage)
+    return _csps(vintage).copy()
+
+
+@cache
+def _csps(vintage: str = AREA_VINTAGE) -> pd.DataFrame:
+    table = _local_authorities(vintage)
     return (
         table.drop_duplicates("csp_code")[["csp_code", "csp_name", "force", "region"]]
         .sort_values(["force", "csp_name"])
@@ -120,7 +188,7 @@ def _area_aliases() -> dict[str, str]:
 def _csp_index() -> dict[str, tuple[str, str]]:
     """Lower-case CSP or LAD name (any vintage) -> (CSP code, CSP name) in the canonical vintage."""
     all_vintages = _read("areas.csv", dtype="string")
-    current = local_authorities(AREA_VINTAGE)
+    current = _local_authorities(AREA_VINTAGE)
     index: dict[str, tuple[str, str]] = {}
     # Later vintages first so the canonical vintage wins for names present in both.
     for vintage in sorted(set(all_vintages["vintage"]) - {AREA_VINTAGE}, reverse=True):
@@ -172,7 +240,7 @@ def area_codes(names: pd.Series) -> pd.DataFrame:
 
 def regions() -> list[str]:
     """Names of the English regions and Wales as ONS tables write them."""
-    return sorted(forces()["region"].dropna().unique())
+    return sorted(_forces()["region"].dropna().unique())
 
 
 def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
@@ -204,25 +272,37 @@ def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
         if not matching:
             raise UnknownAreaError(f"unknown region {region!r}; regions: {', '.join(regions())}")
         if level == "force":
-            table = forces()
+            table = _forces()
             return sorted(table.loc[table["region"] == matching[0], "force"])
-        table = csps()
+        table = _csps()
         return sorted(table.loc[table["region"] == matching[0], "csp_name"])
     force = force_name(text)
     if level == "force":
         return [force]
-    table = csps()
+    table = _csps()
     names = sorted(table.loc[table["force"] == force, "csp_name"])
     if not names:
         raise UnknownAreaError(f"police force {force!r} has no local areas in the registry")
     return names
 
 
-@cache
 def lsoa_lookup() -> pd.DataFrame:
-    """LSOA (2011) -> ward (2018) -> local authority (2018) -> CSP -> force, England and Wales."""
+    """LSOA (2011) -> ward (2018) -> local authority (2018) -> CSP -> force, England and Wales.
+
+    Each call returns a fresh copy.
+
+    Examples
+    --------
+    >>> lsoa_lookup().set_index("lsoa_code").loc["E01010410", "csp_name"]
+    'Wolverhampton'
+    """
+    return _lsoa_lookup().copy()
+
+
+@cache
+def _lsoa_lookup() -> pd.DataFrame:
     lsoa = _read("lsoa_lookup.parquet")
-    lads = local_authorities(AREA_VINTAGE)[["lad_code", "lad_name", "csp_code", "csp_name", "force"]]
+    lads = _local_authorities(AREA_VINTAGE)[["lad_code", "lad_name", "csp_code", "csp_name", "force"]]
     table = lsoa.merge(lads, on="lad_code", how="left", validate="many_to_one")
     return table.astype("string")
 
@@ -261,7 +341,7 @@ def population(area: str, year: int) -> int:
         if len(direct) != 1:
             raise PopulationError(f"no {year} mid-year population for region or country {name!r}")
         return int(direct["population"].iloc[0])
-    lads = local_authorities(AREA_VINTAGE)
+    lads = _local_authorities(AREA_VINTAGE)
     try:
         force = force_name(name)
         parts = lads.loc[lads["force"] == force, "lad_code"]
@@ -282,8 +362,3 @@ def population(area: str, year: int) -> int:
         )
     return int(found.loc[list(parts)].sum())
 
-
-def populations(areas: Iterable[str], year: int) -> pd.Series:
-    """:func:`population` for several areas, as a Series indexed by area."""
-    names = list(areas)
-    return pd.Series([population(a, year) for a in names], index=names, name="population", dtype="int64")

@@ -107,11 +107,6 @@ def parse_month(label: str | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(int(match.group(1)), int(match.group(2)), 1)
 
 
-def month_label(month: pd.Timestamp) -> str:
-    """Write a month as "2017-01"."""
-    return f"{month.year:04d}-{month.month:02d}"
-
-
 @dataclass(frozen=True)
 class Window:
     """A half-open date range [start, end) made of whole months, with a label for text and charts."""

@@ -15,14 +15,7 @@ import pandas as pd
 
 from .exceptions import SelectionError, UnknownSelectionError
 from .schema import FLAGS
-from .taxonomy import CATEGORIES, offences
-
-_DEATH_BY_DRIVING_CODES = frozenset({"4.4", "4.6", "4.8", "4.9", "37.1"})
-DEATH_BY_DRIVING = "Death or serious injury caused by unlawful driving"
-
-_THEFT = ("Burglary", "Vehicle crime", "Theft from the person", "Bicycle theft", "Shoplifting", "Other theft")
-_VICTIM_BASED = ("Violence and sexual offences", "Robbery", *_THEFT, "Criminal damage and arson")
-_SOCIETY = ("Drugs", "Possession of weapons", "Public order", "Other crime", "Public disorder and weapons")
+from .taxonomy import ANTI_SOCIAL_BEHAVIOUR, CATEGORIES, FRAUD, P1Line, _offences, categories_where, p1_lines
 
 
 @dataclass(frozen=True)
@@ -76,7 +69,7 @@ class Selection:
         if not finer:
             return
         # Categories that hold at least one offence this selection takes: rows there must say which.
-        table = offences()
+        table = _offences()
         hit = pd.Series(False, index=table.index)
         for column, values in finer:
             hit |= table[column].isin(values)
@@ -101,79 +94,46 @@ def _sel(name: str, description: str, **rules: Iterable[str] | str | None) -> Se
     return Selection(name=name, description=description, **frozen)  # type: ignore[arg-type]
 
 
-_TOTAL = tuple(name for name, c in CATEGORIES.items() if c.in_total_recorded_crime)
+_RULES = {"category": "categories", "offence_group": "groups", "offence_subgroup": "subgroups"}
+
+
+def _p1_selection(line: P1Line) -> Selection:
+    """The selection of an ONS P1 line, from its row in ``data/ons_lines.csv``."""
+    if line.select_by in _RULES:
+        rules: dict[str, Iterable[str]] = {_RULES[line.select_by]: (getattr(line, line.select_by),)}
+    else:  # a Category flag: "in_total_recorded_crime", "theft"
+        rules = {"categories": categories_where(line.select_by)}
+    taken = frozenset().union(*(other.codes for other in p1_lines() if other.codes_taken_from == line.name))
+    return _sel(line.name, line.description, codes=line.codes, exclude_codes=taken, **rules)
+
+
+_TOTAL = categories_where("in_total_recorded_crime")
 
 SELECTIONS: dict[str, Selection] = {
     s.name: s
     for s in (
-        _sel(
-            "total recorded crime",
-            "all police recorded crime excluding fraud; never anti-social behaviour",
-            categories=_TOTAL,
-        ),
+        *(_p1_selection(line) for line in p1_lines()),
         _sel(
             "total recorded crime including fraud",
             "total recorded crime plus fraud recorded by national bodies",
-            categories=(*_TOTAL, "Fraud"),
-        ),
-        _sel("victim-based crime", "offences with a direct victim (ONS definition)", categories=_VICTIM_BASED),
-        _sel(
-            "other crimes against society", "drugs, weapons, public order and miscellaneous crimes", categories=_SOCIETY
+            categories=(*_TOTAL, FRAUD),
         ),
         _sel(
-            "violence against the person",
-            "ONS line: violence against the person",
-            groups=("Violence against the person",),
+            "victim-based crime",
+            "offences with a direct victim (ONS definition)",
+            categories=categories_where("victim_based"),
         ),
-        _sel("homicide", "ONS line: homicide", subgroups=("Homicide",)),
         _sel(
-            "violence with injury",
-            "ONS line: violence with injury (excluding death or serious injury by driving)",
-            subgroups=("Violence with injury",),
-            exclude_codes=_DEATH_BY_DRIVING_CODES,
+            "other crimes against society",
+            "drugs, weapons, public order and miscellaneous crimes",
+            categories=categories_where("victim_based", False),
         ),
-        _sel("violence without injury", "ONS line: violence without injury", subgroups=("Violence without injury",)),
-        _sel("stalking and harassment", "ONS line: stalking and harassment", subgroups=("Stalking and harassment",)),
-        _sel(
-            "death or serious injury caused by unlawful driving",
-            "ONS line since year ending June 2017",
-            subgroups=(DEATH_BY_DRIVING,),
-            codes=_DEATH_BY_DRIVING_CODES,
-        ),
-        _sel("sexual offences", "ONS line: sexual offences", groups=("Sexual offences",)),
         _sel("rape", "rape offences", subgroups=("Rape offences",)),
-        _sel("robbery", "ONS line: robbery", categories=("Robbery",)),
-        _sel("theft offences", "ONS line: theft offences (including burglary and vehicle offences)", categories=_THEFT),
-        _sel("burglary", "ONS line: burglary", categories=("Burglary",)),
-        _sel("residential burglary", "ONS line: residential (domestic) burglary", subgroups=("Domestic burglary",)),
-        _sel("non-residential burglary", "ONS line: non-residential burglary", subgroups=("Non-domestic burglary",)),
-        _sel(
-            "vehicle offences",
-            "ONS line: theft of or from a vehicle and vehicle interference",
-            categories=("Vehicle crime",),
-        ),
-        _sel("theft from the person", "ONS line: theft from the person", categories=("Theft from the person",)),
-        _sel("bicycle theft", "ONS line: bicycle theft", categories=("Bicycle theft",)),
-        _sel("shoplifting", "ONS line: shoplifting", categories=("Shoplifting",)),
-        _sel("other theft offences", "ONS line: all other theft offences", categories=("Other theft",)),
-        _sel(
-            "criminal damage and arson",
-            "ONS line: criminal damage and arson",
-            categories=("Criminal damage and arson",),
-        ),
-        _sel("drug offences", "ONS line: drug offences", categories=("Drugs",)),
-        _sel(
-            "possession of weapons offences",
-            "ONS line: possession of weapons offences",
-            categories=("Possession of weapons",),
-        ),
-        _sel("public order offences", "ONS line: public order offences", categories=("Public order",)),
-        _sel("miscellaneous crimes against society", "ONS line: miscellaneous crimes", categories=("Other crime",)),
-        _sel("fraud", "fraud recorded by Action Fraud, CIFAS and UK Finance", categories=("Fraud",)),
+        _sel("fraud", "fraud recorded by Action Fraud, CIFAS and UK Finance", categories=(FRAUD,)),
         _sel(
             "anti-social behaviour",
             "anti-social behaviour incidents (data.police.uk)",
-            categories=("Anti-social behaviour",),
+            categories=(ANTI_SOCIAL_BEHAVIOUR,),
         ),
         _sel(
             "knife or sharp instrument offences",
@@ -190,9 +150,14 @@ _ALIASES = {
     "knife": "knife or sharp instrument offences",
     "business": "business crime",
     "domestic": "domestic abuse",
-    "miscellaneous crimes": "miscellaneous crimes against society",
-    "domestic burglary": "residential burglary",
-    "non-domestic burglary": "non-residential burglary",
+    # A P1 line is also known by its P1 heading ("miscellaneous crimes") and, when it is one Home
+    # Office subgroup, by that subgroup's name ("domestic burglary" for "residential burglary").
+    **{line.label: line.name for line in p1_lines() if line.label != line.name},
+    **{
+        line.offence_subgroup.lower(): line.name
+        for line in p1_lines()
+        if line.select_by == "offence_subgroup" and line.offence_subgroup and line.offence_subgroup.lower() != line.name
+    },
 }
 
 
@@ -208,7 +173,7 @@ def resolve_selection(selection: str | Selection | Iterable[str]) -> Selection:
         return selection
     if not isinstance(selection, str):
         codes = [str(code) for code in selection]
-        unknown = sorted(set(codes) - set(offences()["offence_code"]))
+        unknown = sorted(set(codes) - set(_offences()["offence_code"]))
         if unknown:
             raise UnknownSelectionError(f"unknown offence codes {unknown}")
         return _sel(", ".join(codes), "offence codes", codes=codes)
@@ -221,7 +186,7 @@ def resolve_selection(selection: str | Selection | Iterable[str]) -> Selection:
     lower = {name.lower(): name for name in CATEGORIES}
     if key in lower:
         return _sel(lower[key], "harmonised category", categories=(lower[key],))
-    table = offences()
+    table = _offences()
     for column, rule in (("offence_group", "groups"), ("offence_subgroup", "subgroups"), ("offence_code", "codes")):
         names = {value.lower(): value for value in table[column].unique()}
         if key in names:
@@ -268,27 +233,7 @@ def select(counts: pd.DataFrame, selection: str | Selection | Iterable[str]) -> 
 
 
 #: The leaf reporting lines of ONS table P1, which partition total recorded crime.
-ONS_LEAF_LINES: tuple[str, ...] = (
-    "homicide",
-    "violence with injury",
-    "violence without injury",
-    "stalking and harassment",
-    "death or serious injury caused by unlawful driving",
-    "sexual offences",
-    "robbery",
-    "residential burglary",
-    "non-residential burglary",
-    "vehicle offences",
-    "theft from the person",
-    "bicycle theft",
-    "shoplifting",
-    "other theft offences",
-    "criminal damage and arson",
-    "drug offences",
-    "possession of weapons offences",
-    "public order offences",
-    "miscellaneous crimes against society",
-)
+ONS_LEAF_LINES: tuple[str, ...] = tuple(line.name for line in p1_lines() if line.leaf)
 
 
 def ons_lines(counts: pd.DataFrame) -> pd.Series:

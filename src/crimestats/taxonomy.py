@@ -8,11 +8,15 @@ See ``docs/taxonomy.md`` for the full mapping and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import io
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 
 import pandas as pd
+
+from .exceptions import UnknownSelectionError
 
 UNCLASSIFIED = "Unclassified"
 ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
@@ -22,24 +26,33 @@ KNIFE_COLLECTION = "Knife or sharp instrument offences"
 
 @dataclass(frozen=True)
 class Category:
-    """A harmonised category and how it counts."""
+    """A harmonised category and how it counts.
+
+    ``victim_based`` is True for ONS "victim-based crime", False for "other crimes against
+    society" and None for categories in neither (fraud, the knife collection, anti-social
+    behaviour, unclassified); ``theft`` marks the categories of the ONS "theft offences" line.
+    """
 
     name: str
     is_crime: bool
     in_total_recorded_crime: bool
     victim_based: bool | None
     description: str
+    theft: bool = False
 
 
+# The category table is written here, as code, rather than as package data: it is a handful of
+# typed flags that schema validation and the selections read at import, and it changes only with
+# a decision recorded in docs/taxonomy.md, never by rebuilding from a published file.
 _CATEGORY_LIST: tuple[Category, ...] = (
     Category("Violence and sexual offences", True, True, True, "violence against the person and sexual offences"),
     Category("Robbery", True, True, True, "robbery of personal or business property"),
-    Category("Burglary", True, True, True, "residential (domestic) and non-residential burglary"),
-    Category("Vehicle crime", True, True, True, "theft of or from a vehicle, vehicle interference"),
-    Category("Theft from the person", True, True, True, "theft from the person"),
-    Category("Bicycle theft", True, True, True, "theft or unauthorised taking of a pedal cycle"),
-    Category("Shoplifting", True, True, True, "shoplifting"),
-    Category("Other theft", True, True, True, "other theft offences"),
+    Category("Burglary", True, True, True, "residential (domestic) and non-residential burglary", theft=True),
+    Category("Vehicle crime", True, True, True, "theft of or from a vehicle, vehicle interference", theft=True),
+    Category("Theft from the person", True, True, True, "theft from the person", theft=True),
+    Category("Bicycle theft", True, True, True, "theft or unauthorised taking of a pedal cycle", theft=True),
+    Category("Shoplifting", True, True, True, "shoplifting", theft=True),
+    Category("Other theft", True, True, True, "other theft offences", theft=True),
     Category("Criminal damage and arson", True, True, True, "criminal damage and arson"),
     Category("Drugs", True, True, False, "possession and trafficking of drugs"),
     Category("Possession of weapons", True, True, False, "possession of weapons offences"),
@@ -68,6 +81,25 @@ _CATEGORY_LIST: tuple[Category, ...] = (
 
 CATEGORIES: dict[str, Category] = {category.name: category for category in _CATEGORY_LIST}
 
+#: The Category attributes that name a set of categories (``categories_where``).
+CATEGORY_FLAGS: tuple[str, ...] = tuple(f.name for f in fields(Category) if f.name not in ("name", "description"))
+
+
+def categories_where(flag: str, value: bool = True) -> tuple[str, ...]:
+    """Names of the categories whose attribute ``flag`` equals ``value``, in table order.
+
+    Examples
+    --------
+    >>> categories_where("theft")[:2]
+    ('Burglary', 'Vehicle crime')
+    >>> categories_where("victim_based", False)[:2]
+    ('Drugs', 'Possession of weapons')
+    """
+    if flag not in CATEGORY_FLAGS:
+        raise UnknownSelectionError(f"{flag!r} is not a category flag; flags: {', '.join(CATEGORY_FLAGS)}")
+    return tuple(c.name for c in _CATEGORY_LIST if getattr(c, flag) is value)
+
+
 #: data.police.uk crime types (current and historical) -> harmonised category.
 POLICE_UK_CRIME_TYPES: dict[str, str] = {
     "Anti-social behaviour": ANTI_SOCIAL_BEHAVIOUR,
@@ -90,12 +122,68 @@ POLICE_UK_CRIME_TYPES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class P1Line:
+    """A reporting line of ONS table P1 (a row of ``data/ons_lines.csv``).
+
+    ``label`` is the P1 column heading (footnotes stripped, lower case). A leaf line becomes
+    canonical rows carrying ``category``, ``offence_group`` and ``offence_subgroup``; the leaves
+    partition total recorded crime. An aggregate line is the sum of the leaves whose ``part_of``
+    names it. ``select_by`` says how the named selection of the same name matches rows: a
+    canonical column (its value is this line's value of that column) or a :class:`Category` flag
+    (the categories with that flag). ``codes`` are offence codes the line takes whatever subgroup
+    a source files them under, and ``codes_taken_from`` the line they are then taken out of.
+    """
+
+    name: str
+    label: str
+    leaf: bool
+    part_of: tuple[str, ...]
+    select_by: str
+    category: str | None
+    offence_group: str | None
+    offence_subgroup: str | None
+    codes: frozenset[str]
+    codes_taken_from: str | None
+    description: str
+
+
 @cache
+def p1_lines() -> tuple[P1Line, ...]:
+    """The ONS table P1 reporting lines, leaves in table order, then the aggregates.
+
+    Examples
+    --------
+    >>> [line.name for line in p1_lines() if not line.leaf]
+    ['total recorded crime', 'violence against the person', 'theft offences', 'burglary']
+    """
+    text = resources.files("crimestats.data").joinpath("ons_lines.csv").read_text(encoding="utf-8")
+    lines = []
+    for row in csv.DictReader(io.StringIO(text)):
+        lines.append(
+            P1Line(
+                name=row["line"],
+                label=row["p1_label"],
+                leaf=row["level"] == "leaf",
+                part_of=tuple(filter(None, row["part_of"].split(";"))),
+                select_by=row["select_by"],
+                category=row["category"] or None,
+                offence_group=row["offence_group"] or None,
+                offence_subgroup=row["offence_subgroup"] or None,
+                codes=frozenset(filter(None, row["codes"].split(";"))),
+                codes_taken_from=row["codes_taken_from"] or None,
+                description=row["description"],
+            )
+        )
+    return tuple(lines)
+
+
 def offences() -> pd.DataFrame:
     """The Home Office offence codes with description, subgroup, group and harmonised category.
 
     Built from the Home Office police recorded crime open data tables (see
-    ``scripts/build_reference_data.py``).
+    ``scripts/build_reference_data.py``). Each call returns a fresh copy: changing it does not
+    change the taxonomy.
 
     Examples
     --------
@@ -103,9 +191,25 @@ def offences() -> pd.DataFrame:
     >>> cs.offences().set_index("offence_code").loc["8N", "offence_subgroup"]
     'Violence with injury'
     """
+    return _offences().copy()
+
+
+@cache
+def _offences() -> pd.DataFrame:
+    """The cached offence table: internal, never handed to callers (they get copies)."""
     with resources.files("crimestats.data").joinpath("offences.csv").open("rb") as handle:
         table = pd.read_csv(handle, dtype="string", keep_default_na=False)
     return table
+
+
+@cache
+def _known_codes() -> dict[str, str]:
+    return {code.upper(): code for code in _offences()["offence_code"]}
+
+
+@cache
+def _by_code() -> pd.DataFrame:
+    return _offences().set_index("offence_code")
 
 
 def normalise_code(codes: pd.Series) -> pd.Series:
@@ -117,8 +221,7 @@ def normalise_code(codes: pd.Series) -> pd.Series:
     text = codes.astype("string").str.strip()
     # Leading zeros appear in some force systems ("008N"); the HO tables never write them.
     key = text.str.upper().str.replace(r"^0+(?=\d)", "", regex=True)
-    known = {code.upper(): code for code in offences()["offence_code"]}
-    return key.map(known).fillna(text).astype("string")
+    return key.map(_known_codes()).fillna(text).astype("string")
 
 
 def classify_codes(codes: pd.Series) -> pd.DataFrame:
@@ -127,7 +230,7 @@ def classify_codes(codes: pd.Series) -> pd.DataFrame:
     Returns a frame aligned with ``codes`` with columns ``offence_code`` (normalised),
     ``offence_group``, ``offence_subgroup``, ``category`` and ``known`` (bool).
     """
-    table = offences().set_index("offence_code")
+    table = _by_code()
     normalised = normalise_code(codes)
     out = pd.DataFrame({"offence_code": normalised}, index=codes.index)
     for column in ("offence_group", "offence_subgroup", "category"):

@@ -10,72 +10,33 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..areas import force_names
+from ..areas import NATIONAL, force_names, forces_of_kind
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
 from ..sources import Probe, Source, register
-from ..taxonomy import KNIFE_COLLECTION
+from ..taxonomy import KNIFE_COLLECTION, P1Line, p1_lines
 from ._common import finish
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Line:
-    """An ONS P1 reporting line that is a leaf (no other column is part of it)."""
-
-    category: str
-    group: str
-    subgroup: str | None
-
-
-#: P1 column label (footnotes stripped, lower case) -> canonical offence.
-P1_LEAVES: dict[str, Line] = {
-    "homicide": Line("Violence and sexual offences", "Violence against the person", "Homicide"),
-    "violence with injury": Line("Violence and sexual offences", "Violence against the person", "Violence with injury"),
-    "violence without injury": Line(
-        "Violence and sexual offences", "Violence against the person", "Violence without injury"
-    ),
-    "stalking and harassment": Line(
-        "Violence and sexual offences", "Violence against the person", "Stalking and harassment"
-    ),
-    "death or serious injury - unlawful driving": Line(
-        "Violence and sexual offences",
-        "Violence against the person",
-        "Death or serious injury caused by unlawful driving",
-    ),
-    "sexual offences": Line("Violence and sexual offences", "Sexual offences", None),
-    "robbery": Line("Robbery", "Robbery", None),
-    "residential burglary": Line("Burglary", "Theft offences", "Domestic burglary"),
-    "non-residential burglary": Line("Burglary", "Theft offences", "Non-domestic burglary"),
-    "vehicle offences": Line("Vehicle crime", "Theft offences", None),
-    "theft from the person": Line("Theft from the person", "Theft offences", "Theft from the person"),
-    "bicycle theft": Line("Bicycle theft", "Theft offences", "Bicycle theft"),
-    "shoplifting": Line("Shoplifting", "Theft offences", "Shoplifting"),
-    "other theft offences": Line("Other theft", "Theft offences", "Other theft offences"),
-    "criminal damage and arson": Line("Criminal damage and arson", "Criminal damage and arson", None),
-    "drug offences": Line("Drugs", "Drug offences", None),
-    "possession of weapons offences": Line(
-        "Possession of weapons", "Possession of weapons offences", "Possession of weapons offences"
-    ),
-    "public order offences": Line("Public order", "Public order offences", "Public order offences"),
-    "miscellaneous crimes": Line("Other crime", "Miscellaneous crimes", "Miscellaneous crimes"),
-}
+#: P1 column label (footnotes stripped, lower case) -> the leaf line it holds (``data/ons_lines.csv``).
+P1_LEAVES: dict[str, P1Line] = {line.label: line for line in p1_lines() if line.leaf}
 
 #: P1 aggregate columns and the leaves they are the sum of: checked, never returned as rows.
 #: ("Victim-based crime" and "Other crimes against society" only span the header; they hold no cells.)
 P1_AGGREGATES: dict[str, tuple[str, ...]] = {
-    "total recorded crime (excluding fraud)": tuple(P1_LEAVES),
-    "violence against the person": tuple(list(P1_LEAVES)[:5]),
-    "theft offences": tuple(list(P1_LEAVES)[7:14]),
-    "burglary": ("residential burglary", "non-residential burglary"),
+    total.label: tuple(leaf.label for leaf in P1_LEAVES.values() if total.name in leaf.part_of)
+    for total in p1_lines()
+    if not total.leaf
 }
+#: The aggregate every leaf is part of: "total recorded crime (excluding fraud)".
+_P1_TOTAL = next(label for label, parts in P1_AGGREGATES.items() if len(parts) == len(P1_LEAVES))
 
 TABLES = ("P1", "P5")
 # Footnote markers are digits written straight after a word: "WALES8", "burglary6,7", "fraud4)".
@@ -213,7 +174,7 @@ def _classify_rows(body: pd.DataFrame, path: Path, table: str) -> pd.DataFrame:
             continue
         code = None if pd.isna(code) else str(code).strip()
         name = strip_footnote(name)
-        if code is None and name != "British Transport Police":
+        if code is None and name not in forces_of_kind(NATIONAL):  # a national force has no area code
             break
         if code and code.startswith("K04"):
             level = "total"
@@ -240,9 +201,8 @@ def _classify_rows(body: pd.DataFrame, path: Path, table: str) -> pd.DataFrame:
             path, f"table {table}: unknown police force area {first['name']!r}", row=int(first["sheet_row"])
         )
     frame.loc[forces_, "force"] = canonical
-    # BTP counts in England and Wales but in no region or country.
-    btp = frame["force"] == "British Transport Police"
-    frame.loc[btp, "region"] = None
+    # A national force (BTP) counts in England and Wales but in no region or country.
+    frame.loc[frame["force"].isin(forces_of_kind(NATIONAL)), "region"] = None
     return frame
 
 
@@ -285,8 +245,8 @@ def _p1(body, labels, rows, path, grid):
                     "period_months": 12,
                     "force": rows.at[i, "force"],
                     "category": line.category,
-                    "offence_group": line.group,
-                    "offence_subgroup": line.subgroup,
+                    "offence_group": line.offence_group,
+                    "offence_subgroup": line.offence_subgroup,
                     "count": int(value),
                 }
             )
@@ -294,7 +254,7 @@ def _p1(body, labels, rows, path, grid):
     values.attrs["hierarchy_mismatches"] = len(hierarchy)
     for name, aggregate, diff in hierarchy:
         logger.warning("%s P1: %s %r differs from the sum of its parts by %s", path, name, aggregate, diff)
-    return values, wide.rename(columns={"total recorded crime (excluding fraud)": "total"})
+    return values, wide.rename(columns={_P1_TOTAL: "total"})
 
 
 def _title_year(grid: pd.DataFrame, path: Path, table: str) -> str:
@@ -349,7 +309,7 @@ def _with_area_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def _reconcile(wide: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Published totals of England and Wales, countries and regions vs the sums of their forces."""
     forces_ = rows["level"] == "force"
-    btp = rows.index[rows["force"] == "British Transport Police"]
+    national = rows.index[rows["force"].isin(forces_of_kind(NATIONAL))]
     english = forces_ & rows["code"].fillna("").str.startswith("E")
     welsh = forces_ & rows["code"].fillna("").str.startswith("W")
     records = []
@@ -367,8 +327,8 @@ def _reconcile(wide: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
                 continue
             difference = (recomputed if pd.notna(recomputed) else 0) - (published if pd.notna(published) else 0)
             note = ""
-            if difference and len(btp) and difference == -wide.at[btp[0], column]:
-                note = "published figure includes British Transport Police"
+            if difference and len(national) and difference == -wide.at[national[0], column]:
+                note = f"published figure includes {rows.at[national[0], 'force']}"
             records.append(
                 {
                     "level": row["level"],

@@ -18,7 +18,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..areas import area_codes, force_name, force_names, lsoa_lookup
+from ..areas import (
+    NATIONAL,
+    OUTSIDE_ENGLAND_AND_WALES,
+    area_codes,
+    force_name,
+    force_names,
+    forces_of_kind,
+    lsoa_lookup,
+)
 from ..counts import make_coverage
 from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
 from ..periods import parse_month
@@ -213,8 +221,8 @@ def _locate(frame: pd.DataFrame) -> pd.DataFrame:
     reason[code.isna()] = "no_lsoa"
     reason[code.notna() & frame["area_code"].isna()] = "unknown_lsoa"
     reason[unresolved & frame["area_code"].notna()] = "lsoa_name_fallback"
-    national = frame["force"] == "British Transport Police"
-    outside = frame["force"] == "Northern Ireland"
+    national = frame["force"].isin(forces_of_kind(NATIONAL))
+    outside = frame["force"].isin(forces_of_kind(OUTSIDE_ENGLAND_AND_WALES))
     reason[national] = "national_force"
     reason[outside] = "outside_england_wales"
     frame.loc[national | outside, ["area_code", "area_name"]] = pd.NA
