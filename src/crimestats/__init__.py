@@ -16,6 +16,7 @@ from .exceptions import (
     StoreError,
     StoreLockedError,
     UnknownAreaError,
+    UnknownDatasetError,
     UnknownSelectionError,
 )
 from .io import (
@@ -56,6 +57,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "UnknownAreaError",
+    "UnknownDatasetError",
     "UnknownSelectionError",
     "area_name",
     "change_p_value",
