@@ -39,6 +39,8 @@ def test_tables_behind_the_findings(csp_findings):
     peers = csp_findings.peer_table("total recorded crime")
     assert sorted(peers["area_name"]) == csp_findings.peer_areas == cs.peer_areas("West Midlands")
     assert peers.attrs["within"] == "West Midlands"
+    with pytest.raises(cs.UnknownSelectionError, match="about 'total recorded crime', not 'burglary'"):
+        csp_findings.peer_table("burglary")
     assert csp_findings.tables["contributions"].attrs["net_change"] == 2541
     categories = csp_findings.tables["categories"]
     assert ((categories["base"] > 0) | (categories["current"] > 0)).all()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..areas import area_name, force_name, peer_areas, regions
-from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError
+from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
 from ..metrics import compare_years, contributions, monthly_trend, rates
 from ..periods import FinancialYear, Window, to_window
 from ..selections import Selection, resolve_selection
@@ -96,7 +96,11 @@ class Findings:
 
     def peer_table(self, selection: SelectionLike) -> pd.DataFrame:
         """:func:`crimestats.compare_years` of ``selection`` across the peer group."""
-        return self.tables[f"peers_{table_key(selection)}"]
+        key = f"peers_{table_key(selection)}"
+        if key not in self.tables:
+            names = ", ".join(repr(selection_name(s)) for s in self.selections)
+            raise UnknownSelectionError(f"the findings are about {names}, not {selection_name(selection)!r}")
+        return self.tables[key]
 
 
 def selection_name(selection: SelectionLike) -> str:
