@@ -47,6 +47,38 @@ def test_area_aliases(spelling):
     assert cs.area_name(spelling) == "Wolverhampton"
 
 
+@pytest.mark.parametrize("spelling", ["WOLVERHAMPTON", "  city of   wolverhampton ", "Wolverhampton\t"])
+def test_area_names_ignore_case_and_whitespace(spelling):
+    assert cs.area_name(spelling) == "Wolverhampton"
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("Wolverhamton", "Wolverhampton"), ("city of wolverhamton", "Wolverhampton"), ("Brimingham", "Birmingham")],
+)
+def test_unknown_area_suggests_the_closest_names(typo, meant):
+    with pytest.raises(cs.UnknownAreaError) as error:
+        cs.area_name(typo)
+    assert str(error.value) == (
+        f"unknown area {typo!r} (not a CSP, local authority or known alias); did you mean {meant!r}?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("West Midland", "West Midlands"), ("thames valey police", "Thames Valley")]
+)
+def test_unknown_force_suggests_the_closest_names(typo, meant):
+    with pytest.raises(cs.UnknownAreaError, match=f"did you mean {meant!r}"):
+        cs.force_name(typo)
+
+
+def test_nothing_close_means_no_suggestion():
+    for lookup in (cs.area_name, cs.force_name):
+        with pytest.raises(cs.UnknownAreaError) as error:
+            lookup("Xqzzy")
+        assert "did you mean" not in str(error.value)
+
+
 def test_area_codes_and_csp_registry():
     found = area_codes(pd.Series(["Wolverhampton", "Bristol", "Nowhere"]))
     assert found["area_code"].tolist()[:2] == ["E22000341", "E22000002"]
@@ -145,11 +177,7 @@ def test_force_kinds():
 def test_each_force_kind_is_defined_once():
     # Which forces are of which kind is written in data/forces.csv; the kinds' names in areas.py.
     facts = set(FORCE_KINDS) | set().union(*(forces_of_kind(k) for k in FORCE_KINDS if k != TERRITORIAL))
-    found = [
-        (path, line, text)
-        for path, line, text in source_literals()
-        if text in facts and path != "areas.py"
-    ]
+    found = [(path, line, text) for path, line, text in source_literals() if text in facts and path != "areas.py"]
     assert found == []
     in_areas = [text for path, _, text in source_literals() if path == "areas.py" and text in facts]
     assert sorted(in_areas) == sorted(FORCE_KINDS)

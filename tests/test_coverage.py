@@ -78,7 +78,7 @@ def test_bundled_scenario_homicide_comparison_succeeds(scenario_extract):
 
 
 def test_knife_on_a_home_office_table_says_the_source_has_no_knife_flag(scenario_csp):
-    with pytest.raises(cs.SelectionError, match="knife flag, which the source.*home-office"):
+    with pytest.raises(cs.SelectionError, match=r"knife flag, which the source.*home-office"):
         cs.compare_years(scenario_csp, base="2016/17", current="2017/18", selection="knife")
 
 

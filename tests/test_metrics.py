@@ -92,7 +92,9 @@ def test_rates_use_the_mid_year_population_of_the_start_year(scenario_csp):
     assert wolves["rate"] == pytest.approx(1000 * 21225 / 260648)
     with pytest.raises(cs.PopulationError):
         cs.rates(pd.DataFrame(scenario_csp.assign(area_name="Atlantis")), year="2017/18")
-    overridden = cs.rates(pd.DataFrame(scenario_csp.assign(area_name="Atlantis")), year="2017/18", populations={"Atlantis": 1000})
+    overridden = cs.rates(
+        pd.DataFrame(scenario_csp.assign(area_name="Atlantis")), year="2017/18", populations={"Atlantis": 1000}
+    )
     assert overridden["rate"].iloc[0] == pytest.approx(233393)
 
 
@@ -107,7 +109,7 @@ def test_trend_has_rolling_and_same_month_last_year(scenario_extract):
 
 
 def test_periods_must_be_covered_and_of_equal_length(scenario_csp, scenario_extract):
-    with pytest.raises(cs.CoverageError, match="no data for 2015-04 .. 2016-03"):
+    with pytest.raises(cs.CoverageError, match=r"no data for 2015-04 \.\. 2016-03"):
         cs.compare_years(scenario_csp, base="2015/16", current="2016/17")
     with pytest.raises(cs.PeriodError, match="differ in length"):
         cs.compare_years(scenario_csp, base="2016/17", current=("2017-04", "2017-06"))

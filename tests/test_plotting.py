@@ -4,6 +4,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
@@ -77,7 +78,25 @@ def test_category_small_multiples(scenario_csp):
     heights = [p.get_height() for p in first.patches]
     row = table.set_index("category").loc["Violence and sexual offences"]
     assert heights == [row["base"], row["current"]]
-    assert all(ax.get_visible() for ax in axes)
+    # The grid is filled row by row: the panels returned are the visible ones, the spare cells hidden.
+    grid = first.figure.axes
+    assert len(grid) == 4 * -(-len(table) // 4)
+    assert [ax.get_visible() for ax in grid] == [True] * len(table) + [False] * (len(grid) - len(table))
+    assert list(axes) == grid[: len(table)]
+
+
+def test_empty_tables_and_short_trends_are_errors_not_tracebacks(peers_table, scenario_csp):
+    with pytest.raises(cs.SelectionError, match="no rows"):
+        plotting.plot_peer_ranking(peers_table.iloc[0:0], area="Dudley")
+    with pytest.raises(cs.SelectionError, match="no rows"):
+        plotting.plot_category_changes(peers_table.iloc[0:0])
+    months = pd.date_range("2017-01-01", periods=14, freq="MS")
+    trend = pd.DataFrame({"period_start": months, "area_name": "Dudley", "rolling_12m": [None] * 11 + [5.0, 6.0, 7.0]})
+    with pytest.raises(cs.SelectionError, match="no rows for 'Walsall'; it has Dudley"):
+        plotting.plot_monthly_trend(trend, area="Walsall")
+    with pytest.raises(cs.PeriodError, match="at least 12 months"):
+        plotting.plot_monthly_trend(trend.assign(rolling_12m=None), area="Dudley")
+    assert plotting.plot_monthly_trend(trend, area="Dudley").get_lines()[0].get_ydata()[-1] == pytest.approx(140)
 
 
 def test_plots_draw_on_a_given_axes(peers_table):

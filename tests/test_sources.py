@@ -70,9 +70,9 @@ def test_a_toy_source_flows_through_validate_refresh_status_and_the_snapshot_not
     assert main(["status", "--store", str(store)]) == EXIT_OK
     assert "welsh-gov" in capsys.readouterr().out
 
-    from crimestats.snapshot import _source_note
+    from crimestats.snapshot.labels import source_note
 
-    assert "Welsh Government crime table" in _source_note(cs.Store(store).read())
+    assert "Welsh Government crime table" in source_note(cs.Store(store).read()["source"])
 
 
 def test_an_unregistered_source_is_not_known_any_more(welsh):

@@ -19,6 +19,7 @@ from .exceptions import (
     StoreError,
     StoreLockedError,
     UnknownAreaError,
+    UnknownDatasetError,
     UnknownSelectionError,
 )
 from .io import (
@@ -64,6 +65,7 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "UnknownAreaError",
+    "UnknownDatasetError",
     "UnknownSelectionError",
     "area_name",
     "change_p_value",

@@ -11,8 +11,9 @@ so changing what they return never changes the registry.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 
@@ -112,17 +113,37 @@ def _force_keys() -> dict[str, str]:
 
 
 def force_name(name: str) -> str:
-    """Canonical name of a police force from any of its usual spellings.
+    """Canonical name of a police force from any of its usual spellings, in any case.
+
+    Raises
+    ------
+    UnknownAreaError
+        For a name that is no force's, suggesting the closest known forces.
 
     Examples
     --------
     >>> force_name("City of London Police"), force_name("Devon & Cornwall Police")
     ('London, City of', 'Devon and Cornwall')
+    >>> force_name("west midlands")
+    'West Midlands'
     """
-    try:
-        return _force_keys()[_force_key(str(name))]
-    except KeyError:
-        raise UnknownAreaError(f"unknown police force {name!r}") from None
+    key = _force_key(str(name))
+    keys = _force_keys()
+    if key not in keys:
+        raise UnknownAreaError(f"unknown police force {name!r}{_did_you_mean(key, keys)}")
+    return keys[key]
+
+
+def _did_you_mean(key: str, known: Mapping[str, str]) -> str:
+    """The "; did you mean 'Wolverhampton'?" naming the canonical names spelt closest to ``key``.
+
+    ``known`` maps normalised spellings (names, aliases) to canonical names; empty when nothing is close.
+    """
+    close = difflib.get_close_matches(key, list(known), n=8, cutoff=0.75)
+    names = list(dict.fromkeys(known[spelling] for spelling in close))[:3]
+    if not names:
+        return ""
+    return f"; did you mean {' or '.join(repr(n) for n in names)}?"
 
 
 def force_names(names: pd.Series) -> pd.Series:
@@ -202,21 +223,33 @@ def _csp_index() -> dict[str, tuple[str, str]]:
 
 
 def area_name(name: str) -> str:
-    """Canonical CSP name for a CSP, local authority or alias ("City of Wolverhampton").
+    """Canonical CSP name for a CSP, local authority or alias ("City of Wolverhampton"), in any case.
+
+    Raises
+    ------
+    UnknownAreaError
+        For a name that is no CSP's, local authority's or alias, suggesting the closest known names.
 
     Examples
     --------
-    >>> area_name("City of Wolverhampton")
-    'Wolverhampton'
+    >>> area_name("City of Wolverhampton"), area_name("  wolverhampton ")
+    ('Wolverhampton', 'Wolverhampton')
     """
     code_name = _lookup_area(name)
     if code_name is None:
-        raise UnknownAreaError(f"unknown area {name!r} (not a CSP, local authority or known alias)")
+        known = {spelling: csp for spelling, (_, csp) in _csp_index().items()} | _area_aliases()
+        suggestion = _did_you_mean(_area_key(name), known)
+        raise UnknownAreaError(f"unknown area {name!r} (not a CSP, local authority or known alias){suggestion}")
     return code_name[1]
 
 
+def _area_key(name: str) -> str:
+    """An area name as the lookups hold it: lower case, single spaces."""
+    return re.sub(r"\s+", " ", str(name)).strip().lower()
+
+
 def _lookup_area(name: str) -> tuple[str, str] | None:
-    key = re.sub(r"\s+", " ", str(name)).strip().lower()
+    key = _area_key(name)
     key = _area_aliases().get(key, key).lower()
     index = _csp_index()
     if key in index:
@@ -361,4 +394,3 @@ def population(area: str, year: int) -> int:
             "shipped ONS series (boundaries changed since); pass population= explicitly"
         )
     return int(found.loc[list(parts)].sum())
-

@@ -8,6 +8,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from .exceptions import UnknownDatasetError
+
 #: Name -> (file, what it is).
 DATASETS: dict[str, tuple[str, str]] = {
     "home-office-pfa-2017-18": (
@@ -40,6 +42,11 @@ DATASETS: dict[str, tuple[str, str]] = {
 def path(name: str) -> Path:
     """Path of a bundled dataset.
 
+    Raises
+    ------
+    UnknownDatasetError
+        For a name not in :data:`DATASETS`, listing the names that are.
+
     Examples
     --------
     >>> import crimestats as cs
@@ -47,7 +54,7 @@ def path(name: str) -> Path:
     'west-midlands-csp-prc-2016-2018.csv'
     """
     if name not in DATASETS:
-        raise KeyError(f"no bundled dataset {name!r}; have {', '.join(DATASETS)}")
+        raise UnknownDatasetError(f"no bundled dataset {name!r}; bundled datasets: {', '.join(DATASETS)}")
     resource = resources.files("crimestats.data").joinpath("samples").joinpath(DATASETS[name][0])
     return Path(str(resource))
 

@@ -72,6 +72,13 @@ class UnknownSelectionError(CrimestatsError, KeyError):
         return str(self.args[0])
 
 
+class UnknownDatasetError(CrimestatsError, KeyError):
+    """A bundled dataset name (:mod:`crimestats.datasets`) that crimestats does not ship."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class SelectionError(CrimestatsError, ValueError):
     """A selection needs detail (offence group, subgroup or code) that the counts do not carry."""
 

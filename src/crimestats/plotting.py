@@ -16,6 +16,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .exceptions import PeriodError, SelectionError
+
 #: Okabe-Ito palette (Okabe and Ito, 2008), chosen for colour-vision deficiency.
 HIGHLIGHT = "#0072B2"  # blue: dark in greyscale
 OTHER = "#BBBBBB"  # light grey
@@ -100,6 +102,11 @@ def plot_peer_ranking(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    SelectionError
+        When the table has no rows.
+
     Examples
     --------
     >>> import crimestats as cs
@@ -109,6 +116,8 @@ def plot_peer_ranking(
     >>> [t.get_text() for t in ax.get_yticklabels()][-1]
     'Birmingham'
     """
+    if table.empty:
+        raise SelectionError("no areas to rank: the table has no rows")
     ax = _axes(ax, height=0.6 + 0.32 * len(table))
     ordered = table.sort_values(["pct_change", by], ascending=[False, True])
     names = ordered[by].astype(str).tolist()
@@ -226,13 +235,20 @@ def plot_monthly_trend(
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    PeriodError
+        When the trend is shorter than 12 months.
+    SelectionError
+        When the trend has no rows for ``area``.
     """
     ax = _axes(ax)
     rolling = trend.dropna(subset=["rolling_12m"]).pivot(index="period_start", columns=by, values="rolling_12m")
     if rolling.empty:
-        raise ValueError("the trend needs at least 12 months for a rolling 12-month total")
+        raise PeriodError("the trend needs at least 12 months for a rolling 12-month total")
     if area not in rolling.columns:
-        raise ValueError(f"trend has no rows for {area!r}")
+        raise SelectionError(f"the trend has no rows for {area!r}; it has {', '.join(map(str, rolling.columns))}")
     rolling = rolling.astype(float)
     index = 100 * rolling / rolling.iloc[0]
     for name in index.columns.drop(area):
@@ -284,7 +300,14 @@ def plot_category_changes(
     -------
     numpy.ndarray
         The panels' Axes, in the order of ``table`` (largest current count first).
+
+    Raises
+    ------
+    SelectionError
+        When the table has no rows.
     """
+    if table.empty:
+        raise SelectionError("no categories to draw: the table has no rows")
     key = table.columns[0]
     ordered = table.sort_values("current", ascending=False).reset_index(drop=True)
     rows = int(np.ceil(len(ordered) / columns))

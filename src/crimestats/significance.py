@@ -17,11 +17,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .exceptions import SchemaError
+
 ALPHA = 0.05
 
 
 def change_p_value(base: int, current: int) -> float:
     """Two-sided exact p-value that two equal-length periods share one Poisson rate.
+
+    Raises
+    ------
+    SchemaError
+        When a count is negative (counts are never below zero).
 
     Examples
     --------
@@ -31,8 +38,14 @@ def change_p_value(base: int, current: int) -> float:
     True
     """
     base, current = int(base), int(current)
-    if base < 0 or current < 0:
-        raise ValueError("counts must be non-negative for a Poisson test")
+    negative = [(name, value) for name, value in (("base", base), ("current", current)) if value < 0]
+    if negative:
+        cases = pd.DataFrame(
+            [{"column": name, "check": "count >= 0", "row": None, "value": value} for name, value in negative],
+            columns=["column", "check", "row", "value"],
+        )
+        listed = ", ".join(f"{name} = {value}" for name, value in negative)
+        raise SchemaError(f"counts must be non-negative for a Poisson test; got {listed}", cases)
     total = base + current
     if total == 0:
         return 1.0

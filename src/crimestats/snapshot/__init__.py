@@ -1,0 +1,101 @@
+"""The performance snapshot: a year's findings as report-ready sentences, a findings table and charts.
+
+A pipeline of stages, each callable on its own:
+
+1. :func:`compute_findings` (``findings.py``): the numbers, once, as a :class:`Findings`;
+2. :func:`write_sentences` (``sentences.py``): the bullets, from the findings only;
+3. :func:`draw_figures` (``figures.py``): the charts, from the findings only;
+4. :class:`Snapshot` (``report.py``): the result, saved as a folder, Markdown or HTML.
+
+:func:`performance_snapshot` runs them in that order and does nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import labels
+from .figures import draw_figures
+from .findings import Findings, SelectionLike, compute_findings
+from .labels import SENTENCE_LABELS, SOURCE_NAMES, source_note
+from .report import Snapshot
+from .sentences import write_sentences
+
+__all__ = [
+    "SENTENCE_LABELS",
+    "SOURCE_NAMES",
+    "Findings",
+    "Snapshot",
+    "compute_findings",
+    "draw_figures",
+    "performance_snapshot",
+    "source_note",
+    "write_sentences",
+]
+
+
+def performance_snapshot(
+    counts: pd.DataFrame,
+    *,
+    area: str,
+    year: str,
+    peers: str | Sequence[str],
+    selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
+    base: str | None = None,
+    source_note: str | None = None,
+) -> Snapshot:
+    """Build the "Performance Snapshot" of a community-safety annual report.
+
+    Parameters
+    ----------
+    counts
+        Canonical counts covering both years for the area and all its peers.
+    area
+        The area the report is about: a CSP, local authority or alias, in any case
+        ("Wolverhampton", "City of Wolverhampton", "wolverhampton").
+    year
+        The report year ("2017/18"); also calendar years or "12m:YYYY-MM".
+    peers
+        Peer group: a force area ("West Midlands", any usual spelling), "region:<name>" or a list
+        of areas.
+    selections
+        What to report on, first the headline (default total recorded crime); e.g. add
+        "knife or sharp instrument offences". One string is one selection.
+    base
+        The comparison year; default the year before ``year``.
+    source_note
+        Source line printed under every chart; default from the counts' sources.
+
+    Returns
+    -------
+    Snapshot
+
+    Raises
+    ------
+    UnknownAreaError
+        An unknown area or peer group (the message suggests the closest known names), or an area
+        outside its peer group.
+    UnknownSelectionError, SelectionError, PeriodError
+        A selection or year the counts cannot answer.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> snap = cs.performance_snapshot(counts, area="Wolverhampton", year="2017/18", peers="West Midlands")
+    >>> print(snap.bullets[0])  # doctest: +NORMALIZE_WHITESPACE
+    Wolverhampton saw a 13.6% upturn in total recorded crime since 2016-2017, with 21,225 offences
+    (an increase of 2,541); this is the 2nd lowest increase across the West Midlands.
+    """
+    findings = compute_findings(counts, area=area, year=year, peers=peers, selections=selections, base=base)
+    return Snapshot(
+        area=findings.area,
+        year=findings.current.label,
+        peers=findings.peers,
+        bullets=write_sentences(findings),
+        findings=findings.table,
+        figures=draw_figures(findings, note=source_note or labels.source_note(findings.sources)),
+        tables=findings.tables,
+    )

@@ -1,0 +1,335 @@
+"""The snapshot's numbers, computed once: a findings table and the metric tables the charts draw.
+
+Nothing here writes words or draws: :func:`compute_findings` is a pure function of the counts and
+the question asked (area, year, peers, selections). Names are resolved on entry, so
+``area="City of Wolverhampton"`` and ``area="wolverhampton"`` give the findings of
+``"Wolverhampton"``, and the peer group is resolved once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..areas import area_name, force_name, peer_areas, regions
+from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
+from ..metrics import compare_years, contributions, monthly_trend, rates
+from ..periods import FinancialYear, Window, to_window
+from ..selections import Selection, resolve_selection
+
+logger = logging.getLogger(__name__)
+
+SelectionLike = str | Selection
+
+#: Columns of the findings table, in order (``findings.csv``).
+COLUMNS = [
+    "finding",
+    "area",
+    "base_period",
+    "current_period",
+    "selection",
+    "base",
+    "current",
+    "change",
+    "pct_change",
+    "rank",
+    "n_areas",
+    "p_value",
+    "significance",
+    "share_of_change",
+    "rate",
+    "population",
+    "population_year",
+    "sentence",
+]
+_CHANGE_NUMBERS = ("base", "current", "change", "pct_change", "rank", "n_areas", "p_value", "significance")
+_PERIOD_COLUMNS = ("area", "base_period", "current_period")
+_WHOLE_NUMBERS = ("base", "current", "change", "rank", "n_areas", "population", "population_year", "sentence")
+#: How many parts the contributions sentence names.
+CONTRIBUTORS_NAMED = 4
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What a snapshot says, as numbers: the findings table and the tables behind it.
+
+    Attributes
+    ----------
+    area
+        Canonical area name.
+    peers
+        The peer group as resolved: a force name, ``"region:<name>"``, or a list of area names.
+    peer_areas
+        The areas of the peer group.
+    selections
+        What is reported on, headline first (canonical selection names, or rules).
+    base, current
+        The two periods compared.
+    sources
+        The counts' sources (``police.uk``, ``home-office``...), for the charts' source line.
+    table
+        One row per number a sentence uses (the columns of :data:`COLUMNS`); ``sentence`` is the
+        1-based number of the sentence that uses it.
+    tables
+        The metric tables: ``peers_<selection>`` (:func:`crimestats.compare_years` within the
+        peers) per selection, ``contributions``, ``monthly_trend`` (when the counts are monthly)
+        and ``categories``.
+    """
+
+    area: str
+    peers: str | list[str]
+    peer_areas: list[str]
+    selections: tuple[SelectionLike, ...]
+    base: Window
+    current: Window
+    sources: tuple[str, ...]
+    table: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+
+    @property
+    def headline(self) -> SelectionLike:
+        """The first selection, which the contributions, rate and charts are about."""
+        return self.selections[0]
+
+    def peer_table(self, selection: SelectionLike) -> pd.DataFrame:
+        """:func:`crimestats.compare_years` of ``selection`` across the peer group."""
+        key = f"peers_{table_key(selection)}"
+        if key not in self.tables:
+            names = ", ".join(repr(selection_name(s)) for s in self.selections)
+            raise UnknownSelectionError(f"the findings are about {names}, not {selection_name(selection)!r}")
+        return self.tables[key]
+
+
+def selection_name(selection: SelectionLike) -> str:
+    """The name a selection goes by in findings and sentences."""
+    return selection if isinstance(selection, str) else selection.name
+
+
+def table_key(selection: SelectionLike) -> str:
+    """A selection as part of a table or chart name: "knife or sharp ..." -> "knife_or_sharp_...".
+
+    Examples
+    --------
+    >>> table_key("knife or sharp instrument offences")
+    'knife_or_sharp_instrument_offences'
+    """
+    return "".join(c if c.isalnum() else "_" for c in selection_name(selection).lower()).strip("_")
+
+
+def resolve_peers(peers: str | Sequence[str]) -> tuple[str | list[str], list[str]]:
+    """The canonical peer group and its areas, from any usual spelling.
+
+    Examples
+    --------
+    >>> resolve_peers("west midlands police")[0]
+    'West Midlands'
+    >>> resolve_peers(["city of wolverhampton", "Dudley"])
+    (['Wolverhampton', 'Dudley'], ['Wolverhampton', 'Dudley'])
+    """
+    if not isinstance(peers, str):
+        names = peer_areas(list(peers))
+        return names, names
+    text = peers.strip()
+    names = peer_areas(text)
+    if text.lower().startswith("region:"):
+        wanted = text.split(":", 1)[1].strip().lower()
+        return f"region:{next(r for r in regions() if r.lower() == wanted)}", names
+    return force_name(text), names
+
+
+def resolve_selections(selections: SelectionLike | Sequence[SelectionLike]) -> tuple[SelectionLike, ...]:
+    """Selections by their canonical names; one string is one selection, not a sequence of letters.
+
+    Examples
+    --------
+    >>> resolve_selections("knife")
+    ('knife or sharp instrument offences',)
+    >>> resolve_selections(["Total recorded crime", "Vehicle offences"])
+    ('total recorded crime', 'vehicle offences')
+    """
+    if isinstance(selections, (str, Selection)):
+        selections = (selections,)
+    resolved = tuple(resolve_selection(s).name if isinstance(s, str) else resolve_selection(s) for s in selections)
+    if not resolved:
+        raise SelectionError("no selection to report on: give at least one, e.g. 'total recorded crime'")
+    return resolved
+
+
+def previous_year(window: Window) -> Window:
+    """The period of equal length just before ``window`` (the default comparison year).
+
+    Examples
+    --------
+    >>> previous_year(to_window("2017/18")).label
+    '2016/17'
+    """
+    start = window.start - pd.DateOffset(months=window.months)
+    if window.months == 12 and window.start.month == 4:
+        return to_window(FinancialYear(start.year))
+    if window.months == 12 and window.start.month == 1:
+        return to_window(str(start.year))
+    return Window(start, window.start, f"12 months to {(window.start - pd.DateOffset(days=1)):%B %Y}")
+
+
+def compute_findings(
+    counts: pd.DataFrame,
+    *,
+    area: str,
+    year: str,
+    peers: str | Sequence[str],
+    selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
+    base: str | None = None,
+) -> Findings:
+    """Every number of a performance snapshot, computed once.
+
+    Parameters are those of :func:`crimestats.performance_snapshot`.
+
+    Returns
+    -------
+    Findings
+
+    Raises
+    ------
+    UnknownAreaError
+        The area or peer group is not known (the message suggests the closest names), or the area
+        is not one of its peers.
+    UnknownSelectionError, SelectionError, PeriodError
+        A selection or year the counts cannot answer.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> found = compute_findings(counts, area="wolverhampton", year="2017/18", peers="West Midlands")
+    >>> found.area, found.base.label
+    ('Wolverhampton', '2016/17')
+    >>> found.table.set_index("finding").loc["change", ["current", "rank"]].tolist()
+    [21225, 2]
+    """
+    area = area_name(area)
+    peers, peer_names = resolve_peers(peers)
+    if area not in peer_names:
+        raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
+    chosen = resolve_selections(selections)
+    current = to_window(year)
+    base_window = to_window(base) if base is not None else previous_year(current)
+    headline = chosen[0]
+
+    rows: list[dict] = []
+    tables: dict[str, pd.DataFrame] = {}
+    for number, selection in enumerate(chosen, start=1):
+        table = compare_years(counts, base=base_window, current=current, within=peer_names, selection=selection)
+        table.attrs["within"] = peers  # the group as asked for, not its list of areas
+        tables[f"peers_{table_key(selection)}"] = table
+        numbers = table.set_index("area_name").loc[area, list(_CHANGE_NUMBERS)].to_dict()
+        rows.append({"finding": "change", "selection": selection_name(selection), **numbers, "sentence": number})
+
+    sentence = len(chosen) + 1
+    parts = _contributions(counts, area, base_window, current, headline)
+    if parts is not None and parts.attrs["net_change"] != 0:
+        tables["contributions"] = parts
+        contributors = _contributors(parts, sentence)
+        rows += contributors
+        sentence += bool(contributors)
+
+    rows += _rates(counts, area, peer_names, current, headline, sentence)
+
+    trend = _monthly_trend(counts, peer_names, headline)
+    if trend is not None:
+        tables["monthly_trend"] = trend
+
+    own = counts[counts["area_name"] == area]
+    by_category = compare_years(own, base=base_window, current=current, by="category", selection=headline)
+    tables["categories"] = by_category[(by_category["base"] > 0) | (by_category["current"] > 0)]
+
+    return Findings(
+        area=area,
+        peers=peers,
+        peer_areas=peer_names,
+        selections=chosen,
+        base=base_window,
+        current=current,
+        sources=tuple(sorted(counts["source"].dropna().unique())),
+        table=_findings_table(rows, area, base_window, current),
+        tables=tables,
+    )
+
+
+def _findings_table(rows: list[dict], area: str, base: Window, current: Window) -> pd.DataFrame:
+    table = pd.DataFrame(rows).reindex(columns=[c for c in COLUMNS if c not in _PERIOD_COLUMNS])
+    for column in _WHOLE_NUMBERS:
+        table[column] = table[column].astype("Int64")
+    table.insert(1, "area", area)
+    table.insert(2, "base_period", base.label)
+    table.insert(3, "current_period", current.label)
+    return table
+
+
+def _contributions(
+    counts: pd.DataFrame, area: str, base: Window, current: Window, headline: SelectionLike
+) -> pd.DataFrame | None:
+    for level in ("ons_line", "category"):
+        try:
+            return contributions(counts, area=area, base=base, current=current, level=level, selection=headline)
+        except SelectionError as error:
+            logger.info("contributions by %s not possible: %s", level, error)
+    return None
+
+
+def _contributors(parts: pd.DataFrame, sentence: int) -> list[dict]:
+    """The largest parts moving in the direction of the net change."""
+    level = parts.columns[0]
+    rising = parts.attrs["net_change"] > 0
+    movers = parts[parts["change"] > 0] if rising else parts[parts["change"] < 0].iloc[::-1]
+    return [
+        {
+            "finding": "contribution",
+            "selection": str(row[level]),
+            "base": row["base"],
+            "current": row["current"],
+            "change": row["change"],
+            "share_of_change": row["share_of_change"],
+            "sentence": sentence,
+        }
+        for _, row in movers.head(CONTRIBUTORS_NAMED).iterrows()
+    ]
+
+
+def _rates(
+    counts: pd.DataFrame, area: str, peer_names: list[str], window: Window, headline: SelectionLike, sentence: int
+) -> list[dict]:
+    """The area's rate per 1,000 residents and its peer group's; none when populations are unknown."""
+    # Only the area and its peers need a population: other areas in the counts must not matter.
+    try:
+        table = rates(counts[counts["area_name"].isin(peer_names)], year=window, selection=headline)
+    except (PopulationError, PeriodError) as error:
+        logger.info("no rate sentence: %s", error)
+        return []
+    table = table.set_index("area_name")
+    if area not in table.index:
+        return []
+    row = table.loc[area]
+    present = [a for a in peer_names if a in table.index]
+    peer_count, peer_population = table.loc[present, "count"].sum(), table.loc[present, "population"].sum()
+    common = {"selection": selection_name(headline), "population_year": row["population_year"], "sentence": sentence}
+    return [
+        {"finding": "rate", "current": row["count"], "rate": row["rate"], "population": row["population"], **common},
+        {
+            "finding": "peer rate",
+            "current": peer_count,
+            "rate": 1000 * peer_count / peer_population,
+            "population": peer_population,
+            **common,
+        },
+    ]
+
+
+def _monthly_trend(counts: pd.DataFrame, peer_names: list[str], headline: SelectionLike) -> pd.DataFrame | None:
+    monthly = counts[counts["period_months"] == 1]
+    if monthly.empty or monthly["period_start"].nunique() < 12:
+        logger.info("no trend chart: it needs at least 12 months of monthly counts")
+        return None
+    return monthly_trend(monthly, areas=peer_names, selection=headline)

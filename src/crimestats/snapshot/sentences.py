@@ -1,0 +1,107 @@
+"""The snapshot's report-ready sentences, written from its findings alone (no counts, no metrics)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..text import capitalise, count, join_words, ordinal, percent
+from .findings import Findings, selection_name
+from .labels import peers_phrase, report_label, selection_label
+
+
+def write_sentences(findings: Findings) -> list[str]:
+    """One sentence per ``sentence`` number of the findings table, in order.
+
+    A sentence per selection's change (the first is the headline), one naming the main
+    contributors to the headline change, one comparing the rate per 1,000 residents with the peers'.
+    Wording rules: ``docs/snapshot.md``.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> from crimestats.snapshot import compute_findings
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> found = compute_findings(counts, area="Wolverhampton", year="2017/18", peers="West Midlands")
+    >>> print(write_sentences(found)[0])  # doctest: +NORMALIZE_WHITESPACE
+    Wolverhampton saw a 13.6% upturn in total recorded crime since 2016-2017, with 21,225 offences
+    (an increase of 2,541); this is the 2nd lowest increase across the West Midlands.
+    """
+    table = findings.table
+    sentences = []
+    for number, rows in table.groupby("sentence", sort=True):
+        kind = rows["finding"].iloc[0]
+        if kind == "change":
+            sentences.append(change_sentence(findings, rows.iloc[0], first=int(number) == 1))
+        elif kind == "contribution":
+            sentences.append(contributions_sentence(findings, rows))
+        elif kind in ("rate", "peer rate"):
+            sentences.append(rate_sentence(findings, rows))
+        else:  # pragma: no cover - compute_findings writes no other kind
+            raise AssertionError(f"no sentence for findings of kind {kind!r}")
+    return sentences
+
+
+def rank_phrase(peer_table: pd.DataFrame, change: float, rank: int) -> str:
+    """Where the area stands among its peers: "the 2nd lowest increase", "the largest reduction"...
+
+    Among areas that rose, "lowest increase" counts from the smallest rise; among areas that fell,
+    "largest reduction" counts from the largest fall.
+    """
+    falls = int((peer_table["change"] < 0).sum())
+    rises = int((peer_table["change"] > 0).sum())
+    if change > 0:
+        position = int(rank) - int((peer_table["change"] <= 0).sum())
+        if rises > 1 and position == rises:
+            return "the highest increase"
+        return "the lowest increase" if position == 1 else f"the {ordinal(position)} lowest increase"
+    if change < 0:
+        return "the largest reduction" if rank == 1 else f"the {ordinal(int(rank))} largest reduction"
+    return f"ranked {ordinal(int(rank))} of {len(peer_table)} ({falls} reductions, {rises} increases)"
+
+
+def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
+    """The sentence of one "change" finding (the headline's when ``first``)."""
+    area, label = findings.area, selection_label(row["selection"])
+    up = row["change"] > 0
+    if row["change"] == 0:
+        text = f"{capitalise(label)} in {area} was unchanged at {count(row['current'])} offences"
+    elif first:
+        text = (
+            f"{area} saw a {percent(row['pct_change'])} {'upturn' if up else 'reduction'} in {label} since "
+            f"{report_label(findings.base)}, with {count(row['current'])} offences "
+            f"({'an increase' if up else 'a decrease'} of {count(abs(row['change']))})"
+        )
+    else:
+        text = (
+            f"{capitalise(label)} {'rose' if up else 'fell'} by {count(abs(row['change']))} offences "
+            f"({percent(row['pct_change'])}) to {count(row['current'])}"
+        )
+    peer_table = findings.peer_table(row["selection"])
+    text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}."
+    if row["significance"] == "no significant change":
+        text += (
+            " The change is within normal year-to-year variation "
+            f"(not statistically significant, p = {row['p_value']:.2f})."
+        )
+    return text
+
+
+def contributions_sentence(findings: Findings, rows: pd.DataFrame) -> str:
+    """The sentence naming the main contributors ("contribution" findings) to the headline change."""
+    rising = rows["change"].iloc[0] > 0
+    named = [f"{part} ({int(change):+,})" for part, change in zip(rows["selection"], rows["change"], strict=True)]
+    headline = selection_label(selection_name(findings.headline))
+    return (
+        f"{capitalise(join_words(named))} were the main contributing factors to the "
+        f"{'increase' if rising else 'reduction'} in {headline}."
+    )
+
+
+def rate_sentence(findings: Findings, rows: pd.DataFrame) -> str:
+    """The sentence comparing the area's rate per 1,000 residents with its peer group's."""
+    own = rows[rows["finding"] == "rate"].iloc[0]
+    peer = rows[rows["finding"] == "peer rate"].iloc[0]
+    return (
+        f"That is {own['rate']:.1f} offences per 1,000 residents (mid-{int(own['population_year'])} population "
+        f"{count(own['population'])}), against {peer['rate']:.1f} across {peers_phrase(findings.peers)}."
+    )
