@@ -16,7 +16,10 @@ def test_report_has_a_row_per_file_with_rows_read_and_counted():
 
 def test_missing_months_are_reported_per_force():
     counts = cs.read_police_uk(CITY)
-    gappy = counts[counts["period_start"] != pd.Timestamp("2017-02-01")]
+    gappy = cs.read_police_uk(CITY, months=["2017-01", "2017-03"])  # February's file not read: not covered
+    assert (
+        period_coverage(counts[counts["period_start"] != pd.Timestamp("2017-02-01")])["periods_missing"].iloc[0] == []
+    )
     coverage = period_coverage(gappy).set_index("force")
     assert coverage.loc["London, City of", "periods_missing"] == ["2017-02"]
     assert (
@@ -32,3 +35,24 @@ def test_home_office_report_lists_unknown_values(tmp_path):
     )
     report = cs.quality_report(cs.read_home_office(path))
     assert report.files.loc[0, "unknown_values"] == {"unknown_offence_codes": {"ZZ9": 4}}
+
+
+def test_a_missing_month_that_is_a_published_gap_is_named():
+    frame = cs.validate(
+        pd.DataFrame(
+            {
+                "period_start": pd.to_datetime(["2019-06-01", "2019-08-01"]),
+                "period_months": 1,
+                "force": "Greater Manchester",
+                "category": "Burglary",
+                "count": [5, 6],
+                "source": "police.uk",
+                "is_crime": True,
+            }
+        )
+    )
+    row = period_coverage(frame).iloc[0]
+    assert row["periods_missing"] == ["2019-07"]
+    assert "IT system" in row["known_gaps"]["2019-07"]
+    text = cs.QualityReport(pd.DataFrame(), period_coverage(frame), None).to_text()
+    assert "missing 2019-07 (known gaps: Greater Manchester Police" in text

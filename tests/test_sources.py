@@ -31,8 +31,8 @@ def read_welsh_table(path: str | Path) -> pd.DataFrame:
     )
     counts = cs.validate(frame, source=str(path))
     rows = len(raw)
-    counts.attrs["quality"] = [cs.FileQuality(str(path), "welsh-gov", rows, rows, int(raw["Crimes"].sum()))]
-    return counts
+    quality = cs.FileQuality(str(path), "welsh-gov", rows, rows, int(raw["Crimes"].sum()))
+    return cs.counts.attach(counts, coverage=None, quality=[quality])
 
 
 WELSH = cs.Source(

@@ -22,7 +22,7 @@ CODES = list(cs.offences()["offence_code"])
 
 def test_every_code_in_the_real_tables_is_in_the_taxonomy(home_office_pfa, scenario_csp):
     for counts in (home_office_pfa, scenario_csp):
-        assert counts.attrs["quality"][0]["unknown_offence_codes"] == {}
+        assert counts.quality[0]["unknown_offence_codes"] == {}
         assert set(counts["offence_code"]) <= set(CODES)
 
 

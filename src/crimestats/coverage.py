@@ -54,18 +54,24 @@ def _covered_months(rows: pd.DataFrame) -> set[int]:
 
 
 def area_forces(counts: pd.DataFrame, areas: Sequence[str]) -> dict[str, str | None]:
-    """The police force of each CSP: from the counts' own rows, else from the area registry."""
-    found = counts.dropna(subset=["area_name"]).drop_duplicates("area_name").set_index("area_name")["force"]
+    """The police force of each CSP: from the area registry, else (an area it does not know) the counts' rows.
+
+    The registry comes first because a force's street files also hold crimes located in other
+    forces' areas: the rows of an area can carry a neighbouring force.
+    """
+    from .areas import csps
+
+    registry = csps().drop_duplicates("csp_name").set_index("csp_name")["force"]
+    rows = None
     out: dict[str, str | None] = {}
     for area in areas:
-        if area in found.index:
-            out[area] = str(found.loc[area])
+        if area in registry.index:
+            out[area] = str(registry.loc[area])
             continue
-        from .areas import csps
-
-        registry = csps()
-        match = registry.loc[registry["csp_name"] == area, "force"]
-        out[area] = str(match.iloc[0]) if len(match) else None
+        if rows is None:
+            named = counts.dropna(subset=["area_name"])
+            rows = named.groupby("area_name", observed=True)["force"].agg(lambda f: f.value_counts().index[0])
+        out[area] = str(rows.loc[area]) if area in rows.index else None
     return out
 
 

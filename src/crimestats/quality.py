@@ -152,6 +152,8 @@ class QualityReport:
         lines.append("Periods by force:")
         for row in self.coverage.itertuples():
             missing = f"; missing {', '.join(row.periods_missing)}" if row.periods_missing else ""
+            if row.known_gaps:
+                missing += f" (known gaps: {'; '.join(sorted(set(row.known_gaps.values())))})"
             lines.append(f"  {row.force}: {row.first} to {row.last}, {row.periods_present} present{missing}")
         return "\n".join(lines)
 
@@ -221,21 +223,34 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
 
 
 def period_coverage(counts: pd.DataFrame) -> pd.DataFrame:
-    """Periods present and missing per force, between the first and last period in the data."""
+    """Periods covered and missing per force, between the first and last period the sources covered.
+
+    Uses the counts' coverage (a month a street file covered is present even with no rows of some
+    category); missing months that are published gaps in the source are named in ``known_gaps``.
+    """
+    from .coverage import coverage_table, known_gap
+
+    table = coverage_table(counts)
+    table = table[table["status"] == "covered"]
     rows = []
-    for months, part in counts.groupby("period_months"):
+    for (source, months), part in table.groupby(["source", "period_months"], observed=True):
         step = pd.DateOffset(months=int(months))
         expected = pd.date_range(part["period_start"].min(), part["period_start"].max(), freq=step)
-        for force, periods in part.groupby("force")["period_start"]:
+        for force, periods in part.groupby("force", observed=True)["period_start"]:
             present = set(periods)
+            missing = [p for p in expected if p not in present]
+            gaps = {f"{p:%Y-%m}": note for p in missing if (note := known_gap(str(source), str(force), p))}
             rows.append(
                 {
                     "force": force,
+                    "source": source,
                     "period_months": int(months),
                     "first": f"{min(present):%Y-%m}",
                     "last": f"{max(present):%Y-%m}",
                     "periods_present": len(present),
-                    "periods_missing": [f"{p:%Y-%m}" for p in expected if p not in present],
+                    "periods_missing": [f"{p:%Y-%m}" for p in missing],
+                    "known_gaps": gaps,
                 }
             )
-    return pd.DataFrame(rows, columns=["force", "period_months", "first", "last", "periods_present", "periods_missing"])
+    columns = ["force", "source", "period_months", "first", "last", "periods_present", "periods_missing", "known_gaps"]
+    return pd.DataFrame(rows, columns=columns)

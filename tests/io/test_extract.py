@@ -108,7 +108,7 @@ def test_unknown_codes_flags_and_areas_are_counted_and_reported(sample, tmp_path
     table.to_csv(path, index=False)
     counts = cs.read_extract(path, MAPPING)
     assert counts["count"].sum() == 3000
-    quality = counts.attrs["quality"][0]
+    quality = counts.quality[0]
     assert quality["unknown_offence_codes"] == {"ZZ1": 5}
     assert quality["unknown_flag_values"] == {"Knife Or Sharp Instrument": {"maybe": 2}}
     assert quality["rows_no_area"] == {"unknown CSP": 3}

@@ -40,7 +40,7 @@ def test_outcome_only_codes_and_negative_adjustments_are_kept(home_office_pfa):
     outcome_only = home_office_pfa[home_office_pfa["offence_code"].isin(outcome_codes)]
     assert len(outcome_only) > 700
     assert outcome_only["count"].sum() == 1
-    quality = home_office_pfa.attrs["quality"][0]
+    quality = home_office_pfa.quality[0]
     assert quality["negative_adjustments"] == {"rows": 36, "offences": -115}
     assert quality["rows_read"] == 23068
 
@@ -141,7 +141,7 @@ def test_sum_of_counts_out_equals_sum_in_whatever_is_unknown(tmp_path_factory, t
     path.write_text(HEADER + "".join(lines))
     counts = cs.read_home_office(path)
     assert counts["count"].sum() == sum(n for *_, n in table)
-    quality = counts.attrs["quality"][0]
+    quality = counts.quality[0]
     unknown_code_total = sum(n for *_, c, n in table if c == "ZZ9")
     assert quality["unknown_offence_codes"].get("ZZ9", 0) == unknown_code_total
     assert counts.loc[counts["category"] == "Unclassified", "count"].sum() == unknown_code_total

@@ -17,7 +17,7 @@ def test_p1_force_totals_and_recomputed_national_and_regional_totals_equal_publi
     assert totals.loc["ENGLAND AND WALES", "recomputed"] == 4876282
     assert totals.loc["West Midlands", "recomputed"] == 443165
     assert totals.loc["West Midlands", "n_forces"] == 4
-    assert ons_p1.attrs["quality"][0]["hierarchy_mismatches"] == 0
+    assert ons_p1.quality[0]["hierarchy_mismatches"] == 0
 
 
 def test_p1_returns_no_total_or_region_rows_and_no_aggregate_lines(ons_p1):
@@ -69,7 +69,7 @@ def test_p5_regions_reconcile_and_the_england_row_is_explained(ons_p5):
     explained = england["note"] == "published figure includes British Transport Police"
     assert explained.sum() == 7
     assert england.loc["2016/17", "difference"] == -58
-    assert ons_p5.attrs["quality"][0]["reconciliation_mismatches"] == 8
+    assert ons_p5.quality[0]["reconciliation_mismatches"] == 8
 
 
 def test_footnotes_are_stripped():
@@ -109,7 +109,7 @@ def test_a_published_total_that_does_not_add_up_is_reported(tmp_path):
         wb["Table P1"]["C34"] = 233394  # West Midlands force total, now one more than its parts
 
     counts = cs.read_ons_pfa(_workbook(tmp_path, alter), "P1")
-    assert counts.attrs["quality"][0]["hierarchy_mismatches"] == 1
+    assert counts.quality[0]["hierarchy_mismatches"] == 1
     # The forces' leaf lines are what is returned, so the recomputed totals still hold.
     assert counts["count"].sum() == 4876282
 

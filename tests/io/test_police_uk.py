@@ -49,7 +49,7 @@ def test_asb_is_not_crime_and_every_city_lsoa_gets_a_local_area():
     assert len(asb) and not asb["is_crime"].any()
     report = cs.quality_report(counts)
     assert report.area_coverage == 1.0
-    no_lsoa = sum(q["rows_no_area"].get("no_lsoa", 0) for q in counts.attrs["quality"])
+    no_lsoa = sum(q["rows_no_area"].get("no_lsoa", 0) for q in counts.quality)
     assert counts.loc[counts["area_name"].isna(), "count"].sum() == no_lsoa
 
 
@@ -65,7 +65,7 @@ def test_btp_and_northern_ireland_are_kept_with_no_local_area_and_named_in_the_r
     assert "British Transport Police: a national force" in text
     assert "Northern Ireland: no English or Welsh LSOA" in text
     kent = counts[counts["force"] == "Kent"]
-    kent_quality = next(q for q in counts.attrs["quality"] if "kent" in q["file"])
+    kent_quality = next(q for q in counts.quality if "kent" in q["file"])
     assert kent.loc[kent["area_name"].isna(), "count"].sum() == kent_quality["rows_no_area"].get("no_lsoa", 0)
     assert kent.loc[kent["area_name"].notna(), "area_code"].str.startswith("E22").all()
 
@@ -153,7 +153,7 @@ def test_unknown_crime_type_is_counted_and_reported(tmp_path):
     counts = cs.read_police_uk(path)
     assert counts["count"].sum() == 483
     assert counts.loc[counts["category"] == "Unclassified", "count"].sum() == 3
-    assert counts.attrs["quality"][0]["unknown_crime_types"] == {"Cyber nuisance": 3}
+    assert counts.quality[0]["unknown_crime_types"] == {"Cyber nuisance": 3}
 
 
 def test_zip_without_street_files(tmp_path):

@@ -19,19 +19,19 @@ import pandas as pd
 from . import labels
 from .figures import draw_figures
 from .findings import Findings, SelectionLike, compute_findings
-from .labels import SENTENCE_LABELS, SOURCE_NAMES, source_note
+from .labels import SENTENCE_LABELS, source_note
 from .report import Snapshot
-from .sentences import write_sentences
+from .sentences import write_notes, write_sentences
 
 __all__ = [
     "SENTENCE_LABELS",
-    "SOURCE_NAMES",
     "Findings",
     "Snapshot",
     "compute_findings",
     "draw_figures",
     "performance_snapshot",
     "source_note",
+    "write_notes",
     "write_sentences",
 ]
 
@@ -98,4 +98,5 @@ def performance_snapshot(
         findings=findings.table,
         figures=draw_figures(findings, note=source_note or labels.source_note(findings.sources)),
         tables=findings.tables,
+        notes=write_notes(findings),
     )

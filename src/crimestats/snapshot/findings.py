@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..areas import area_name, force_name, peer_areas, regions
+from ..areas import area_name, csps, force_name, peer_areas, regions
 from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
-from ..metrics import compare_years, contributions, monthly_trend, rates
+from ..metrics import compare_years, contributions, monthly_trend, rates, window_rows
 from ..periods import FinancialYear, Window, to_window
-from ..selections import Selection, resolve_selection
+from ..selections import Selection, resolve_selection, select
+from ..sources import label as source_label
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ COLUMNS = [
     "population",
     "population_year",
     "sentence",
+    "note",
 ]
 _CHANGE_NUMBERS = ("base", "current", "change", "pct_change", "rank", "n_areas", "p_value", "significance")
 _PERIOD_COLUMNS = ("area", "base_period", "current_period")
@@ -221,7 +223,9 @@ def compute_findings(
     rows: list[dict] = []
     tables: dict[str, pd.DataFrame] = {}
     for number, selection in enumerate(chosen, start=1):
-        table = compare_years(counts, base=base_window, current=current, within=peer_names, selection=selection)
+        table = compare_years(
+            counts, base=base_window, current=current, within=peer_names, selection=selection, area=area
+        )
         table.attrs["within"] = peers  # the group as asked for, not its list of areas
         tables[f"peers_{table_key(selection)}"] = table
         numbers = table.set_index("area_name").loc[area, list(_CHANGE_NUMBERS)].to_dict()
@@ -245,6 +249,8 @@ def compute_findings(
     by_category = compare_years(own, base=base_window, current=current, by="category", selection=headline)
     tables["categories"] = by_category[(by_category["base"] > 0) | (by_category["current"] > 0)]
 
+    rows += coverage_findings(counts, area=area, window=current, headline=headline, tables=tables)
+
     return Findings(
         area=area,
         peers=peers,
@@ -256,6 +262,64 @@ def compute_findings(
         table=_findings_table(rows, area, base_window, current),
         tables=tables,
     )
+
+
+def coverage_findings(
+    counts: pd.DataFrame, *, area: str, window: Window, headline: SelectionLike, tables: dict[str, pd.DataFrame]
+) -> list[dict]:
+    """What the snapshot covers and what it leaves out, as findings for its footnotes (no sentence number).
+
+    - ``source``: each source used, with its first and last period;
+    - ``excluded``: each peer area left out of a comparison, with the reason;
+    - ``force total`` / ``not attributed``: of the crimes the area's force recorded in the current
+      period, how many have no local area (no location recorded) or were located outside the
+      force's own areas, so a reader knows what the area's figure does not count.
+    """
+    rows: list[dict] = []
+    for source, part in counts.groupby("source", observed=True):
+        first, last = part["period_start"].min(), part["period_start"].max()
+        last_end = last + pd.DateOffset(months=int(part.loc[part["period_start"] == last, "period_months"].max()) - 1)
+        rows.append(
+            {
+                "finding": "source",
+                "selection": str(source),
+                "note": f"{source_label(str(source))}: {first:%B %Y} to {last_end:%B %Y}",
+            }
+        )
+    for name, table in tables.items():
+        if not name.startswith("peers_"):
+            continue
+        for excluded, reason in table.attrs.get("excluded", {}).items():
+            rows.append(
+                {"finding": "excluded", "selection": table.attrs.get("selection"), "note": f"{excluded}: {reason}"}
+            )
+    own = counts.loc[counts["area_name"] == area, "force"].dropna()
+    if own.empty:
+        return rows
+    force = str(own.iloc[0])
+    scope = window_rows(select(counts[counts["force"] == force], headline), window)
+    total = int(scope["count"].sum())
+    force_areas = set(csps().loc[lambda t: t["force"] == force, "csp_name"])
+    no_area = int(scope.loc[scope["area_name"].isna(), "count"].sum())
+    elsewhere = scope[scope["area_name"].notna() & ~scope["area_name"].isin(force_areas)]
+    in_area = int(scope.loc[scope["area_name"] == area, "count"].sum())
+    common = {"selection": selection_name(headline)}
+    rows.append({"finding": "force total", "current": total, "note": force, **common})
+    rows.append({"finding": "counted in area", "current": in_area, "note": area, **common})
+    if no_area:
+        rows.append({"finding": "not attributed", "current": no_area, "note": "no location recorded", **common})
+    if len(elsewhere):
+        places = ", ".join(sorted(elsewhere["area_name"].unique())[:3])
+        more = "" if elsewhere["area_name"].nunique() <= 3 else ", ..."
+        rows.append(
+            {
+                "finding": "not attributed",
+                "current": int(elsewhere["count"].sum()),
+                "note": f"located outside the force area ({places}{more})",
+                **common,
+            }
+        )
+    return rows
 
 
 def _findings_table(rows: list[dict], area: str, base: Window, current: Window) -> pd.DataFrame:

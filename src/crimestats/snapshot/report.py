@@ -31,6 +31,8 @@ class Snapshot:
         Charts by name (matplotlib Figures, drawn without pyplot).
     tables
         The metric tables the findings come from.
+    notes
+        Footnotes: sources and periods used, areas left out and why, crimes not counted.
     """
 
     area: str
@@ -40,6 +42,7 @@ class Snapshot:
     findings: pd.DataFrame
     figures: dict[str, Figure] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -75,6 +78,8 @@ class Snapshot:
         lines = [f"# {self.title}", ""]
         lines += [f"- {bullet}" for bullet in self.bullets]
         lines.append("")
+        if self.notes:
+            lines += ["**Notes**", ""] + [f"{i}. {note}" for i, note in enumerate(self.notes, start=1)] + [""]
         for name, figure in self.figures.items():
             lines += [f"![{_figure_title(figure, name)}]({name}.{image_format})", ""]
         return "\n".join(lines)
@@ -89,11 +94,13 @@ class Snapshot:
             alt = html.escape(_figure_title(figure, name))
             images.append(f'<figure><img src="data:image/png;base64,{encoded}" alt="{alt}"></figure>')
         items = "\n".join(f"<li>{html.escape(b)}</li>" for b in self.bullets)
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        notes = f'<section class="notes"><h2>Notes</h2><ol>{notes}</ol></section>' if notes else ""
         return (
             '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
             f"<title>{html.escape(self.title)}</title><style>body{{font-family:Arial,sans-serif;max-width:"
             "50em;margin:2em auto;line-height:1.45}img{max-width:100%}figure{margin:1.5em 0}</style></head>"
-            f"<body><h1>{html.escape(self.title)}</h1><ul>{items}</ul>{''.join(images)}</body></html>\n"
+            f"<body><h1>{html.escape(self.title)}</h1><ul>{items}</ul>{notes}{''.join(images)}</body></html>\n"
         )
 
 

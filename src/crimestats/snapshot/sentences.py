@@ -105,3 +105,38 @@ def rate_sentence(findings: Findings, rows: pd.DataFrame) -> str:
         f"That is {own['rate']:.1f} offences per 1,000 residents (mid-{int(own['population_year'])} population "
         f"{count(own['population'])}), against {peer['rate']:.1f} across {peers_phrase(findings.peers)}."
     )
+
+
+def write_notes(findings: Findings) -> list[str]:
+    """The snapshot's footnotes: sources and periods used, areas left out and why, crimes not counted.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> from crimestats.snapshot import compute_findings
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> found = compute_findings(counts, area="Wolverhampton", year="2017/18", peers="West Midlands")
+    >>> write_notes(found)[0]
+    'Sources: Home Office police recorded crime: April 2016 to March 2018.'
+    """
+    table = findings.table
+    notes = []
+    sources = table.loc[table["finding"] == "source", "note"].tolist()
+    if sources:
+        notes.append(f"Sources: {'; '.join(sources)}.")
+    excluded = table.loc[table["finding"] == "excluded", "note"].drop_duplicates().tolist()
+    if excluded:
+        notes.append(f"Left out of the comparison with {peers_phrase(findings.peers)}: {'; '.join(excluded)}.")
+    unattributed = table[table["finding"] == "not attributed"]
+    total = table[table["finding"] == "force total"]
+    counted = table[table["finding"] == "counted in area"]
+    if len(unattributed) and len(total) and len(counted):
+        force = total["note"].iloc[0]
+        parts = [f"{count(row.current)} {row.note}" for row in unattributed.itertuples()]
+        notes.append(
+            f"Of the {count(total['current'].iloc[0])} offences ({selection_label(selection_name(findings.headline))}) "
+            f"recorded in the {force} police force area in {findings.current.label}, {findings.area} counts "
+            f"{count(counted['current'].iloc[0])}; not attributed to any of the force's local areas: "
+            f"{join_words(parts)}."
+        )
+    return notes
