@@ -156,3 +156,15 @@ def test_each_source_has_a_label_and_a_period_length():
         assert source.label and source.period_months in (1, 3, 12)
     assert sources.label("police.uk") == "data.police.uk"
     assert sources.label("gone") == "gone"
+
+
+def test_each_source_name_and_label_is_written_once_in_the_code():
+    from tests.conftest import source_literals
+
+    literals = source_literals()
+    for source in sources.all_sources():
+        # "extract" is also the name of the mapping's [extract] table; only the registration names the source.
+        places = [(p, t) for p, _, t in literals if t == source.name and not (t == "extract" and p == "io/extract.py")]
+        assert len(places) <= 1, (source.name, places)
+        labels = [(p, t) for p, _, t in literals if t == source.label]
+        assert len(labels) == 1, (source.label, labels)

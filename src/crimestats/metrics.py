@@ -64,9 +64,11 @@ def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
 
 
 def check_covered(counts: pd.DataFrame, windows: Sequence[Window], *, by: str | None = None) -> None:
-    """Raise :class:`CoverageError` unless every area (or force) in ``counts`` is covered in ``windows``."""
+    """Raise :class:`CoverageError` unless every force (or, with ``by="area_name"``, area) in ``counts`` is covered."""
     if by is None:
-        by = "area_name" if counts["area_name"].notna().any() else "force"
+        # A force's street files also hold crimes located in other forces' areas, which that
+        # force's files do not cover: check forces unless a caller asks for areas.
+        by = "force"
     names = sorted(counts[by].dropna().unique())
     missing = coverage.uncovered(counts, areas=names, by=by, windows=windows)
     if missing:
@@ -206,7 +208,8 @@ def compare_years(
             names = [*names, focus]
         missing = coverage.uncovered(counts, areas=names, by=by, windows=[base_window, current_window])
     else:
-        check_covered(counts, [base_window, current_window])
+        one_area = counts["area_name"].dropna().nunique() == 1 and counts["area_name"].notna().all()
+        check_covered(counts, [base_window, current_window], by="area_name" if one_area else "force")
         names, missing = None, {}
     if focus is not None and focus in missing:
         raise CoverageError(
@@ -305,7 +308,8 @@ def contributions(
         scope = counts[counts[by] == area]
         if scope.empty:
             raise SelectionError(f"no counts for {by} {area!r}")
-    check_covered(scope, [base_window, current_window], by=by if by in ("area_name", "force") else None)
+    # One area: it must be covered; all rows: every force in them must be.
+    check_covered(scope, [base_window, current_window], by=by if area is not None else "force")
     chosen = select(scope, selection)
     if level == "ons_line":
         chosen = chosen.assign(ons_line=ons_lines(chosen))
