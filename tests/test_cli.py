@@ -36,3 +36,15 @@ def test_bad_input_and_usage_exit_codes(capsys, tmp_path):
     assert main(["validate", str(bad)]) == EXIT_BAD_INPUT
     assert "wrong header" in capsys.readouterr().err
     assert main(["frobnicate"]) == EXIT_USAGE
+
+
+def test_a_misspelt_area_is_one_line_naming_the_likely_area_and_exit_1(capsys, monkeypatch):
+    import crimestats.cli
+
+    def not_reached(*args, **kwargs):
+        raise AssertionError("the sources were read before the area name was checked")
+
+    monkeypatch.setattr(crimestats.cli, "_load_sources", not_reached)
+    assert main(["snapshot", "--demo", "--area", "Wolverhamton", "--out", "unused"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Wolverhampton" in err and err.startswith("crimestats: ")

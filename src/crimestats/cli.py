@@ -155,6 +155,12 @@ def _snapshot(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         sources, mapping, area, year, peers = args.sources, args.mapping, args.area, args.year, args.peers
         selections = args.selection or ["total recorded crime"]
+    # Names first: a typo is reported at once, not after reading every source.
+    from .areas import area_name
+    from .snapshot.findings import resolve_peers
+
+    area_name(area)
+    resolve_peers(peers)
     counts = _load_sources(sources, mapping)
     snap = performance_snapshot(counts, area=area, year=year, peers=peers, selections=selections)
     written = snap.save(args.out, formats=tuple(args.formats.split(",")))
