@@ -416,7 +416,7 @@ def build_population_by_year(shared: Path) -> pd.DataFrame:
     return table.sort_values(["boundaries", "year", "lad_code"]).reset_index(drop=True)
 
 
-def build_boundaries(shared: Path, lads: pd.DataFrame) -> None:
+def build_boundaries(shared: Path, lads: pd.DataFrame, forces: pd.DataFrame) -> None:
     """Write the boundary-vintage tables (issue 11)."""
     lsoa11 = build_lsoa(shared)
     changes = build_lsoa_changes(shared)
@@ -425,6 +425,11 @@ def build_boundaries(shared: Path, lads: pd.DataFrame) -> None:
     lad19_codes = set(_lookup_csv(shared, "csp19")["LAD19CD"])
     districts = build_districts(lad16, lsoa11, lsoa21, changes, lad19_codes)
     csp_vintages = build_csp_vintages(shared, lad16, districts)
+    csp_vintages["force"] = csp_vintages["pfa_code"].map(
+        forces.dropna(subset=["pfa_code"]).set_index("pfa_code")["force"]
+    )
+    if csp_vintages["force"].isna().any():
+        raise SystemExit("CSPs whose police force area code is not in forces.csv")
     lsoa_csp = build_lsoa_csp(lsoa21, csp_vintages)
     lsoa21 = lsoa21[["lsoa21_code", "lad24_code", "district_code"]].merge(lsoa_csp, on="lsoa21_code")
     write = {
@@ -456,7 +461,7 @@ def main() -> None:
     build_offences(args.shared).to_csv(OUT / "offences.csv", index=False)
     build_population(args.shared, lads).to_csv(OUT / "population.csv", index=False)
     build_lsoa(args.shared).to_parquet(OUT / "lsoa_lookup.parquet", index=False, compression="zstd")
-    build_boundaries(args.shared, lads)
+    build_boundaries(args.shared, lads, forces)
 
 
 if __name__ == "__main__":

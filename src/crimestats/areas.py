@@ -15,6 +15,7 @@ from importlib import resources
 
 import pandas as pd
 
+from .boundaries import find_area, population_estimate
 from .exceptions import PopulationError, UnknownAreaError
 
 AREA_VINTAGE = "2016-12"
@@ -158,7 +159,9 @@ def _lookup_area(name: str) -> tuple[str, str] | None:
     for candidate in (flipped, re.sub(r"\s+(city\s+)?(metropolitan\s+borough\s+)?council$", "", key)):
         if candidate in index:
             return index[candidate]
-    return None
+    # Names and codes of other boundary vintages (councils formed since 2019, old and new codes).
+    found = find_area(key)
+    return None if found is None else found[:2]
 
 
 def area_codes(names: pd.Series) -> pd.DataFrame:
@@ -262,6 +265,7 @@ def population(area: str, year: int) -> int:
             raise PopulationError(f"no {year} mid-year population for region or country {name!r}")
         return int(direct["population"].iloc[0])
     lads = local_authorities(AREA_VINTAGE)
+    force: str | None = None
     try:
         force = force_name(name)
         parts = lads.loc[lads["force"] == force, "lad_code"]
@@ -271,15 +275,16 @@ def population(area: str, year: int) -> int:
             return int(local["population"].iloc[0])
         code_name = _lookup_area(name)
         if code_name is None:
-            raise PopulationError(f"no population for unknown area {area!r}") from None
+            # Names of other boundary vintages: raises PopulationError naming the estimates that exist.
+            return population_estimate(name, int(year)).population
         parts = lads.loc[lads["csp_code"] == code_name[0], "lad_code"]
     found = at_year.dropna(subset=["lad_code"]).drop_duplicates("lad_code").set_index("lad_code")["population"]
     missing = sorted(set(parts) - set(found.index))
     if missing or parts.empty:
-        raise PopulationError(
-            f"no {year} mid-year population for {area!r}: local authorities {missing} are not in the "
-            "shipped ONS series (boundaries changed since); pass population= explicitly"
-        )
+        # Councils changed since 2016: the estimate published on boundaries matching the area's
+        # (mid-2019 and mid-2020 on their own councils), or PopulationError naming what exists.
+        is_force = force is not None
+        return population_estimate(force or name, int(year), level="force" if is_force else "csp").population
     return int(found.loc[list(parts)].sum())
 
 
