@@ -110,7 +110,8 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             outside = sum(reasons.get(k, 0) for k in ("national_force", "outside_england_wales"))
             no_lsoa += reasons.get("no_lsoa", 0)
             failed += reasons.get("unknown_lsoa", 0)
-            with_lsoa += quality["rows_counted"] - outside - reasons.get("no_lsoa", 0)
+            without = reasons.get("no_lsoa", 0) + reasons.get("no_lsoa_columns", 0)
+            with_lsoa += quality["rows_counted"] - outside - without
     files = pd.DataFrame(
         records,
         columns=[
