@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .areas import peer_areas, population
+from .comparable import select_comparable
 from .exceptions import PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
 from .selections import ons_lines, select
@@ -152,7 +153,9 @@ def compare_years(
         (percent, 13.6 not 0.136), ``p_value, significant, significance`` and, with ``within``,
         ``rank, n_areas, peer_base, peer_current, peer_pct_change`` (change of the group's total)
         and ``peer_mean_pct_change`` (mean of the areas' changes). ``attrs`` records the periods,
-        selection and peer group.
+        selection and peer group, and ``category_level``: the data.police.uk category set the
+        comparison was made at when it crosses a change of crime types (December 2010, September
+        2011, May 2013; see :mod:`crimestats.comparable`), else None.
 
     Examples
     --------
@@ -165,7 +168,8 @@ def compare_years(
     """
     base_window, current_window = _windows(base, current)
     peers = _peers(counts, by, within)
-    chosen = select(counts, selection)
+    # Across data.police.uk's category changes, at the comparable level (or a SelectionError).
+    chosen, category_level = select_comparable(counts, selection, (base_window, current_window))
     if peers is not None:
         chosen = chosen[chosen[by].isin(peers)]
     totals = {}
@@ -194,6 +198,7 @@ def compare_years(
         "by": by,
         "selection": str(selection),
         "within": within,
+        "category_level": None if category_level is None else f"data.police.uk {category_level.name} categories",
     }
     return table
 
