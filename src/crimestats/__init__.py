@@ -4,7 +4,7 @@ Loaders normalise recorded-crime sources into one canonical counts table; metric
 the performance snapshot work on that table.
 """
 
-from . import datasets, plotting
+from . import boundaries, datasets, plotting
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
 from .exceptions import (
     CrimestatsError,
@@ -58,6 +58,7 @@ __all__ = [
     "UnknownAreaError",
     "UnknownSelectionError",
     "area_name",
+    "boundaries",
     "change_p_value",
     "changes_from_published",
     "compare_years",
