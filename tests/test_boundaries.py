@@ -154,7 +154,9 @@ def test_populations_follow_the_boundaries():
 def test_a_year_with_no_estimate_on_the_boundaries_names_what_exists():
     with pytest.raises(cs.PopulationError, match="mid-2019 on 2019 councils; mid-2020 on 2020 councils") as error:
         cs.population("Kettering", 2021)
-    assert "Kettering (E22000236, CSP on 2019 boundaries)" in str(error.value)
+    assert "Kettering (E22000236, CSP on 2016 boundaries)" in str(error.value)
+    with pytest.raises(cs.PopulationError, match="Dorset"):
+        cs.population("Christchurch", 2019)  # its CSP (Dorset, with Christchurch) matches no estimate
     with pytest.raises(cs.PopulationError):
         b.population_estimate("Bournemouth", 2019)  # no estimate was published on Bournemouth alone
     with pytest.raises(cs.PopulationError, match="not a CSP on 2024"):
@@ -183,9 +185,11 @@ def test_a_rate_on_2019_boundaries_and_on_2024_boundaries():
     counts_2019 = pd.DataFrame(rows)
     rates_2019 = cs.rates(counts_2019, year="2019", selection="Burglary").set_index("area_name")
     assert rates_2019.loc["Kettering", "population"] == 101776
+    assert rates_2019.loc["Kettering", "population_boundaries"] == "2019"  # mid-2019 on its own councils
     assert rates_2019.loc["Kettering", "rate"] == pytest.approx(1000 * 720 / 101776)
     counts_2024 = b.carry_forward(counts_2019, from_boundaries="2019", to_boundaries="2024")
     rates_2024 = cs.rates(counts_2024, year="2019", selection="Burglary").set_index("area_name")
     assert rates_2024.loc["North Northamptonshire", "count"] == 12 * 180
     assert rates_2024.loc["North Northamptonshire", "population"] == 354848
+    assert rates_2024.loc["North Northamptonshire", "population_boundaries"] == "2023"  # the ONS series
     assert rates_2024.loc["North Northamptonshire", "rate"] == pytest.approx(1000 * 2160 / 354848)

@@ -15,10 +15,12 @@ from importlib import resources
 
 import pandas as pd
 
-from .boundaries import find_area, population_estimate
+from .boundaries import csp_lookup, find_area, population_estimate
 from .exceptions import PopulationError, UnknownAreaError
 
 AREA_VINTAGE = "2016-12"
+#: Council boundaries of the shipped ONS mid-year series (``population.csv``, revised after Census 2021).
+SERIES_BOUNDARIES = "2023"
 
 
 def _read(name: str, **kwargs: object) -> pd.DataFrame:
@@ -238,14 +240,27 @@ def _population() -> pd.DataFrame:
 def population(area: str, year: int) -> int:
     """Mid-year population estimate of an area (CSP, local authority, force area, region) in a year.
 
-    A CSP or force area is the sum of its local authorities (2016 boundaries); an error is raised
-    when any part is not in the ONS series rather than returning a partial sum. Regions and
-    countries are named with a ``region:`` prefix ("region:West Midlands", "region:England").
+    A CSP or force area is the sum of its local authorities; an error is raised when no estimate
+    covers the area's boundaries rather than returning a partial sum. The ONS series on 2023
+    councils is used where the area is a union of those councils, otherwise the estimate published
+    on the year's own councils (mid-2019, mid-2020: Kettering), see :mod:`crimestats.boundaries`.
+    Regions and countries are named with a ``region:`` prefix ("region:West Midlands", "region:England").
 
     Examples
     --------
-    >>> population("Wolverhampton", 2017)
-    260648
+    >>> population("Wolverhampton", 2017), population("Kettering", 2019)
+    (260648, 101776)
+    """
+    return population_and_boundaries(area, year)[0]
+
+
+def population_and_boundaries(area: str, year: int) -> tuple[int, str]:
+    """:func:`population` and the boundaries of the councils the estimate was published on.
+
+    Examples
+    --------
+    >>> population_and_boundaries("Kettering", 2020)
+    (102211, '2020')
     """
     table = _population()
     at_year = table[table["year"] == int(year)]
@@ -263,7 +278,7 @@ def population(area: str, year: int) -> int:
         direct = direct[direct["geography"].isin(geographies)]
         if len(direct) != 1:
             raise PopulationError(f"no {year} mid-year population for region or country {name!r}")
-        return int(direct["population"].iloc[0])
+        return int(direct["population"].iloc[0]), SERIES_BOUNDARIES
     lads = local_authorities(AREA_VINTAGE)
     force: str | None = None
     try:
@@ -272,20 +287,34 @@ def population(area: str, year: int) -> int:
     except UnknownAreaError:
         local = direct[~direct["geography"].isin(["Region", "Country"])]
         if len(local) == 1:
-            return int(local["population"].iloc[0])
+            return int(local["population"].iloc[0]), SERIES_BOUNDARIES
         code_name = _lookup_area(name)
         if code_name is None:
-            # Names of other boundary vintages: raises PopulationError naming the estimates that exist.
-            return population_estimate(name, int(year)).population
+            raise PopulationError(f"no population for unknown area {area!r}") from None
         parts = lads.loc[lads["csp_code"] == code_name[0], "lad_code"]
     found = at_year.dropna(subset=["lad_code"]).drop_duplicates("lad_code").set_index("lad_code")["population"]
     missing = sorted(set(parts) - set(found.index))
     if missing or parts.empty:
         # Councils changed since 2016: the estimate published on boundaries matching the area's
         # (mid-2019 and mid-2020 on their own councils), or PopulationError naming what exists.
-        is_force = force is not None
-        return population_estimate(force or name, int(year), level="force" if is_force else "csp").population
-    return int(found.loc[list(parts)].sum())
+        if force is not None:
+            estimate = population_estimate(force, int(year), level="force")
+        else:
+            estimate = population_estimate(code_name[0], int(year), boundaries=_vintage_of(code_name[0]))
+        return estimate.population, estimate.boundaries
+    return int(found.loc[list(parts)].sum()), SERIES_BOUNDARIES
+
+
+def _vintage_of(csp_code: str) -> str | None:
+    """The boundary vintage a CSP code resolved here is read on.
+
+    The canonical 2016 one where it is a 2016 code (codes are reused: E22000367 Dorset held
+    Christchurch until 2019), else 2019, else (None) the latest it exists in.
+    """
+    for vintage in ("2016", "2019"):
+        if csp_code in set(csp_lookup(vintage)["csp_code"]):
+            return vintage
+    return None
 
 
 def populations(areas: Iterable[str], year: int) -> pd.Series:

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .areas import peer_areas, population
+from .areas import peer_areas, population_and_boundaries
 from .comparable import select_comparable
 from .exceptions import PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
@@ -296,7 +296,10 @@ def rates(
     Returns
     -------
     pandas.DataFrame
-        ``<by>, count, population, population_year, rate``.
+        ``<by>, count, population, population_year, population_boundaries, rate``:
+        ``population_boundaries`` is the vintage of the councils the estimate was published on
+        ("2023" for the ONS series, "2019"/"2020" for an estimate on that year's own councils,
+        "given" when passed in ``populations``).
 
     Raises
     ------
@@ -315,12 +318,15 @@ def rates(
     population_year = window.start.year
     rows = period_rows(select(counts, selection), window)
     totals = rows.groupby(by)["count"].sum()
-    pops = [
-        int(populations[a]) if populations and a in populations else population(a, population_year)
+    estimates = [
+        (int(populations[a]), "given")
+        if populations and a in populations
+        else population_and_boundaries(a, population_year)
         for a in totals.index
     ]
-    table = pd.DataFrame({"count": totals, "population": pops}, index=totals.index)
+    table = pd.DataFrame({"count": totals, "population": [e[0] for e in estimates]}, index=totals.index)
     table["population_year"] = population_year
+    table["population_boundaries"] = [e[1] for e in estimates]
     table["rate"] = per * table["count"] / table["population"]
     table = table.reset_index()
     table.attrs = {"period": window.label, "per": per, "selection": str(selection)}
