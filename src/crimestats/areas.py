@@ -15,7 +15,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .boundaries import csp_lookup, find_area, population_estimate
+from .boundaries import boundary_csps, csp_lookup, find_area, population_estimate
 from .exceptions import PopulationError, UnknownAreaError
 
 AREA_VINTAGE = "2016-12"
@@ -180,7 +180,7 @@ def regions() -> list[str]:
     return sorted(forces()["region"].dropna().unique())
 
 
-def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
+def peer_areas(peers: str | Sequence[str], *, level: str = "csp", boundaries: str | int | None = None) -> list[str]:
     """The areas of a peer group.
 
     Parameters
@@ -191,9 +191,14 @@ def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
         area names (returned canonicalised).
     level
         "csp" for CSPs, "force" for police force areas.
+    boundaries
+        The boundary vintage of the CSPs ("2019", "2024", ...: :mod:`crimestats.boundaries`);
+        default the canonical December 2016 CSPs.
 
     Examples
     --------
+    >>> peer_areas("Northamptonshire", boundaries="2024")
+    ['North Northamptonshire', 'West Northamptonshire']
     >>> peer_areas("West Midlands")
     ['Birmingham', 'Coventry', 'Dudley', 'Sandwell', 'Solihull', 'Walsall', 'Wolverhampton']
     >>> peer_areas("region:West Midlands", level="force")
@@ -211,16 +216,22 @@ def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
         if level == "force":
             table = forces()
             return sorted(table.loc[table["region"] == matching[0], "force"])
-        table = csps()
+        table = _peer_csps(boundaries)
         return sorted(table.loc[table["region"] == matching[0], "csp_name"])
     force = force_name(text)
     if level == "force":
         return [force]
-    table = csps()
+    table = _peer_csps(boundaries)
     names = sorted(table.loc[table["force"] == force, "csp_name"])
     if not names:
         raise UnknownAreaError(f"police force {force!r} has no local areas in the registry")
     return names
+
+
+def _peer_csps(boundaries: str | int | None) -> pd.DataFrame:
+    if boundaries is None:
+        return csps()
+    return boundary_csps(boundaries).merge(forces()[["force", "region"]], on="force", how="left")
 
 
 @cache

@@ -123,6 +123,23 @@ def boundary_csps(boundaries: str | int | None = None) -> pd.DataFrame:
     return table.sort_values(["force", "csp_name"]).reset_index(drop=True)
 
 
+def boundaries_of(area_codes: Iterable[str]) -> str | None:
+    """The latest boundary vintage whose CSP codes include every one of ``area_codes`` (None: none does).
+
+    Examples
+    --------
+    >>> boundaries_of(["E06000058", "E22000341"]), boundaries_of(["E22000063"])
+    ('2024', '2019')
+    >>> boundaries_of(["E06000058", "E22000063"]) is None  # codes of two vintages
+    True
+    """
+    codes = {str(c) for c in area_codes if isinstance(c, str)}
+    for vintage in reversed(BOUNDARY_VINTAGES):
+        if codes <= set(csp_lookup(vintage)["csp_code"]):
+            return vintage
+    return None
+
+
 # --- LSOAs ---------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .areas import peer_areas, population_and_boundaries
+from .boundaries import boundaries_of
 from .comparable import select_comparable
 from .exceptions import PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
@@ -73,7 +74,9 @@ def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) ->
     if within is None:
         return None
     level = "force" if by == "force" else "csp"
-    areas = peer_areas(within, level=level)
+    # CSPs of the boundary vintage the counts are on (police.uk counts default to the latest).
+    vintage = boundaries_of(counts["area_code"].dropna().unique()) if level == "csp" and "area_code" in counts else None
+    areas = peer_areas(within, level=level, boundaries=vintage)
     absent = sorted(set(areas) - set(counts[by].dropna()))
     if absent:
         raise SelectionError(f"no data for {len(absent)} of the {len(areas)} areas of {within!r}: {absent}")

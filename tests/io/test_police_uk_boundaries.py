@@ -220,3 +220,19 @@ def test_february_2011_west_midlands_loads_with_every_row_counted():
     assert by_category["Violence and sexual offences"] == 3037  # "Violent crime"
     assert by_category["Anti-social behaviour"] == 8728
     assert counts.attrs["quality"][0]["rows_no_area"] == {"no_lsoa_columns": 25558}
+
+
+@pytest.mark.shared
+def test_june_2022_against_january_2024_compares_like_for_like_on_2024_boundaries():
+    parts = [
+        cs.read_police_uk(shared_path("real", "police-uk", folder), forces=["Northamptonshire"])
+        for folder in ("all-forces-2022-06", "all-forces-2024-01")
+    ]
+    counts = pd.concat(parts, ignore_index=True)
+    table = cs.compare_years(
+        counts, base=("2022-06", "2022-06"), current=("2024-01", "2024-01"), within="Northamptonshire"
+    ).set_index("area_name")
+    # The peers are the CSPs of the counts' boundary vintage (2024), not the 2016 ones.
+    assert set(table.index) == {"North Northamptonshire", "West Northamptonshire"}
+    assert table.loc["North Northamptonshire", ["base", "current"]].tolist() == [2400, 2228]
+    assert table.loc["West Northamptonshire", ["base", "current"]].tolist() == [3044, 2580]
