@@ -75,6 +75,10 @@ AREA_ALIASES = {
     "St. Helens": ["St Helens"],
     "St Albans": ["St. Albans"],
     "St Edmundsbury": ["St. Edmundsbury"],
+    # Councils formed since 2019 (CSPs of the 2022 and 2024 boundary vintages).
+    "Bournemouth, Christchurch and Poole": ["BCP", "Bournemouth Christchurch and Poole"],
+    "North Northamptonshire": ["North Northants"],
+    "West Northamptonshire": ["West Northants"],
 }
 
 

@@ -104,6 +104,8 @@ def test_area_names_and_codes_of_every_vintage_resolve():
     assert cs.area_name("Bournemouth, Christchurch and Poole") == "Bournemouth, Christchurch and Poole"
     assert cs.area_name("E06000058") == "Bournemouth, Christchurch and Poole"
     assert cs.area_name("Cumberland") == "Cumberland"
+    assert cs.area_name("BCP") == "Bournemouth, Christchurch and Poole"  # names reports use
+    assert cs.area_name("West Northants") == "West Northamptonshire"
     assert cs.area_name("E22000236") == "Kettering"  # an old code
     assert cs.area_name("e22000236 ") == "Kettering"
     assert cs.area_name("City of Wolverhampton") == "Wolverhampton"  # unchanged behaviour
