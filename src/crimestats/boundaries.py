@@ -219,15 +219,16 @@ def detect_lsoa_vintage(codes: Iterable[str], *, month: pd.Timestamp | str | Non
 
 
 @cache
-def _lsoa_csp_codes(vintage: str) -> pd.Series:
-    """LSOA code (2011 or 2021) -> CSP code on a boundary vintage."""
+def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
+    """LSOA code (2011 or 2021) -> (CSP code, CSP name) on a boundary vintage."""
     lsoa21 = _lsoa21().set_index("lsoa21_code")[f"csp_{vintage}"]
     best = _lsoa_changes()
     best = best[best["best_fit"]]
     lsoa11 = pd.Series(best["lsoa21_code"].map(lsoa21).to_numpy(), index=best["lsoa11_code"].to_numpy())
     # Unchanged LSOAs keep their code, so the two sets agree wherever they overlap.
     both = pd.concat([lsoa21, lsoa11[~lsoa11.index.isin(lsoa21.index)]])
-    return both.astype("string")
+    names = dict(zip(*(csp_lookup(vintage)[c] for c in ("csp_code", "csp_name")), strict=True))
+    return {str(lsoa): (str(csp), names[csp]) for lsoa, csp in both.items()}
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:
@@ -244,14 +245,12 @@ def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.D
     >>> lsoa_areas(codes, boundaries="2019")["area_name"].tolist()
     ['Kettering', 'Bournemouth', <NA>]
     """
-    vintage = check_boundaries(boundaries)
-    unique = pd.Series(codes.dropna().astype("string").str.strip().unique())
-    csp = unique.map(_lsoa_csp_codes(vintage))
-    names = boundary_csps(vintage).set_index("csp_code")["csp_name"]
-    code_map = dict(zip(unique, csp, strict=True))
+    lookup = _lsoa_csp(check_boundaries(boundaries))
     stripped = codes.astype("string").str.strip()
-    area_code = stripped.map(code_map).astype("string")
-    return pd.DataFrame({"area_code": area_code, "area_name": area_code.map(names).astype("string")}, index=codes.index)
+    found = {code: lookup[code] for code in stripped.dropna().unique() if code in lookup}
+    area_code = stripped.map({k: v[0] for k, v in found.items()}).astype("string")
+    area_name = stripped.map({k: v[1] for k, v in found.items()}).astype("string")
+    return pd.DataFrame({"area_code": area_code, "area_name": area_name}, index=codes.index)
 
 
 def lad_areas(names: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:
