@@ -195,3 +195,11 @@ def test_a_rate_on_2019_boundaries_and_on_2024_boundaries():
     assert rates_2024.loc["North Northamptonshire", "population"] == 354848
     assert rates_2024.loc["North Northamptonshire", "population_boundaries"] == "2023"  # the ONS series
     assert rates_2024.loc["North Northamptonshire", "rate"] == pytest.approx(1000 * 2160 / 354848)
+
+
+def test_a_published_csp_table_on_2016_codes_carries_forward_unchanged_where_nothing_merged(scenario_csp):
+    carried = b.carry_forward(scenario_csp, from_boundaries="2016", to_boundaries="2024")
+    before = scenario_csp.groupby("area_name")["count"].sum()
+    after = carried.groupby("area_name")["count"].sum()
+    assert after.equals(before)  # the seven West Midlands CSPs are the same on 2024 boundaries
+    assert b.boundaries_of(scenario_csp["area_code"].dropna().unique()) == "2024"
