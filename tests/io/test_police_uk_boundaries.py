@@ -236,3 +236,14 @@ def test_june_2022_against_january_2024_compares_like_for_like_on_2024_boundarie
     assert set(table.index) == {"North Northamptonshire", "West Northamptonshire"}
     assert table.loc["North Northamptonshire", ["base", "current"]].tolist() == [2400, 2228]
     assert table.loc["West Northamptonshire", ["base", "current"]].tolist() == [3044, 2580]
+
+
+def test_a_pre_2013_file_missing_a_required_column_is_still_refused(tmp_path):
+    lines = (SAMPLE_2011 / "2011-02-west-midlands-street.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    keep = [i for i, name in enumerate(header) if name != "Crime type"]
+    rows = [",".join(line.split(",")[i] for i in keep) for line in lines[:20]]
+    path = tmp_path / "2011-02-west-midlands-street.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(cs.SourceFormatError, match=r"missing \['Crime type'\]"):
+        cs.read_police_uk(path)

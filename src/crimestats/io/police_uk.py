@@ -179,7 +179,8 @@ def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
         raise SourceFormatError(file.label, f"cannot be parsed as a street CSV (truncated?): {error}") from error
     missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing and _is_pre_2013_layout(raw.columns):
-        raw, missing = _from_pre_2013_layout(raw, wanted), []
+        raw = _from_pre_2013_layout(raw, wanted)
+        missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
         raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
     # A truncated line leaves its trailing fields empty; real rows always have a month, a force
@@ -214,7 +215,7 @@ def _from_pre_2013_layout(raw: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
     raw["LSOA code"] = _NO_LSOA_COLUMNS
     raw["LSOA name"] = ""
     for column in wanted:
-        if column not in raw.columns:
+        if column not in raw.columns and column not in _REQUIRED:  # required ones are checked by the caller
             raw[column] = ""
     return raw.astype("string")
 
