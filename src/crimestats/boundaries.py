@@ -258,17 +258,12 @@ def lad_areas(names: pd.Series, *, boundaries: str | int | None = None) -> pd.Da
 
     Used where an LSOA code is unknown and its name's prefix ("Kettering 005B") names a council.
     """
-    table = csp_lookup(boundaries)
-    index: dict[str, tuple[str, str]] = {}
-    for column in ("district_name", "lad_name", "csp_name"):
-        # A council spanning several CSPs of the vintage names none of them.
-        spans = table.groupby(column)["csp_code"].nunique()
-        for row in table[table[column].isin(spans[spans == 1].index)].itertuples():
-            index.setdefault(str(getattr(row, column)).lower(), (str(row.csp_code), str(row.csp_name)))
-    keys = names.astype("string").str.strip().str.lower()
-    found = {k: index.get(k) for k in keys.dropna().unique()}
-    codes = keys.map({k: v[0] for k, v in found.items() if v}).astype("string")
-    canonical = keys.map({k: v[1] for k, v in found.items() if v}).astype("string")
+    vintage = check_boundaries(boundaries)
+    index = {**_vintage_keys(vintage, councils=True), **_vintage_keys(vintage, councils=False)}
+    keys = names.astype("string").map(lambda name: _key(name) if isinstance(name, str) else name)
+    found = {k: index[k] for k in keys.dropna().unique() if k in index}
+    codes = keys.map({k: v[0] for k, v in found.items()}).astype("string")
+    canonical = keys.map({k: v[1] for k, v in found.items()}).astype("string")
     return pd.DataFrame({"area_code": codes, "area_name": canonical}, index=names.index)
 
 
@@ -280,23 +275,37 @@ def _key(text: str) -> str:
 
 
 @cache
+def _vintage_keys(vintage: str, *, councils: bool) -> dict[str, tuple[str, str]]:
+    """Lower-case key -> (CSP code, CSP name) on one vintage.
+
+    The keys are CSP codes and names, or with ``councils`` the codes and names of the councils and
+    districts that lie within one CSP.
+    """
+    rows = csp_lookup(vintage)
+    index: dict[str, tuple[str, str]] = {}
+    if not councils:
+        for code, name in zip(rows["csp_code"], rows["csp_name"], strict=True):
+            index[_key(code)] = index[_key(name)] = (str(code), str(name))
+        return index
+    for column_code, column_name in (("lad_code", "lad_name"), ("district_code", "district_name")):
+        # A council spanning several CSPs of the vintage names none of them.
+        spans = rows.groupby(column_code)["csp_code"].nunique()
+        within = rows[rows[column_code].isin(spans[spans == 1].index)]
+        for row in within.itertuples():
+            for key in (getattr(row, column_code), getattr(row, column_name)):
+                if pd.notna(key):
+                    index.setdefault(_key(key), (str(row.csp_code), str(row.csp_name)))
+    return index
+
+
+@cache
 def _area_index() -> dict[str, tuple[str, str, str]]:
-    """Lower-case CSP or council name or code -> (CSP code, CSP name, vintage), latest vintage first."""
-    table = _csp_vintages()
+    """Key -> (CSP code, CSP name, vintage): CSPs of every vintage first, then councils; latest first."""
     index: dict[str, tuple[str, str, str]] = {}
-    for vintage in reversed(BOUNDARY_VINTAGES):
-        rows = table[table["vintage"] == vintage]
-        for row in rows.itertuples():
-            for key in (row.csp_code, row.csp_name):
-                index.setdefault(_key(key), (str(row.csp_code), str(row.csp_name), vintage))
-    for vintage in reversed(BOUNDARY_VINTAGES):
-        rows = table[table["vintage"] == vintage]
-        for column_code, column_name in (("lad_code", "lad_name"), ("district_code", "district_name")):
-            spans = rows.groupby(column_code)["csp_code"].nunique()
-            for row in rows[rows[column_code].isin(spans[spans == 1].index)].itertuples():
-                for key in (getattr(row, column_code), getattr(row, column_name)):
-                    if pd.notna(key):
-                        index.setdefault(_key(key), (str(row.csp_code), str(row.csp_name), vintage))
+    for councils in (False, True):
+        for vintage in reversed(BOUNDARY_VINTAGES):
+            for key, (code, name) in _vintage_keys(vintage, councils=councils).items():
+                index.setdefault(key, (code, name, vintage))
     return index
 
 
@@ -322,12 +331,10 @@ def csp_districts(area: str, *, boundaries: str | int | None = None) -> tuple[st
         vintage = check_boundaries(boundaries)
         rows = table[table["vintage"] == vintage]
         key = _key(area)
-        match = rows[(rows["csp_code"].str.lower() == key) | (rows["csp_name"].str.lower() == key)]
-        if match.empty:
-            found = find_area(area)
-            if found is None or found[0] not in set(rows["csp_code"]):
-                raise UnknownAreaError(f"{area!r} is not a CSP on {vintage} boundaries")
-            match = rows[rows["csp_code"] == found[0]]
+        found_here = _vintage_keys(vintage, councils=False).get(key) or _vintage_keys(vintage, councils=True).get(key)
+        if found_here is None:
+            raise UnknownAreaError(f"{area!r} is not a CSP (or council within one) on {vintage} boundaries")
+        match = rows[rows["csp_code"] == found_here[0]]
     else:
         found = find_area(area)
         if found is None:
