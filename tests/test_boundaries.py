@@ -163,7 +163,7 @@ def test_a_year_with_no_estimate_on_the_boundaries_names_what_exists():
         b.population_estimate("Bournemouth", 2019)  # no estimate was published on Bournemouth alone
     # On 2024 boundaries a former district names the CSP holding it.
     assert b.population_estimate("Kettering", 2019, boundaries="2024").area == "North Northamptonshire"
-    with pytest.raises(cs.PopulationError, match="not a CSP .* on 2024 boundaries"):
+    with pytest.raises(cs.PopulationError, match=r"not a CSP .* on 2024 boundaries"):
         b.population_estimate("Atlantis", 2019, boundaries="2024")
 
 
