@@ -17,7 +17,8 @@ class QualityReport:
     ----------
     files
         One row per source file: ``file, source, rows_read, rows_counted, rows_no_area,
-        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share``.
+        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, lsoa_vintage``
+        (``lsoa_vintage``: "2011" or "2021" for police.uk files with LSOA codes, else missing).
     coverage
         One row per force: ``first, last, periods_present, periods_missing`` (labels of the
         months, quarters or years between the first and last period in the data that are absent).
@@ -44,6 +45,8 @@ class QualityReport:
                 lines.append(f"  {row.duplicate_crime_ids:,} duplicate crime IDs")
             if pd.notna(row.asb_share):
                 lines.append(f"  anti-social behaviour: {row.asb_share:.1%} of rows")
+            if pd.notna(row.lsoa_vintage):
+                lines.append(f"  LSOA codes: the {row.lsoa_vintage} set")
         if self.area_coverage is not None:
             lines.append(f"LSOA -> local area coverage (territorial forces): {self.area_coverage:.2%}")
         lines.append("Periods by force:")
@@ -104,6 +107,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
                 "unknown_values": unknown,
                 "duplicate_crime_ids": quality.get("duplicate_crime_ids", 0),
                 "asb_share": quality.get("asb_share"),
+                "lsoa_vintage": quality.get("lsoa_vintage"),
             }
         )
         if quality["source"] == "police.uk":
@@ -124,6 +128,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             "unknown_values",
             "duplicate_crime_ids",
             "asb_share",
+            "lsoa_vintage",
         ],
     )
     area_coverage = (1 - failed / with_lsoa) if with_lsoa else None

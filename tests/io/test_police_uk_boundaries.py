@@ -113,7 +113,11 @@ def test_every_territorial_row_with_an_lsoa_gets_an_area_on_2024_boundaries(all_
     territorial = counts[counts["force"].map(cs.forces().set_index("force")["kind"]).eq("territorial")]
     placed = int(territorial.loc[territorial["area_name"].notna(), "count"].sum())
     assert placed == _territorial_rows_with_lsoa(counts)  # every one: coverage 100%
-    assert cs.quality_report(counts).area_coverage == 1.0
+    report = cs.quality_report(counts)
+    assert report.area_coverage == 1.0
+    territorial_files = report.files[~report.files["file"].str.contains("btp")]
+    assert set(territorial_files["lsoa_vintage"]) == {"2021"}
+    assert "LSOA codes: the 2021 set" in report.to_text()
     for quality in counts.attrs["quality"]:
         if "btp" not in quality["file"]:
             assert quality["lsoa_vintage"] == "2021", quality["file"]
