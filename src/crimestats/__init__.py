@@ -4,7 +4,7 @@ Loaders normalise recorded-crime sources into one canonical counts table; metric
 the performance snapshot work on that table.
 """
 
-from . import datasets, plotting, sources
+from . import boundaries, datasets, plotting, sources
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
 from .counts import CountsFrame, combine
 from .coverage import known_gaps
@@ -68,6 +68,7 @@ __all__ = [
     "UnknownDatasetError",
     "UnknownSelectionError",
     "area_name",
+    "boundaries",
     "change_p_value",
     "changes_from_published",
     "combine",

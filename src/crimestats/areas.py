@@ -19,9 +19,12 @@ from importlib import resources
 
 import pandas as pd
 
+from .boundaries import boundary_csps, csp_lookup, find_area, population_estimate
 from .exceptions import PopulationError, UnknownAreaError
 
 AREA_VINTAGE = "2016-12"
+#: Council boundaries of the shipped ONS mid-year series (``population.csv``, revised after Census 2021).
+SERIES_BOUNDARIES = "2023"
 
 #: Kinds of police force (``kind`` in ``data/forces.csv``).
 TERRITORIAL = "territorial"  # the 43 police force areas of England and Wales
@@ -259,7 +262,9 @@ def _lookup_area(name: str) -> tuple[str, str] | None:
     for candidate in (flipped, re.sub(r"\s+(city\s+)?(metropolitan\s+borough\s+)?council$", "", key)):
         if candidate in index:
             return index[candidate]
-    return None
+    # Names and codes of other boundary vintages (councils formed since 2019, old and new codes).
+    found = find_area(key)
+    return None if found is None else found[:2]
 
 
 def area_codes(names: pd.Series) -> pd.DataFrame:
@@ -276,7 +281,7 @@ def regions() -> list[str]:
     return sorted(_forces()["region"].dropna().unique())
 
 
-def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
+def peer_areas(peers: str | Sequence[str], *, level: str = "csp", boundaries: str | int | None = None) -> list[str]:
     """The areas of a peer group.
 
     Parameters
@@ -287,9 +292,14 @@ def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
         area names (returned canonicalised).
     level
         "csp" for CSPs, "force" for police force areas.
+    boundaries
+        The boundary vintage of the CSPs ("2019", "2024", ...: :mod:`crimestats.boundaries`);
+        default the canonical December 2016 CSPs.
 
     Examples
     --------
+    >>> peer_areas("Northamptonshire", boundaries="2024")
+    ['North Northamptonshire', 'West Northamptonshire']
     >>> peer_areas("West Midlands")
     ['Birmingham', 'Coventry', 'Dudley', 'Sandwell', 'Solihull', 'Walsall', 'Wolverhampton']
     >>> peer_areas("region:West Midlands", level="force")
@@ -307,16 +317,22 @@ def peer_areas(peers: str | Sequence[str], *, level: str = "csp") -> list[str]:
         if level == "force":
             table = _forces()
             return sorted(table.loc[table["region"] == matching[0], "force"])
-        table = _csps()
+        table = _peer_csps(boundaries)
         return sorted(table.loc[table["region"] == matching[0], "csp_name"])
     force = force_name(text)
     if level == "force":
         return [force]
-    table = _csps()
+    table = _peer_csps(boundaries)
     names = sorted(table.loc[table["force"] == force, "csp_name"])
     if not names:
         raise UnknownAreaError(f"police force {force!r} has no local areas in the registry")
     return names
+
+
+def _peer_csps(boundaries: str | int | None) -> pd.DataFrame:
+    if boundaries is None:
+        return _csps()
+    return boundary_csps(boundaries).merge(_forces()[["force", "region"]], on="force", how="left")
 
 
 def lsoa_lookup() -> pd.DataFrame:
@@ -348,14 +364,27 @@ def _population() -> pd.DataFrame:
 def population(area: str, year: int) -> int:
     """Mid-year population estimate of an area (CSP, local authority, force area, region) in a year.
 
-    A CSP or force area is the sum of its local authorities (2016 boundaries); an error is raised
-    when any part is not in the ONS series rather than returning a partial sum. Regions and
-    countries are named with a ``region:`` prefix ("region:West Midlands", "region:England").
+    A CSP or force area is the sum of its local authorities; an error is raised when no estimate
+    covers the area's boundaries rather than returning a partial sum. The ONS series on 2023
+    councils is used where the area is a union of those councils, otherwise the estimate published
+    on the year's own councils (mid-2019, mid-2020: Kettering), see :mod:`crimestats.boundaries`.
+    Regions and countries are named with a ``region:`` prefix ("region:West Midlands", "region:England").
 
     Examples
     --------
-    >>> population("Wolverhampton", 2017)
-    260648
+    >>> population("Wolverhampton", 2017), population("Kettering", 2019)
+    (260648, 101776)
+    """
+    return population_and_boundaries(area, year)[0]
+
+
+def population_and_boundaries(area: str, year: int) -> tuple[int, str]:
+    """:func:`population` and the boundaries of the councils the estimate was published on.
+
+    Examples
+    --------
+    >>> population_and_boundaries("Kettering", 2020)
+    (102211, '2020')
     """
     table = _population()
     at_year = table[table["year"] == int(year)]
@@ -373,15 +402,16 @@ def population(area: str, year: int) -> int:
         direct = direct[direct["geography"].isin(geographies)]
         if len(direct) != 1:
             raise PopulationError(f"no {year} mid-year population for region or country {name!r}")
-        return int(direct["population"].iloc[0])
+        return int(direct["population"].iloc[0]), SERIES_BOUNDARIES
     lads = _local_authorities(AREA_VINTAGE)
+    force: str | None = None
     try:
         force = force_name(name)
         parts = lads.loc[lads["force"] == force, "lad_code"]
     except UnknownAreaError:
         local = direct[~direct["geography"].isin(["Region", "Country"])]
         if len(local) == 1:
-            return int(local["population"].iloc[0])
+            return int(local["population"].iloc[0]), SERIES_BOUNDARIES
         code_name = _lookup_area(name)
         if code_name is None:
             raise PopulationError(f"no population for unknown area {area!r}") from None
@@ -389,8 +419,23 @@ def population(area: str, year: int) -> int:
     found = at_year.dropna(subset=["lad_code"]).drop_duplicates("lad_code").set_index("lad_code")["population"]
     missing = sorted(set(parts) - set(found.index))
     if missing or parts.empty:
-        raise PopulationError(
-            f"no {year} mid-year population for {area!r}: local authorities {missing} are not in the "
-            "shipped ONS series (boundaries changed since); pass population= explicitly"
-        )
-    return int(found.loc[list(parts)].sum())
+        # Councils changed since 2016: the estimate published on boundaries matching the area's
+        # (mid-2019 and mid-2020 on their own councils), or PopulationError naming what exists.
+        if force is not None:
+            estimate = population_estimate(force, int(year), level="force")
+        else:
+            estimate = population_estimate(code_name[0], int(year), boundaries=_vintage_of(code_name[0]))
+        return estimate.population, estimate.boundaries
+    return int(found.loc[list(parts)].sum()), SERIES_BOUNDARIES
+
+
+def _vintage_of(csp_code: str) -> str | None:
+    """The boundary vintage a CSP code resolved here is read on.
+
+    The canonical 2016 one where it is a 2016 code (codes are reused: E22000367 Dorset held
+    Christchurch until 2019), else 2019, else (None) the latest it exists in.
+    """
+    for vintage in ("2016", "2019"):
+        if csp_code in set(csp_lookup(vintage)["csp_code"]):
+            return vintage
+    return None

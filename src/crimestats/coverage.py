@@ -60,8 +60,11 @@ def area_forces(counts: pd.DataFrame, areas: Sequence[str]) -> dict[str, str | N
     forces' areas: the rows of an area can carry a neighbouring force.
     """
     from .areas import csps
+    from .boundaries import boundaries_of, boundary_csps
 
-    registry = csps().drop_duplicates("csp_name").set_index("csp_name")["force"]
+    vintage = boundaries_of(counts["area_code"].dropna().unique()) if "area_code" in counts else None
+    table = boundary_csps(vintage) if vintage is not None else csps()
+    registry = table.drop_duplicates("csp_name").set_index("csp_name")["force"]
     rows = None
     out: dict[str, str | None] = {}
     for area in areas:

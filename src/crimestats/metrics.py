@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import coverage
-from .areas import area_name, peer_areas, population
+from .areas import area_name, peer_areas, population_and_boundaries
+from .boundaries import boundaries_of
+from .comparable import select_comparable
 from .exceptions import CoverageError, PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
 from .selections import ons_lines, select
@@ -92,10 +94,13 @@ def _windows(base: PeriodLike, current: PeriodLike) -> tuple[Window, Window]:
     return base_window, current_window
 
 
-def _peers(by: str, within: str | Sequence[str] | None) -> list[str] | None:
+def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) -> list[str] | None:
     if within is None:
         return None
-    return peer_areas(within, level="force" if by == "force" else "csp")
+    level = "force" if by == "force" else "csp"
+    # CSPs of the boundary vintage the counts are on (police.uk counts default to the latest).
+    vintage = boundaries_of(counts["area_code"].dropna().unique()) if level == "csp" and "area_code" in counts else None
+    return peer_areas(within, level=level, boundaries=vintage)
 
 
 def rank_changes(table: pd.DataFrame) -> pd.Series:
@@ -186,7 +191,9 @@ def compare_years(
         (percent, 13.6 not 0.136), ``p_value, significant, significance`` and, with ``within``,
         ``rank, n_areas, peer_base, peer_current, peer_pct_change`` (change of the group's total)
         and ``peer_mean_pct_change`` (mean of the areas' changes). ``attrs`` records the periods,
-        selection and peer group.
+        selection and peer group, and ``category_level``: the data.police.uk category set the
+        comparison was made at when it crosses a change of crime types (December 2010, September
+        2011, May 2013; see :mod:`crimestats.comparable`), else None.
 
     Examples
     --------
@@ -200,7 +207,7 @@ def compare_years(
     base_window, current_window = _windows(base, current)
     for window in (base_window, current_window):
         window_rows(counts, window)  # periods that straddle a window's edge are an error first
-    peers = _peers(by, within)
+    peers = _peers(counts, by, within)
     focus = None if area is None else (area_name(area) if by == "area_name" else area)
     if by in ("area_name", "force"):
         names = peers if peers is not None else sorted(counts[by].dropna().unique())
@@ -224,7 +231,8 @@ def compare_years(
         raise CoverageError(
             f"no area is covered for both periods: {'; '.join(f'{a}: {r}' for a, r in excluded.items())}"
         )
-    chosen = select(counts, selection)
+    # Across data.police.uk's category changes, at the comparable level (or a SelectionError).
+    chosen, category_level = select_comparable(counts, selection, (base_window, current_window))
     if compared is not None:
         chosen = chosen[chosen[by].isin(compared)]
     totals = {}
@@ -255,6 +263,7 @@ def compare_years(
         "selection": str(selection),
         "within": within,
         "excluded": excluded,
+        "category_level": None if category_level is None else f"data.police.uk {category_level.name} categories",
     }
     return table
 
@@ -355,7 +364,10 @@ def rates(
     Returns
     -------
     pandas.DataFrame
-        ``<by>, count, population, population_year, rate``.
+        ``<by>, count, population, population_year, population_boundaries, rate``:
+        ``population_boundaries`` is the vintage of the councils the estimate was published on
+        ("2023" for the ONS series, "2019"/"2020" for an estimate on that year's own councils,
+        "given" when passed in ``populations``).
 
     Raises
     ------
@@ -382,12 +394,15 @@ def rates(
     rows = window_rows(select(counts, selection), window)
     # A covered area with no rows of the selection has a rate of zero, not none.
     totals = rows.groupby(by)["count"].sum().reindex(compared, fill_value=0).astype("int64")
-    pops = [
-        int(populations[a]) if populations and a in populations else population(a, population_year)
+    estimates = [
+        (int(populations[a]), "given")
+        if populations and a in populations
+        else population_and_boundaries(a, population_year)
         for a in totals.index
     ]
-    table = pd.DataFrame({"count": totals, "population": pops}, index=totals.index)
+    table = pd.DataFrame({"count": totals, "population": [e[0] for e in estimates]}, index=totals.index)
     table["population_year"] = population_year
+    table["population_boundaries"] = [e[1] for e in estimates]
     table["rate"] = per * table["count"] / table["population"]
     table.index.name = by
     table = table.reset_index()

@@ -15,7 +15,8 @@ NO_AREA_REASONS = {
     "no_lsoa": "no LSOA code (no location recorded)",
     "national_force": "British Transport Police: a national force, not attributed to local areas",
     "outside_england_wales": "Northern Ireland: no English or Welsh LSOA",
-    "unknown_lsoa": "LSOA code not in the lookup and its name matches no area",
+    "unknown_lsoa": "LSOA code in neither the 2011 nor the 2021 lookup and its name matches no area",
+    "no_lsoa_columns": "pre-2013 layout (Easting/Northing, no LSOA columns): counted at force level only",
 }
 #: Keys of ``FileQuality.unknown`` and what they count.
 UNKNOWN_KINDS = ("crime_types", "offence_codes", "forces", "areas", "flag_values")
@@ -120,7 +121,8 @@ class QualityReport:
     ----------
     files
         One row per source file: ``file, source, rows_read, rows_counted, rows_no_area,
-        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share``.
+        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, lsoa_vintage``
+        (``lsoa_vintage``: "2011" or "2021" for police.uk files with LSOA codes, else missing).
     coverage
         One row per force: ``first, last, periods_present, periods_missing`` (labels of the
         months, quarters or years between the first and last period in the data that are absent).
@@ -147,6 +149,8 @@ class QualityReport:
                 lines.append(f"  {row.duplicate_crime_ids:,} duplicate crime IDs")
             if pd.notna(row.asb_share):
                 lines.append(f"  anti-social behaviour: {row.asb_share:.1%} of rows")
+            if pd.notna(row.lsoa_vintage):
+                lines.append(f"  LSOA codes: the {row.lsoa_vintage} set")
         if self.area_coverage is not None:
             lines.append(f"LSOA -> local area coverage (territorial forces): {self.area_coverage:.2%}")
         lines.append("Periods by force:")
@@ -198,12 +202,14 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
                 "unknown_values": {f"unknown_{kind}": tally for kind, tally in quality.unknown.items() if tally},
                 "duplicate_crime_ids": quality.duplicate_crime_ids,
                 "asb_share": quality.asb_share,
+                "lsoa_vintage": quality.get("lsoa_vintage"),
             }
         )
         if quality.area_by == "lsoa":
             outside = sum(reasons.get(k, 0) for k in ("national_force", "outside_england_wales"))
             failed += reasons.get("unknown_lsoa", 0)
-            with_lsoa += quality.rows_counted - outside - reasons.get("no_lsoa", 0)
+            without = reasons.get("no_lsoa", 0) + reasons.get("no_lsoa_columns", 0)
+            with_lsoa += quality.rows_counted - outside - without
     files = pd.DataFrame(
         records,
         columns=[
@@ -216,6 +222,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             "unknown_values",
             "duplicate_crime_ids",
             "asb_share",
+            "lsoa_vintage",
         ],
     )
     area_coverage = (1 - failed / with_lsoa) if with_lsoa else None

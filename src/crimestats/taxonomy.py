@@ -248,3 +248,88 @@ def category_of_crime_type(crime_types: pd.Series) -> pd.Series:
 def is_crime(categories: pd.Series) -> pd.Series:
     """Whether rows of these categories are crimes (False only for anti-social behaviour)."""
     return categories.map({name: c.is_crime for name, c in CATEGORIES.items()}).astype(bool)
+
+
+# --- data.police.uk category sets and the levels at which they compare (issue 11) -----------------
+
+
+@dataclass(frozen=True)
+class CrimeTypeSet:
+    """A set of data.police.uk crime types, in use from ``first_month`` until the next set.
+
+    ``groups`` maps every harmonised category to the group it is comparable as with data
+    published in this set (categories the set did not publish separately fall in the group
+    that held them).
+    """
+
+    name: str
+    first_month: str
+    crime_types: tuple[str, ...]
+    groups: dict[str, str]
+
+    def group_of(self, categories: pd.Series) -> pd.Series:
+        """The comparable group of each category at this set's level (unlisted categories as they are)."""
+        return categories.map(lambda c: self.groups.get(c, c) if isinstance(c, str) else c).astype("string")
+
+
+_CRIME_TYPES_2010 = ("Anti-social behaviour", "Burglary", "Robbery", "Vehicle crime", "Violent crime", "Other crime")
+_CRIME_TYPES_2011 = (
+    *_CRIME_TYPES_2010,
+    "Criminal damage and arson",
+    "Drugs",
+    "Other theft",
+    "Public disorder and weapons",
+    "Shoplifting",
+)
+# "Other theft" before May 2013 included bicycle theft and theft from the person; "Public
+# disorder and weapons" was split into public order and possession of weapons; "Violent crime"
+# became "Violence and sexual offences" (the same offences).
+_GROUPS_2011 = {
+    "Bicycle theft": "Other theft",
+    "Theft from the person": "Other theft",
+    "Public order": "Public disorder and weapons",
+    "Possession of weapons": "Public disorder and weapons",
+}
+# December 2010: everything but burglary, robbery, vehicle crime and violence was "Other crime".
+_GROUPS_2010 = {
+    name: "Other crime"
+    for name in (
+        "Criminal damage and arson",
+        "Drugs",
+        "Other theft",
+        "Shoplifting",
+        "Bicycle theft",
+        "Theft from the person",
+        "Public order",
+        "Possession of weapons",
+        "Public disorder and weapons",
+    )
+}
+
+#: data.police.uk's crime-type sets, oldest first: 6 types (December 2010), 11 (September 2011), 14 (May 2013).
+POLICE_UK_CRIME_TYPE_SETS: tuple[CrimeTypeSet, ...] = (
+    CrimeTypeSet("December 2010", "2010-12", _CRIME_TYPES_2010, _GROUPS_2010),
+    CrimeTypeSet("September 2011", "2011-09", _CRIME_TYPES_2011, _GROUPS_2011),
+    CrimeTypeSet(
+        "May 2013",
+        "2013-05",
+        tuple(t for t in POLICE_UK_CRIME_TYPES if t not in ("Violent crime", "Public disorder and weapons")),
+        {},
+    ),
+)
+
+
+def crime_type_set(month: pd.Timestamp | str) -> CrimeTypeSet:
+    """The data.police.uk crime-type set in use in a month (the oldest for months before December 2010).
+
+    Examples
+    --------
+    >>> [crime_type_set(month).name for month in ("2011-02", "2012-01", "2024-01")]
+    ['December 2010', 'September 2011', 'May 2013']
+    """
+    when = pd.Timestamp(month)
+    current = POLICE_UK_CRIME_TYPE_SETS[0]
+    for candidate in POLICE_UK_CRIME_TYPE_SETS:
+        if when >= pd.Timestamp(candidate.first_month):
+            current = candidate
+    return current

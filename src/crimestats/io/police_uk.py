@@ -18,15 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..areas import (
-    NATIONAL,
-    OUTSIDE_ENGLAND_AND_WALES,
-    area_codes,
-    force_name,
-    force_names,
-    forces_of_kind,
-    lsoa_lookup,
-)
+from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, force_name, force_names, forces_of_kind
+from ..boundaries import check_boundaries, detect_lsoa_vintage, lad_areas, lsoa_areas
 from ..counts import make_coverage
 from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
 from ..periods import parse_month
@@ -158,16 +151,25 @@ def _slug_force(slug: str) -> str | None:
 
 
 def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
-    """Read one street file's columns as strings, checking its header and that no row is short."""
+    """Read one street file's columns as strings, checking its header and that no row is short.
+
+    The original layout (until early 2013: ``Easting``/``Northing``, no ``Crime ID`` and no LSOA
+    columns) is read too: its rows are marked for :func:`_locate` to count at force level.
+    """
     wanted = list(columns)
     try:
         with file.open() as handle:
-            raw = read_text_csv(handle, usecols=lambda c: c in wanted or c in _REQUIRED, on_bad_lines="error")
+            raw = read_text_csv(
+                handle, usecols=lambda c: c in wanted or c in _REQUIRED or c in _PRE_2013_ONLY, on_bad_lines="error"
+            )
     except pd.errors.EmptyDataError as error:
         raise SourceFormatError(file.label, "file is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile, EOFError) as error:
         raise SourceFormatError(file.label, f"cannot be parsed as a street CSV (truncated?): {error}") from error
     missing = [c for c in _REQUIRED if c not in raw.columns]
+    if missing and _is_pre_2013_layout(raw.columns):
+        raw = _from_pre_2013_layout(raw, wanted)
+        missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
         raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
     # A truncated line leaves its trailing fields empty; real rows always have a month, a force
@@ -180,6 +182,31 @@ def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
             file.label, "row is missing Month, Falls within or Crime type (file truncated?)", row=position + 2
         )
     return raw.rename(columns=VARIABLE_MAP)
+
+
+_PRE_2013_ONLY = ("Easting", "Northing")
+# Stands in for the LSOA code of pre-2013 rows through grouping; _locate turns it into <NA>.
+_NO_LSOA_COLUMNS = "<no LSOA columns>"
+
+
+def _is_pre_2013_layout(columns: Iterable[str]) -> bool:
+    present = set(columns)
+    return set(_PRE_2013_ONLY) <= present and {"LSOA code", "LSOA name"}.isdisjoint(present)
+
+
+def _from_pre_2013_layout(raw: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    """Give a pre-2013 file the current columns: no LSOA (marked), no crime ID, no coordinates.
+
+    Easting/Northing (British National Grid) are dropped rather than converted: crimestats has no
+    projection library, and the counts are placed at force level only.
+    """
+    raw = raw.drop(columns=list(_PRE_2013_ONLY))
+    raw["LSOA code"] = _NO_LSOA_COLUMNS
+    raw["LSOA name"] = ""
+    for column in wanted:
+        if column not in raw.columns and column not in _REQUIRED:  # required ones are checked by the caller
+            raw[column] = ""
+    return raw.astype("string")
 
 
 def _check_months(raw: pd.DataFrame, file: StreetFile) -> dict[str, pd.Timestamp]:
@@ -202,23 +229,34 @@ def _keep_months(raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], months: set
     return raw[raw["month"].isin(keep)]
 
 
-def _locate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add force, area and no-area reason to rows keyed by falls_within / lsoa_code / lsoa_name."""
+def _locate(frame: pd.DataFrame, *, boundaries: str | int | None = None) -> pd.DataFrame:
+    """Add force, area (CSP on ``boundaries``), no-area reason and the file's LSOA vintage.
+
+    ``frame`` holds one file's rows keyed by month / falls_within / lsoa_code / lsoa_name. LSOA
+    codes of either vintage are placed (2011 codes through the ONS change lookup, see
+    :mod:`crimestats.boundaries`); the vintage the codes come from is detected and stored in the
+    constant columns ``lsoa_vintage`` and ``lsoa_vintage_basis``.
+    """
+    vintage = check_boundaries(boundaries)
     force = force_names(frame["falls_within"])
     frame["force"] = force.fillna(frame["falls_within"].str.strip())
-    lookup = lsoa_lookup().set_index("lsoa_code")
-    code = frame["lsoa_code"].str.strip().replace("", pd.NA)
-    frame["area_code"] = code.map(lookup["csp_code"]).astype("string")
-    frame["area_name"] = code.map(lookup["csp_name"]).astype("string")
+    code = frame["lsoa_code"].astype("string").str.strip().replace("", pd.NA)
+    no_columns = (code == _NO_LSOA_COLUMNS).fillna(False)
+    code = code.mask(no_columns)
+    frame["lsoa_code"] = code
+    found = lsoa_areas(code, boundaries=vintage)
+    frame["area_code"] = found["area_code"]
+    frame["area_name"] = found["area_name"]
     # Fallback only where the code is unknown: "Birmingham 001A" -> "Birmingham".
     unresolved = code.notna() & frame["area_code"].isna()
     if unresolved.any():
         prefix = frame.loc[unresolved, "lsoa_name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
-        found = area_codes(prefix)
-        frame.loc[unresolved, "area_code"] = found["area_code"]
-        frame.loc[unresolved, "area_name"] = found["area_name"]
+        by_name = lad_areas(prefix, boundaries=vintage)
+        frame.loc[unresolved, "area_code"] = by_name["area_code"]
+        frame.loc[unresolved, "area_name"] = by_name["area_name"]
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     reason[code.isna()] = "no_lsoa"
+    reason[no_columns] = "no_lsoa_columns"
     reason[code.notna() & frame["area_code"].isna()] = "unknown_lsoa"
     reason[unresolved & frame["area_code"].notna()] = "lsoa_name_fallback"
     national = frame["force"].isin(forces_of_kind(NATIONAL))
@@ -227,7 +265,39 @@ def _locate(frame: pd.DataFrame) -> pd.DataFrame:
     reason[outside] = "outside_england_wales"
     frame.loc[national | outside, ["area_code", "area_name"]] = pd.NA
     frame["no_area_reason"] = reason
+    lsoa_vintage, basis = _lsoa_vintage(frame, code, no_columns)
+    frame["lsoa_vintage"] = pd.Series(lsoa_vintage, index=frame.index, dtype="string")
+    frame["lsoa_vintage_basis"] = basis
     return frame
+
+
+def _lsoa_vintage(frame: pd.DataFrame, codes: pd.Series, no_columns: pd.Series) -> tuple[str | None, str]:
+    """The file's LSOA vintage ("2011"/"2021"/None) and what decided it, for the quality record."""
+    if no_columns.any():
+        return None, "pre-2013 layout: no LSOA columns"
+    try:
+        month = parse_month(str(frame["month"].max())) if len(frame) else None
+    except PeriodError:
+        month = None
+    detected = detect_lsoa_vintage(codes.dropna().unique(), month=month)
+    basis = {
+        "codes": "codes found only in that set",
+        "majority": f"codes of both sets ({detected.codes_2011_only} 2011-only, {detected.codes_2021_only} "
+        "2021-only): the larger",
+        "month": "every code is in both sets: the file's month (2021 codes from June 2023)",
+    }.get(detected.basis, detected.basis)
+    return detected.vintage, basis
+
+
+def _geography_quality(grouped: pd.DataFrame, boundaries: str | int | None) -> dict[str, object]:
+    """The quality-record keys on geography: LSOA vintage, what decided it, the boundaries used."""
+    first = grouped.iloc[0] if len(grouped) else None
+    vintage = None if first is None or pd.isna(first["lsoa_vintage"]) else str(first["lsoa_vintage"])
+    return {
+        "lsoa_vintage": vintage,
+        "lsoa_vintage_basis": None if first is None else str(first["lsoa_vintage_basis"]),
+        "boundaries": check_boundaries(boundaries),
+    }
 
 
 def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +309,7 @@ def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _file_parts(
-    file: StreetFile, months: set[str] | None, *, records: bool = False
+    file: StreetFile, months: set[str] | None, *, records: bool = False, boundaries: str | int | None = None
 ) -> tuple[pd.DataFrame, FileQuality, np.ndarray, pd.DataFrame | None]:
     """Counts, quality record, crime-ID hashes and (when asked) records of one street file, parsed once."""
     raw = _read_raw(file, VARIABLE_MAP if records else ["Crime ID", *_REQUIRED])
@@ -250,7 +320,7 @@ def _file_parts(
     ids = ids[ids != ""]
     hashes = pd.util.hash_array(ids.to_numpy(dtype=object)) if len(ids) else np.empty(0, dtype=np.uint64)
     grouped = raw.groupby(_KEYS, dropna=False, sort=False).size().rename("count").reset_index()
-    grouped = _categorise(_locate(grouped))
+    grouped = _categorise(_locate(grouped, boundaries=boundaries))
     grouped["period_start"] = grouped["month"].map(parsed)
     grouped["period_months"] = 1
     reasons = grouped.dropna(subset=["no_area_reason"]).groupby("no_area_reason")["count"].sum()
@@ -272,9 +342,10 @@ def _file_parts(
             "duplicate_crime_ids": int(pd.Series(hashes).duplicated().sum()),
             "asb_share": round(asb / rows_read, 4) if rows_read else 0.0,
             "months": sorted(f"{parsed[m]:%Y-%m}" for m in raw["month"].unique()),
+            **_geography_quality(grouped, boundaries),
         },
     )
-    return grouped, quality, hashes, (_records(raw, parsed) if records else None)
+    return grouped, quality, hashes, (_records(raw, parsed, boundaries=boundaries) if records else None)
 
 
 def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[str] | None) -> list[dict]:
@@ -294,9 +365,11 @@ def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[s
     ]
 
 
-def _records(raw: pd.DataFrame, parsed: dict[str, pd.Timestamp]) -> pd.DataFrame:
+def _records(
+    raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], *, boundaries: str | int | None = None
+) -> pd.DataFrame:
     """One row per record, in the record columns, from a street file's raw rows."""
-    frame = _categorise(_locate(raw.copy()))
+    frame = _categorise(_locate(raw.copy(), boundaries=boundaries))
     frame["period_start"] = frame["month"].map(parsed).astype("datetime64[ns]")
     for column in ("longitude", "latitude"):
         frame[column] = pd.to_numeric(frame[column].replace("", pd.NA), errors="coerce").astype("float64")
@@ -313,6 +386,7 @@ def read_police_uk(
     months: Sequence[str] | None = None,
     forces: Sequence[str] | None = None,
     progress: bool = False,
+    boundaries: str | int | None = None,
 ) -> pd.DataFrame:
     """Read data.police.uk street files into canonical monthly counts.
 
@@ -327,16 +401,23 @@ def read_police_uk(
         Only these forces (any usual spelling); default all.
     progress
         Show a progress bar on standard error while reading files.
+    boundaries
+        The boundary vintage of the CSPs counts are placed on ("2016", "2018", "2019", "2022",
+        "2024"; default the latest). Files with 2011 or 2021 LSOA codes land on the same CSPs, so
+        months either side of a council reorganisation compare like for like (see
+        :mod:`crimestats.boundaries`).
 
     Returns
     -------
     pandas.DataFrame
         Canonical counts, ``period_months == 1``, ``source == "police.uk"``. ``Crime type`` is
         mapped to the harmonised category (anti-social behaviour has ``is_crime == False``);
-        ``LSOA code`` to the CSP through the shipped lookup, falling back to the name prefix of
-        ``LSOA name`` only where the code is unknown. Rows with no local area (blank LSOA, British
-        Transport Police, Northern Ireland) stay in the force total with ``area_name`` missing.
-        ``counts.quality`` has one record per file (see :func:`crimestats.quality_report`).
+        ``LSOA code`` (2011 or 2021) to the CSP on ``boundaries``, falling back to the name prefix
+        of ``LSOA name`` only where the code is unknown. Rows with no local area (blank LSOA,
+        British Transport Police, Northern Ireland, the pre-2013 layout with no LSOA columns) stay
+        in the force total with ``area_name`` missing. ``counts.quality`` has one record per
+        file (see :func:`crimestats.quality_report`), including ``lsoa_vintage`` ("2011", "2021",
+        or None), what decided it (``lsoa_vintage_basis``) and ``boundaries``.
 
     Raises
     ------
@@ -351,7 +432,7 @@ def read_police_uk(
     >>> int(counts["count"].sum())
     483
     """
-    counts, _ = _read(path, months=months, forces=forces, progress=progress, records=False)
+    counts, _ = _read(path, months=months, forces=forces, progress=progress, records=False, boundaries=boundaries)
     return counts
 
 
@@ -362,13 +443,16 @@ def _read(
     forces: Sequence[str] | None = None,
     progress: bool = False,
     records: bool = False,
+    boundaries: str | int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Counts and (when asked) records of street files, each file parsed once."""
     files, ignored, month_set = _select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     parts, qualities, hashes, record_parts, covered = [], [], [], [], []
     for file in progress_bar(files, progress, "police.uk files"):
-        grouped, quality, file_hashes, file_records = _file_parts(file, month_set, records=records)
+        grouped, quality, file_hashes, file_records = _file_parts(
+            file, month_set, records=records, boundaries=boundaries
+        )
         covered += _file_coverage(file, grouped, wanted_forces)
         if wanted_forces is not None:
             grouped = grouped[grouped["force"].isin(wanted_forces)]
@@ -408,6 +492,7 @@ def read_police_uk_records(
     months: Sequence[str] | None = None,
     forces: Sequence[str] | None = None,
     progress: bool = False,
+    boundaries: str | int | None = None,
 ) -> pd.DataFrame:
     """Read data.police.uk street files as one row per record.
 
@@ -428,7 +513,7 @@ def read_police_uk_records(
     for file in progress_bar(files, progress, "police.uk files"):
         raw = _read_raw(file, VARIABLE_MAP)
         parsed = _check_months(raw, file)
-        frames.append(_records(_keep_months(raw, parsed, month_set), parsed))
+        frames.append(_records(_keep_months(raw, parsed, month_set), parsed, boundaries=boundaries))
     if not frames:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
     records = pd.concat(frames, ignore_index=True)

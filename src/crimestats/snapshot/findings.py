@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..areas import area_name, csps, force_name, peer_areas, regions
+from ..areas import area_name, force_name, peer_areas, regions
+from ..boundaries import boundaries_of
+from ..coverage import area_forces
 from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
 from ..metrics import compare_years, contributions, monthly_trend, rates, window_rows
 from ..periods import FinancialYear, Window, to_window
@@ -121,7 +123,9 @@ def table_key(selection: SelectionLike) -> str:
     return "".join(c if c.isalnum() else "_" for c in selection_name(selection).lower()).strip("_")
 
 
-def resolve_peers(peers: str | Sequence[str]) -> tuple[str | list[str], list[str]]:
+def resolve_peers(
+    peers: str | Sequence[str], *, boundaries: str | int | None = None
+) -> tuple[str | list[str], list[str]]:
     """The canonical peer group and its areas, from any usual spelling.
 
     Examples
@@ -135,7 +139,7 @@ def resolve_peers(peers: str | Sequence[str]) -> tuple[str | list[str], list[str
         names = peer_areas(list(peers))
         return names, names
     text = peers.strip()
-    names = peer_areas(text)
+    names = peer_areas(text, boundaries=boundaries)
     if text.lower().startswith("region:"):
         wanted = text.split(":", 1)[1].strip().lower()
         return f"region:{next(r for r in regions() if r.lower() == wanted)}", names
@@ -212,7 +216,8 @@ def compute_findings(
     [21225, 2]
     """
     area = area_name(area)
-    peers, peer_names = resolve_peers(peers)
+    # The peers' CSPs on the boundaries the counts are on (police.uk counts: the latest by default).
+    peers, peer_names = resolve_peers(peers, boundaries=boundaries_of(counts["area_code"].dropna().unique()))
     if area not in peer_names:
         raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
     chosen = resolve_selections(selections)
@@ -299,7 +304,8 @@ def coverage_findings(
     force = str(own.iloc[0])
     scope = window_rows(select(counts[counts["force"] == force], headline), window)
     total = int(scope["count"].sum())
-    force_areas = set(csps().loc[lambda t: t["force"] == force, "csp_name"])
+    named = sorted(scope["area_name"].dropna().unique())
+    force_areas = {name for name, of in area_forces(counts, named).items() if of == force}
     no_area = int(scope.loc[scope["area_name"].isna(), "count"].sum())
     elsewhere = scope[scope["area_name"].notna() & ~scope["area_name"].isin(force_areas)]
     in_area = int(scope.loc[scope["area_name"] == area, "count"].sum())
