@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import sys
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pandas as pd
 from . import datasets, sources
 from .exceptions import CrimestatsError, SourceFormatError, StoreLockedError
 from .io import read_home_office, read_ons_pfa
+from .io.structure import reading
 from .metrics import compare_years
 from .quality import quality_report
 from .schema import combine
@@ -71,10 +74,11 @@ def _read_units(units: Sequence[sources.Unit], mapping: str | None) -> tuple[pd.
     frames, errors = [], []
     for unit in units:
         try:
-            counts, _ = unit.source.load(unit.path, mapping=mapping)
+            with reading(unit.path):  # an OS, archive or decoding error the reader missed: still one line
+                counts, _ = unit.source.load(unit.path, mapping=mapping)
         except CrimestatsError as error:
-            print(f"crimestats: {error}", file=sys.stderr)
-            errors.append(str(error))
+            print(f"crimestats: {_one_line(error)}", file=sys.stderr)
+            errors.append(_one_line(error))
             continue
         frames.append(counts)
     return combine(frames), errors
@@ -105,6 +109,9 @@ def _validate(args: argparse.Namespace) -> int:
             )
         elif len(counts.attrs.get("quality", [])):
             print(report.to_text())
+            for file, reason in plan.skipped:
+                if reason.startswith("same content as"):
+                    print(f"skipped {file}: {reason}")
             print(f"total count: {int(counts['count'].sum()):,}\n")
     if args.json:
         print(json.dumps(reports, indent=2, default=str))
@@ -127,7 +134,8 @@ def _load_sources(paths: Sequence[str], mapping: str | None) -> pd.DataFrame:
         if plan.failed:
             raise plan.failed[0][1]
         for unit in plan.units:
-            frames.append(unit.source.load(unit.path, mapping=mapping)[0])
+            with reading(unit.path):
+                frames.append(unit.source.load(unit.path, mapping=mapping)[0])
     if not frames:
         raise SourceFormatError(None, f"no data found in {', '.join(paths)}")
     return combine(frames)
@@ -303,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as error:  # a file we were pointed at cannot be read or written
         print(f"crimestats: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as error:  # readers name the file first
+        print(f"crimestats: corrupt or truncated input: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
