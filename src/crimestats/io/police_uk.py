@@ -293,10 +293,6 @@ def _checked_content(file: StreetFile, raw: pd.DataFrame, rows_read: int) -> dic
     return file.content.report()
 
 
-def _tally(values: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in values.value_counts(sort=True).items()}
-
-
 def _check_identity(
     file: StreetFile, raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], *, trust_content: bool
 ) -> dict[str, object]:
@@ -310,22 +306,26 @@ def _check_identity(
     found: dict[str, object] = {}
     if raw.empty:
         return found
-    month_of_row = raw["month"].map({label: f"{month:%Y-%m}" for label, month in parsed.items()})
-    raw_forces = raw["falls_within"].str.strip()
-    distinct = raw_forces.drop_duplicates()
-    force_of_row = raw_forces.map(dict(zip(distinct, force_names(distinct).fillna(distinct), strict=True)))
-    months, forces = _tally(month_of_row), _tally(force_of_row)
+    # Tallies of the distinct raw values first: the per-row work is two value_counts.
+    month_of = {label: f"{month:%Y-%m}" for label, month in parsed.items()}
+    raw_forces = raw["falls_within"].value_counts(sort=False)
+    stripped = pd.Series(raw_forces.index, dtype="string").str.strip()
+    force_of = dict(zip(raw_forces.index, force_names(stripped).fillna(stripped), strict=True))
+    tallies = {
+        "month": _tally_of(raw["month"].value_counts(sort=False), month_of),
+        "force": _tally_of(raw_forces, force_of),
+    }
     named = {"month": file.month, "force": _slug_force(file.force_slug) if file.force_slug else None}
-    for kind, column, tally, of_row in (
-        ("month", "Month", months, month_of_row),
-        ("force", "Falls within", forces, force_of_row),
+    for kind, column, raw_column, of in (
+        ("month", "Month", "month", month_of),
+        ("force", "Falls within", "falls_within", force_of),
     ):
-        name = named[kind]
+        tally, name = tallies[kind], named[kind]
         if name is None:
             continue
         majority = next(iter(tally))
         if tally.get(name, 0) < tally[majority]:
-            position = int(of_row.index[of_row == majority][0])
+            position = int(raw.index[raw[raw_column].map(of) == majority][0])
             problem = (
                 f"the file name says {kind} {name} but {tally[majority]:,} of {len(raw):,} rows say {majority} "
                 f"(and {tally.get(name, 0):,} say {name}); expected the rows of the {kind} its name gives"
@@ -341,9 +341,15 @@ def _check_identity(
             found[f"name_{kind}_disagrees"] = {"named": name, "rows": tally}
         elif len(tally) > 1:
             found[f"rows_other_{kind}s"] = {k: v for k, v in tally.items() if k != name}
-    if named["month"] is None and len(months) > 1:
-        found["rows_other_months"] = dict(list(months.items())[1:])
+    if named["month"] is None and len(tallies["month"]) > 1:
+        found["rows_other_months"] = dict(list(tallies["month"].items())[1:])
     return found
+
+
+def _tally_of(counts: pd.Series, canonical: dict) -> dict[str, int]:
+    """Rows per canonical value, most first, from rows per raw value."""
+    tally = counts.groupby(counts.index.map(canonical)).sum().sort_values(ascending=False, kind="stable")
+    return {str(k): int(v) for k, v in tally.items()}
 
 
 def _coordinates(raw: pd.DataFrame) -> dict[str, object]:
