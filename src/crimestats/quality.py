@@ -17,6 +17,17 @@ NO_AREA_REASONS = {
 }
 #: Keys of ``FileQuality.unknown`` and what they count.
 UNKNOWN_KINDS = ("crime_types", "offence_codes", "forces", "areas", "flag_values")
+#: What readers found wrong but could read past (keys of ``FileQuality.details``), as reports say it.
+FINDINGS = {
+    "name_month_disagrees": "the file name gives another month than its rows (read as the rows say)",
+    "name_force_disagrees": "the file name gives another force than its rows (read as the rows say)",
+    "rows_other_months": "rows of other months than the file's",
+    "rows_other_forces": "rows of other forces than the file's",
+    "non_numeric_coordinates": "coordinates that are not numbers (missing in records)",
+    "blank_lines": "blank lines (skipped)",
+    "last_line_unterminated": "the last line has no line break (cut?) at line",
+    "dates_ambiguous": "dates",
+}
 
 
 @dataclass
@@ -118,7 +129,8 @@ class QualityReport:
     ----------
     files
         One row per source file: ``file, source, rows_read, rows_counted, rows_no_area,
-        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share``.
+        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, findings`` (the
+        ``FINDINGS`` a reader read past: rows of other months, blank lines, ...).
     coverage
         One row per force: ``first, last, periods_present, periods_missing`` (labels of the
         months, quarters or years between the first and last period in the data that are absent).
@@ -145,6 +157,8 @@ class QualityReport:
                 lines.append(f"  {row.duplicate_crime_ids:,} duplicate crime IDs")
             if pd.notna(row.asb_share):
                 lines.append(f"  anti-social behaviour: {row.asb_share:.1%} of rows")
+            for name, value in (row.findings or {}).items():
+                lines.append(f"  {FINDINGS.get(name, name)}: {value}")
         if self.area_coverage is not None:
             lines.append(f"LSOA -> local area coverage (territorial forces): {self.area_coverage:.2%}")
         lines.append("Periods by force:")
@@ -194,6 +208,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
                 "unknown_values": {f"unknown_{kind}": tally for kind, tally in quality.unknown.items() if tally},
                 "duplicate_crime_ids": quality.duplicate_crime_ids,
                 "asb_share": quality.asb_share,
+                "findings": {k: v for k, v in quality.details.items() if k in FINDINGS and v},
             }
         )
         if quality.area_by == "lsoa":
@@ -212,6 +227,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             "unknown_values",
             "duplicate_crime_ids",
             "asb_share",
+            "findings",
         ],
     )
     area_coverage = (1 - failed / with_lsoa) if with_lsoa else None
