@@ -27,8 +27,21 @@ from tests.corrupt import data_rows
         (b"a,b\n1,2\n3,4,5\n", r"t\.csv, row 3: 3 fields, expected 2 as in the header$"),
         (b"a,b,c\n1,2,3\n4,5", r"t\.csv, row 3: 2 fields, expected 3 as in the header \(file truncated\?\)"),
         (b"a,b\n1\n2\n3,4\n", r"t\.csv, row 2: 1 field, expected 2 as in the header; 2 such lines"),
+        (b"a;b\n1,2;3\n", r"row 2: 2 fields, expected 1 .*separated by ';' or tabs rather than commas"),
     ],
-    ids=["empty", "bom-only", "utf-16", "nul", "latin-1", "multiline", "unclosed", "extra", "cut", "short"],
+    ids=[
+        "empty",
+        "bom-only",
+        "utf-16",
+        "nul",
+        "latin-1",
+        "multiline",
+        "unclosed",
+        "extra",
+        "cut",
+        "short",
+        "semicolons",
+    ],
 )
 def test_faults_are_refused_naming_the_line(data, message):
     with pytest.raises(cs.SourceFormatError, match=message):

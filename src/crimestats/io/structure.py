@@ -255,6 +255,9 @@ def check_csv(
         found = int(fields[rows[0]])
         cut = " (file truncated?)" if line == n_lines and found < header and not ends_with_newline else ""
         more = f"; {len(rows):,} such lines" if len(rows) > 1 else ""
+        first_line = data[: int(ends[0])]
+        if header == 1 and (b";" in first_line or b"\t" in first_line):
+            more += "; the header is one field: is the file separated by ';' or tabs rather than commas?"
         raise SourceFormatError(
             label,
             f"{found} field{'s' if found != 1 else ''}, expected {header} as in the header{cut}{more}",
