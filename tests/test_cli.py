@@ -1,5 +1,6 @@
 import json
 
+import pandas as pd
 import pytest
 
 from crimestats.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, main
@@ -137,3 +138,18 @@ def test_validate_reads_a_copied_file_once_and_says_so(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "total count: 483" in out
     assert "same content as" in out
+
+
+def test_validate_trust_content_and_sheet_options(capsys, tmp_path):
+    path = CASES["named-for-another-month"](tmp_path)
+    assert main(["validate", str(path), "--trust-content"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "total count: 483" in out and "the file name gives another month than its rows" in out
+    table = pd.read_csv(SAMPLES / "prc-pfa-mar2013-onwards-tables201718.csv", dtype=str, nrows=100)
+    book = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        table.to_excel(writer, sheet_name="A", index=False)
+        table.to_excel(writer, sheet_name="B", index=False)
+    assert main(["validate", str(book)]) == EXIT_BAD_INPUT
+    assert "choose one with sheet=" in capsys.readouterr().err
+    assert main(["validate", str(book), "--sheet", "B"]) == EXIT_OK

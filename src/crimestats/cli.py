@@ -69,13 +69,16 @@ def _plan(paths: Sequence[str], mapping: str | None) -> sources.Plan:
     return plan
 
 
-def _read_units(units: Sequence[sources.Unit], mapping: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _read_units(
+    units: Sequence[sources.Unit], mapping: str | None, options: dict | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Counts of every unit (combined) and the errors of those that failed."""
     frames, errors = [], []
     for unit in units:
         try:
             with reading(unit.path):  # an OS, archive or decoding error the reader missed: still one line
-                counts, _ = unit.source.load(unit.path, mapping=mapping)
+                wanted = sources.options_for(unit.source, options or {})
+                counts, _ = unit.source.load(unit.path, mapping=mapping, **wanted)
         except CrimestatsError as error:
             print(f"crimestats: {_one_line(error)}", file=sys.stderr)
             errors.append(_one_line(error))
@@ -90,7 +93,10 @@ def _validate(args: argparse.Namespace) -> int:
     reports = []
     for given in args.sources:
         plan = _plan([given], args.mapping)
-        counts, errors = _read_units(plan.units, args.mapping)
+        options = {"trust_content": True} if args.trust_content else {}
+        if args.sheet:
+            options["sheet"] = args.sheet
+        counts, errors = _read_units(plan.units, args.mapping, options)
         errors = [str(error) for _, error in plan.failed] + errors
         if errors:
             status = EXIT_BAD_INPUT
@@ -237,6 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--mapping", help="column mapping (TOML) when the sources are force extracts")
     validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.add_argument(
+        "--trust-content",
+        action="store_true",
+        help="read a street file whose name and rows disagree (month, force) as its rows say",
+    )
+    validate.add_argument("--sheet", help="read only this sheet of a workbook (when two sheets hold the same table)")
     validate.set_defaults(run=_validate)
 
     snapshot = commands.add_parser("snapshot", help="write a performance snapshot (sentences, charts, Markdown, HTML)")
