@@ -208,3 +208,15 @@ def test_blank_lines_are_reported_and_rows_accounted(sample, tmp_path):
     counts = cs.read_extract(path, MAPPING)
     assert counts["count"].sum() == len(lines) - 1
     assert counts.attrs["quality"][0]["blank_lines"] == 2
+
+
+def test_quoted_line_breaks_are_refused_unless_the_mapping_allows_them(sample, tmp_path):
+    table = pd.read_csv(sample, dtype=str)
+    table.loc[10, "Ward"] = "Two\nlines"
+    path = tmp_path / "free-text.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(cs.SourceFormatError, match=r"free-text\.csv, row 12: a quoted field runs on"):
+        cs.read_extract(path, MAPPING)
+    mapping = tomllib.loads(MAPPING.read_text())
+    mapping["extract"]["multiline_fields"] = True
+    assert cs.read_extract(path, mapping)["count"].sum() == len(table)

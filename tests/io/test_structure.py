@@ -121,3 +121,15 @@ def test_check_agrees_with_the_csv_module_on_well_formed_files(width, data, crlf
     checked = check_csv(text.encode(), "t.csv")
     # A row of one empty field is written as an empty line, which parsers skip: so does the check.
     assert checked.data_rows == len(data_rows(text.encode()))
+
+
+def test_multiline_fields_when_allowed_are_one_record_and_lines_are_still_named():
+    data = b'a,b\n1,"two\nlines"\n3,4\n5\n'
+    with pytest.raises(cs.SourceFormatError, match=r"row 2: a quoted field runs on"):
+        check_csv(data, "t.csv")
+    with pytest.raises(cs.SourceFormatError, match=r"row 5: 1 field, expected 2"):
+        check_csv(data, "t.csv", multiline=True)
+    checked = check_csv(data[:-2], "t.csv", multiline=True)
+    assert checked.data_rows == 2 == len(pd.read_csv(checked.stream()))
+    with pytest.raises(cs.SourceFormatError, match=r"row 3: a quote opened here is never closed"):
+        check_csv(b'a,b\n1,2\n3,"x\n4,5\n', "t.csv", multiline=True)

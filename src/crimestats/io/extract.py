@@ -46,6 +46,8 @@ class ExtractMapping:
     source: str = "<dict>"
     #: First and last month ("YYYY-MM") the extract covers, when the mapping declares them.
     covers: tuple[str, str] | None = None
+    #: Quoted fields may hold line breaks (free text); otherwise a field running over a line end is an error.
+    multiline_fields: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -79,6 +81,8 @@ class ExtractMapping:
         kwargs: dict[str, Any] = {}
         if "covers" in extract:
             kwargs["covers"] = _covers(extract["covers"], source)
+        if "multiline_fields" in extract:
+            kwargs["multiline_fields"] = bool(extract["multiline_fields"])
         for key in ("true_values", "false_values"):
             if key in flags:
                 kwargs[key] = frozenset(str(v).strip().lower() for v in flags[key])
@@ -218,7 +222,9 @@ def _read_table(path: Path, spec: ExtractMapping) -> tuple[pd.DataFrame, dict[st
         except Exception as error:  # openpyxl raises many types (BadZipFile, KeyError, XML errors) for one cause
             raise SourceFormatError(path, f"not a readable xlsx workbook (truncated, or not xlsx?): {error}") from error
     else:
-        checked = load_csv(path)  # every line one row with the header's fields, or an error naming the line
+        checked = load_csv(
+            path, multiline=spec.multiline_fields
+        )  # every line one row with the header's fields, or an error naming the line
         with reading(path):
             table = read_text_csv(checked.stream(), usecols=lambda c: c in wanted)
     missing = {meaning: column for meaning, column in spec.columns.items() if column not in table.columns}

@@ -160,6 +160,7 @@ def check_csv(
     label: str | Path,
     *,
     unterminated: Literal["report", "error"] = "report",
+    multiline: bool = False,
 ) -> CheckedCsv:
     r"""Check that ``data`` is a well-formed comma-separated table and count its data rows.
 
@@ -172,6 +173,10 @@ def check_csv(
     unterminated
         What a last line with no line break is: ``"report"`` (in :meth:`CheckedCsv.report`) or
         ``"error"`` (for tables whose last column is a count, which a cut would shorten unseen).
+    multiline
+        Allow quoted fields that hold line breaks (free-text columns of some extracts). By default
+        a quoted field running over a line end is an error: no published source has one, and it
+        is what a lost closing quote looks like.
 
     Returns
     -------
@@ -218,10 +223,11 @@ def check_csv(
     buffer = np.frombuffer(data, dtype=np.uint8)
     quotes = np.flatnonzero(buffer == _QUOTE)
     newlines = np.flatnonzero(buffer == _NEWLINE)
+    breaks = newlines  # the line ends that end a record
     if len(quotes):
         # A line end with an odd number of quotes before it lies inside a quoted field.
         inside = np.searchsorted(quotes, newlines) % 2 == 1
-        if inside.any():
+        if inside.any() and not multiline:
             line = int(np.flatnonzero(inside)[0]) + 1
             raise SourceFormatError(
                 label,
@@ -232,14 +238,15 @@ def check_csv(
         if len(quotes) % 2:
             line = _line_of(data, int(quotes[-1]))
             raise SourceFormatError(label, "a quote opened here is never closed (file truncated?)", row=line)
+        breaks = newlines[~inside]
     ends_with_newline = data.endswith(b"\n")
-    n_lines = len(newlines) + (0 if ends_with_newline else 1)
+    n_lines = len(breaks) + (0 if ends_with_newline else 1)  # records, each on one line unless multiline
     commas = np.flatnonzero(buffer == _COMMA)
     if len(quotes):
         commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
-    fields = np.bincount(np.searchsorted(newlines, commas), minlength=n_lines)[:n_lines] + 1
-    starts = np.concatenate(([0], newlines + 1))[:n_lines]
-    ends = np.concatenate((newlines, [len(data)]))[:n_lines]
+    fields = np.bincount(np.searchsorted(breaks, commas), minlength=n_lines)[:n_lines] + 1
+    starts = np.concatenate(([0], breaks + 1))[:n_lines]
+    ends = np.concatenate((breaks, [len(data)]))[:n_lines]
     lengths = ends - starts
     # A CR before the LF belongs to the line end.
     has_cr = np.zeros(n_lines, dtype=bool)
@@ -251,9 +258,10 @@ def check_csv(
     bad[0] = False
     if bad.any():
         rows = np.flatnonzero(bad)
-        line = int(rows[0]) + 1
+        line = int(np.searchsorted(newlines, starts[rows[0]])) + 1
         found = int(fields[rows[0]])
-        cut = " (file truncated?)" if line == n_lines and found < header and not ends_with_newline else ""
+        last = rows[0] == n_lines - 1
+        cut = " (file truncated?)" if last and found < header and not ends_with_newline else ""
         more = f"; {len(rows):,} such lines" if len(rows) > 1 else ""
         first_line = data[: int(ends[0])]
         if header == 1 and (b";" in first_line or b"\t" in first_line):
@@ -265,12 +273,12 @@ def check_csv(
         )
     unterminated_line = None
     if not ends_with_newline and n_lines > 1:
-        unterminated_line = n_lines
+        unterminated_line = len(newlines) + 1
         if unterminated == "error":
             raise SourceFormatError(
                 label,
                 "the last line has no line break (file truncated?); expected a complete last row",
-                row=n_lines,
+                row=unterminated_line,
             )
     blank_lines = int(blank[1:].sum())
     return CheckedCsv(
@@ -288,6 +296,7 @@ def load_csv(
     label: str | Path | None = None,
     *,
     unterminated: Literal["report", "error"] = "report",
+    multiline: bool = False,
 ) -> CheckedCsv:
     """Read a CSV's bytes (a path, ``.gz`` or an opener of a zip member) and :func:`check_csv` them.
 
@@ -299,4 +308,4 @@ def load_csv(
     483
     """
     label = str(label if label is not None else source)
-    return check_csv(read_bytes(source, label), label, unterminated=unterminated)
+    return check_csv(read_bytes(source, label), label, unterminated=unterminated, multiline=multiline)
