@@ -83,7 +83,8 @@ def parse_counts(
         raise SourceFormatError(
             path,
             f"count {values.iloc[position]!r} is not a whole{'' if allow_negative else ' non-negative'} number"
-            + (f" ({int(bad.sum())} such rows)" if bad.sum() > 1 else ""),
+            + (f" ({int(bad.sum())} such rows)" if bad.sum() > 1 else "")
+            + "; expected digits (thousands commas allowed)",
             row=first_row + position,
             column=column,
         )

@@ -237,7 +237,9 @@ def check_csv(
             )
         if len(quotes) % 2:
             line = _line_of(data, int(quotes[-1]))
-            raise SourceFormatError(label, "a quote opened here is never closed (file truncated?)", row=line)
+            raise SourceFormatError(
+                label, "a quote opened here is never closed (file truncated?); expected a closing quote", row=line
+            )
         breaks = newlines[~inside]
     ends_with_newline = data.endswith(b"\n")
     n_lines = len(breaks) + (0 if ends_with_newline else 1)  # records, each on one line unless multiline
