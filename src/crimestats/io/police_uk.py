@@ -290,7 +290,7 @@ def _checked_content(file: StreetFile, raw: pd.DataFrame, rows_read: int) -> dic
     if file.content is None:
         return {}
     file.content.confirm(rows_read)
-    return file.content.report()
+    return dict(file.content.report())
 
 
 def _check_identity(

@@ -82,7 +82,9 @@ def reading(label: str | Path) -> Iterator[None]:
         raise SourceReadError(label, f"cannot be read: {error.strerror or error}") from error
 
 
-def read_bytes(source: str | Path | Callable[[], IO[bytes]], label: str | Path | None = None) -> bytes:
+def read_bytes(
+    source: str | Path | Callable[[], IO[bytes] | io.BufferedIOBase], label: str | Path | None = None
+) -> bytes:
     """The bytes of a file (gunzipped when its name ends ``.gz``) or of what ``source()`` opens (a zip member)."""
     label = label if label is not None else str(source)
     with reading(label):
@@ -294,7 +296,7 @@ def check_csv(
 
 
 def load_csv(
-    source: str | Path | Callable[[], IO[bytes]],
+    source: str | Path | Callable[[], IO[bytes] | io.BufferedIOBase],
     label: str | Path | None = None,
     *,
     unterminated: Literal["report", "error"] = "report",
