@@ -1,5 +1,8 @@
 import json
 
+import pandas as pd
+import pytest
+
 from crimestats.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, main
 from tests.conftest import REPO, TEST_DATA
 
@@ -48,3 +51,117 @@ def test_a_misspelt_area_is_one_line_naming_the_likely_area_and_exit_1(capsys, m
     assert main(["snapshot", "--demo", "--area", "Wolverhamton", "--out", "unused"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Wolverhampton" in err and err.startswith("crimestats: ")
+
+
+# Bad input (issue 16): `crimestats validate` on each corrupted case prints one line naming the file, exit 1.
+
+STREET = TEST_DATA / "police-uk" / "city-of-london" / "2017-01" / "2017-01-city-of-london-street.csv"
+SAMPLES = REPO / "src" / "crimestats" / "data" / "samples"
+MAPPING = REPO / "data" / "raw" / "mappings" / "west-midlands-extract.toml"
+
+
+def _street(tmp_path, edit, name="2017-01-city-of-london-street.csv"):
+    path = tmp_path / name
+    path.write_bytes(edit(STREET.read_bytes()))
+    return path
+
+
+def _zip_member_corrupt(tmp_path):
+    import zipfile
+
+    path = tmp_path / "download.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(STREET, "2017-01/2017-01-city-of-london-street.csv")
+    data = bytearray(path.read_bytes())
+    data[120:184] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _extract_gz_cut(tmp_path):
+    import gzip
+
+    lines = gzip.decompress((SAMPLES / "west-midlands-extract-2016-2018.csv.gz").read_bytes()).splitlines(True)
+    data = gzip.compress(b"".join(lines[:2000]))
+    path = tmp_path / "extract.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def _home_office(tmp_path, edit):
+    lines = (SAMPLES / "prc-pfa-mar2013-onwards-tables201718.csv").read_bytes().splitlines(True)[:50]
+    return _write(tmp_path / "ho.csv", b"".join(edit(lines)))
+
+
+def _count_1e3(lines):
+    lines[5] = lines[5][: lines[5].rindex(b",") + 1] + b"1e3\n"
+    return lines
+
+
+CASES = {
+    "cut-mid-row": lambda t: _street(t, lambda b: b[: b.index(b",Other theft", len(b) // 2) + 12]),
+    "extra-field": lambda t: _street(t, lambda b: b.replace(b"\n", b",x\n", 2).replace(b",x\n", b"\n", 1)),
+    "nul-bytes": lambda t: _street(t, lambda b: b[:5000] + bytes(4096) + b[5000:]),
+    "header-without-crime-id": lambda t: _street(t, lambda b: b.replace(b"Crime ID,", b"", 1)),
+    "named-for-another-month": lambda t: _street(t, lambda b: b, name="2017-02-city-of-london-street.csv"),
+    "utf-16": lambda t: _street(t, lambda b: b.decode().encode("utf-16")),
+    "latin-1": lambda t: _street(t, lambda b: b.replace(b"Other theft", "Other th\u00e9ft".encode("latin-1"), 1)),
+    "zip-member-corrupt": _zip_member_corrupt,
+    "csv-renamed-xlsx": lambda t: _write(
+        t / "table.xlsx", (SAMPLES / "prc-pfa-mar2013-onwards-tables201718.csv").read_bytes()
+    ),
+    "truncated-xlsx": lambda t: _write(
+        t / "tables.xlsx", (SAMPLES / "policeforceareatablesyearendingmarch2018v2.xlsx").read_bytes()[:20000]
+    ),
+    "home-office-count-1e3": lambda t: _home_office(t, _count_1e3),
+    "home-office-duplicate-rows": lambda t: _home_office(t, lambda lines: lines + lines[10:20]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_validate_prints_one_line_naming_the_file_and_exits_1(capsys, tmp_path, case):
+    path = CASES[case](tmp_path)
+    assert main(["validate", str(path)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("crimestats: ") and path.name in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_validate_truncated_gzip_extract(capsys, tmp_path):
+    path = _extract_gz_cut(tmp_path)
+    assert main(["validate", str(path), "--mapping", str(MAPPING)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "extract.csv.gz: compressed data ends early" in err[0], err
+
+
+def test_validate_reads_a_copied_file_once_and_says_so(capsys, tmp_path):
+    import shutil
+
+    shutil.copytree(STREET.parent, tmp_path / "2017-01")
+    shutil.copytree(STREET.parent, tmp_path / "copy" / "2017-01")
+    assert main(["validate", str(tmp_path)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "total count: 483" in out
+    assert "same content as" in out
+
+
+def test_validate_trust_content_and_sheet_options(capsys, tmp_path):
+    path = CASES["named-for-another-month"](tmp_path)
+    assert main(["validate", str(path), "--trust-content"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "total count: 483" in out and "the file name gives another month than its rows" in out
+    table = pd.read_csv(SAMPLES / "prc-pfa-mar2013-onwards-tables201718.csv", dtype=str, nrows=100)
+    book = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        table.to_excel(writer, sheet_name="A", index=False)
+        table.to_excel(writer, sheet_name="B", index=False)
+    assert main(["validate", str(book)]) == EXIT_BAD_INPUT
+    assert "choose one with sheet=" in capsys.readouterr().err
+    assert main(["validate", str(book), "--sheet", "B"]) == EXIT_OK

@@ -42,7 +42,7 @@ def test_the_three_crime_type_sets_and_every_type_maps_to_a_category():
 
 def test_february_2011_crime_types_map_to_harmonised_categories():
     counts = cs.read_police_uk(SAMPLE_2011)
-    assert not counts.attrs["quality"][0]["unknown_crime_types"]
+    assert not counts.quality[0]["unknown_crime_types"]
     assert set(counts["category"]) <= set(crime_type_set("2011-02").groups.values()) | {
         "Burglary",
         "Robbery",

@@ -56,3 +56,22 @@ def test_a_missing_month_that_is_a_published_gap_is_named():
     assert "IT system" in row["known_gaps"]["2019-07"]
     text = cs.QualityReport(pd.DataFrame(), period_coverage(frame), None).to_text()
     assert "missing 2019-07 (known gaps: Greater Manchester Police" in text
+
+
+def test_findings_a_reader_read_past_are_in_the_text_report(tmp_path):
+    # Issue 16: rows of another force or month, bad coordinates and blank lines are reported, not silent.
+    source = cs.datasets.path("police-uk-city-of-london-2017-01").read_text().splitlines(keepends=True)
+    for number in range(1, 6):
+        source[number] = source[number].replace(
+            "City of London Police,City of London Police", "City of London Police,Metropolitan Police Service"
+        )
+    fields = source[10].split(",")
+    fields[5] = "north"
+    source[10] = ",".join(fields)
+    path = tmp_path / "2017-01-city-of-london-street.csv"
+    path.write_text("".join([*source[:20], "\n", *source[20:]]))
+    report = cs.quality_report(cs.read_police_uk(path))
+    text = report.to_text()
+    assert "rows of other forces than the file's: {'Metropolitan Police': 5}" in text
+    assert "coordinates that are not numbers (missing in records): {'Latitude': {'rows': 1, 'first_row': 11}}" in text
+    assert "blank lines (skipped): 1" in text

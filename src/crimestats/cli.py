@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import sys
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from . import datasets, sources
 from .counts import combine, quality_of
 from .exceptions import CrimestatsError, SourceFormatError, StoreLockedError
 from .io import read_home_office, read_ons_pfa
+from .io.structure import reading
 from .metrics import compare_years
 from .quality import quality_report
 from .selections import select
@@ -66,15 +69,19 @@ def _plan(paths: Sequence[str], mapping: str | None) -> sources.Plan:
     return plan
 
 
-def _read_units(units: Sequence[sources.Unit], mapping: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _read_units(
+    units: Sequence[sources.Unit], mapping: str | None, options: dict | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Counts of every unit (combined) and the errors of those that failed."""
     frames, errors = [], []
     for unit in units:
         try:
-            counts, _ = unit.source.load(unit.path, mapping=mapping)
+            with reading(unit.path):  # an OS, archive or decoding error the reader missed: still one line
+                wanted = sources.options_for(unit.source, options or {})
+                counts, _ = unit.source.load(unit.path, mapping=mapping, **wanted)
         except CrimestatsError as error:
-            print(f"crimestats: {error}", file=sys.stderr)
-            errors.append(str(error))
+            print(f"crimestats: {_one_line(error)}", file=sys.stderr)
+            errors.append(_one_line(error))
             continue
         frames.append(counts)
     return combine(frames), errors
@@ -86,7 +93,10 @@ def _validate(args: argparse.Namespace) -> int:
     reports = []
     for given in args.sources:
         plan = _plan([given], args.mapping)
-        counts, errors = _read_units(plan.units, args.mapping)
+        options = {"trust_content": True} if args.trust_content else {}
+        if args.sheet:
+            options["sheet"] = args.sheet
+        counts, errors = _read_units(plan.units, args.mapping, options)
         errors = [str(error) for _, error in plan.failed] + errors
         if errors:
             status = EXIT_BAD_INPUT
@@ -105,6 +115,9 @@ def _validate(args: argparse.Namespace) -> int:
             )
         elif quality_of(counts):
             print(report.to_text())
+            for file, reason in plan.skipped:
+                if reason.startswith("same content as"):
+                    print(f"skipped {file}: {reason}")
             print(f"total count: {int(counts['count'].sum()):,}\n")
     if args.json:
         print(json.dumps(reports, indent=2, default=str))
@@ -127,7 +140,8 @@ def _load_sources(paths: Sequence[str], mapping: str | None) -> pd.DataFrame:
         if plan.failed:
             raise plan.failed[0][1]
         for unit in plan.units:
-            frames.append(unit.source.load(unit.path, mapping=mapping)[0])
+            with reading(unit.path):
+                frames.append(unit.source.load(unit.path, mapping=mapping)[0])
     if not frames:
         raise SourceFormatError(None, f"no data found in {', '.join(paths)}")
     return combine(frames)
@@ -235,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--mapping", help="column mapping (TOML) when the sources are force extracts")
     validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.add_argument(
+        "--trust-content",
+        action="store_true",
+        help="read a street file whose name and rows disagree (month, force) as its rows say",
+    )
+    validate.add_argument("--sheet", help="read only this sheet of a workbook (when two sheets hold the same table)")
     validate.set_defaults(run=_validate)
 
     snapshot = commands.add_parser("snapshot", help="write a performance snapshot (sentences, charts, Markdown, HTML)")
@@ -309,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except OSError as error:  # a file we were pointed at cannot be read or written
         print(f"crimestats: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as error:  # readers name the file first
+        print(f"crimestats: corrupt or truncated input: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

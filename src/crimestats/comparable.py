@@ -38,7 +38,9 @@ def comparable_level(counts: pd.DataFrame, windows: Iterable[Window]) -> CrimeTy
     >>> comparable_level(counts, [to_window(("2017-01", "2017-01"))]) is None
     True
     """
-    police_uk = counts[counts["source"] == "police.uk"]
+    from .sources import all_sources
+
+    police_uk = counts[counts["source"].isin({s.name for s in all_sources() if s.crime_types})]
     months = set()
     for window in windows:
         inside = police_uk["period_start"].between(window.start, window.end, inclusive="left")

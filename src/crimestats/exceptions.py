@@ -46,6 +46,13 @@ class SourceFormatError(CrimestatsError, ValueError):
         super().__init__(f"{', '.join(where)}: {problem}")
 
 
+class SourceReadError(SourceFormatError):
+    """A source file (or archive member) cannot be read at all: missing, unreadable, a folder.
+
+    A :class:`SourceFormatError`, so that code catching those catches these too.
+    """
+
+
 class SchemaError(CrimestatsError, ValueError):
     """A frame does not match the canonical counts schema.
 

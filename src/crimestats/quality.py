@@ -20,6 +20,17 @@ NO_AREA_REASONS = {
 }
 #: Keys of ``FileQuality.unknown`` and what they count.
 UNKNOWN_KINDS = ("crime_types", "offence_codes", "forces", "areas", "flag_values")
+#: What readers found wrong but could read past (keys of ``FileQuality.details``), as reports say it.
+FINDINGS = {
+    "name_month_disagrees": "the file name gives another month than its rows (read as the rows say)",
+    "name_force_disagrees": "the file name gives another force than its rows (read as the rows say)",
+    "rows_other_months": "rows of other months than the file's",
+    "rows_other_forces": "rows of other forces than the file's",
+    "non_numeric_coordinates": "coordinates that are not numbers (missing in records)",
+    "blank_lines": "blank lines (skipped)",
+    "last_line_unterminated": "the last line has no line break (cut?) at line",
+    "dates_ambiguous": "dates",
+}
 
 
 @dataclass
@@ -121,8 +132,9 @@ class QualityReport:
     ----------
     files
         One row per source file: ``file, source, rows_read, rows_counted, rows_no_area,
-        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, lsoa_vintage``
-        (``lsoa_vintage``: "2011" or "2021" for police.uk files with LSOA codes, else missing).
+        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, lsoa_vintage, findings``
+        (``lsoa_vintage``: "2011" or "2021" for police.uk files with LSOA codes, else missing;
+        ``findings``: the ``FINDINGS`` a reader read past: rows of other months, blank lines, ...).
     coverage
         One row per force: ``first, last, periods_present, periods_missing`` (labels of the
         months, quarters or years between the first and last period in the data that are absent).
@@ -151,6 +163,8 @@ class QualityReport:
                 lines.append(f"  anti-social behaviour: {row.asb_share:.1%} of rows")
             if pd.notna(row.lsoa_vintage):
                 lines.append(f"  LSOA codes: the {row.lsoa_vintage} set")
+            for name, value in (row.findings or {}).items():
+                lines.append(f"  {FINDINGS.get(name, name)}: {value}")
         if self.area_coverage is not None:
             lines.append(f"LSOA -> local area coverage (territorial forces): {self.area_coverage:.2%}")
         lines.append("Periods by force:")
@@ -203,6 +217,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
                 "duplicate_crime_ids": quality.duplicate_crime_ids,
                 "asb_share": quality.asb_share,
                 "lsoa_vintage": quality.get("lsoa_vintage"),
+                "findings": {k: v for k, v in quality.details.items() if k in FINDINGS and v},
             }
         )
         if quality.area_by == "lsoa":
@@ -223,6 +238,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             "duplicate_crime_ids",
             "asb_share",
             "lsoa_vintage",
+            "findings",
         ],
     )
     area_coverage = (1 - failed / with_lsoa) if with_lsoa else None

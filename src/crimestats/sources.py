@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import logging
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -75,8 +76,12 @@ class Probe:
             return ()
         try:
             opener = gzip.open if self.name.endswith(".gz") else open
-            with opener(self.path, "rt", encoding="utf-8-sig", newline="") as handle:
-                line = handle.readline()
+            # The first line only, in bytes: a bad byte further on is the reader's to name by line.
+            with opener(self.path, "rb") as handle:
+                first = handle.readline(1 << 20)
+            if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise SourceFormatError(self.path, "file is UTF-16 text; expected UTF-8")
+            line = first.decode("utf-8-sig")
         except (OSError, EOFError, UnicodeDecodeError, zipfile.BadZipFile) as error:
             raise SourceFormatError(self.path, f"cannot read a header: {error}") from error
         if not line.strip():
@@ -140,6 +145,9 @@ class Source:
         download but hold no data to count (data.police.uk outcomes files).
     needs_mapping
         True when the reader needs a column mapping (force extracts).
+    crime_types
+        True when its categories are data.police.uk crime types, whose sets changed in 2011 and
+        2013 (comparisons across a change use the comparable level, :mod:`crimestats.comparable`).
     description
         One line for documentation and ``--help``.
     """
@@ -154,6 +162,7 @@ class Source:
     ingest: Callable[..., tuple[pd.DataFrame, pd.DataFrame | None]] | None = None
     skip: Callable[[Path], str | None] | None = None
     needs_mapping: bool = False
+    crime_types: bool = False
     description: str = ""
 
     def load(
@@ -328,6 +337,8 @@ def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
     .zip, .xlsx, .xlsm, .ods) is a unit of the source it holds; files a source says it skips
     (data.police.uk outcomes and stop-and-search files) and non-data files are listed in
     ``skipped``; files no source recognises are listed in ``failed``, never silently passed over.
+    A file whose content repeats an earlier unit's (the same file in two folders) is skipped
+    with the file it repeats, so that nothing is counted twice.
 
     Examples
     --------
@@ -360,7 +371,34 @@ def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
                 plan.failed.append((str(candidate), error))
         if (len(plan.units), len(plan.failed)) == before:
             plan.failed.append((str(path), SourceFormatError(path, "holds no data files of any known source")))
+    _drop_duplicates(plan)
     return plan
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "blake2b").hexdigest()
+    except OSError:
+        return None  # the reader says why it cannot be read
+
+
+def _drop_duplicates(plan: Plan) -> None:
+    """The same content reached twice (a copied folder, a path given twice) is one unit, never counted twice.
+
+    The copy is listed in ``plan.skipped`` with the file it repeats.
+    """
+    first: dict[str, Path] = {}
+    units = []
+    for unit in plan.units:
+        digest = _digest(unit.path)
+        seen = first.setdefault(digest, unit.path) if digest is not None else unit.path
+        if seen != unit.path:
+            logger.warning("%s: same content as %s; read once", unit.path, seen)
+            plan.skipped.append((str(unit.path), f"same content as {seen}: read once"))
+            continue
+        units.append(unit)
+    plan.units = units
 
 
 def read(path: str | Path, *, mapping: Any = None, **options: Any) -> pd.DataFrame:

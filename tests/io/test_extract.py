@@ -121,3 +121,97 @@ def test_empty_extract(tmp_path):
     path.write_text("")
     with pytest.raises(cs.SourceFormatError, match="empty"):
         cs.read_extract(path, MAPPING)
+
+
+# Bad input (issue 16): dates checked against the mapping, structure checked, faults named.
+
+
+def _us_dates(table: pd.DataFrame) -> pd.DataFrame:
+    """The sample as a month-first file whose every day is 12 or less (so %d/%m/%Y parses every row)."""
+    dates = pd.to_datetime(table["Date Recorded"], format="%d/%m/%Y")
+    table = table[dates.dt.day <= 12].copy()
+    table["Date Recorded"] = pd.to_datetime(table["Date Recorded"], format="%d/%m/%Y").dt.strftime("%m/%d/%Y")
+    return table
+
+
+def test_us_format_dates_outside_the_declared_coverage_are_refused(sample, tmp_path):
+    table = _us_dates(pd.read_csv(sample, dtype=str))
+    path = tmp_path / "us-dates.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(
+        cs.SourceFormatError,
+        match=r"us-dates\.csv, row \d+, column 'Date Recorded': [\d,]+ dates fall outside the months the mapping "
+        r"covers \(2016-04 to 2018-03\).*day and month swapped",
+    ):
+        cs.read_extract(path, MAPPING)
+
+
+def test_us_format_dates_without_coverage_are_reported_as_ambiguous(sample, tmp_path):
+    table = _us_dates(pd.read_csv(sample, dtype=str))
+    path = tmp_path / "us-dates.csv"
+    table.to_csv(path, index=False)
+    mapping = tomllib.loads(MAPPING.read_text())
+    del mapping["extract"]["covers"]
+    counts = cs.read_extract(path, mapping)
+    assert counts["count"].sum() == len(table)
+    assert "every day in column 'Date Recorded' is 12 or less" in counts.quality[0]["dates_ambiguous"]
+    # A genuine day-first file does not trigger it.
+    assert "dates_ambiguous" not in cs.read_extract(sample, mapping).quality[0].details
+
+
+@pytest.mark.parametrize("covers", [["2016-13", "2018-03"], ["2018-03", "2016-04"], "2016-04"])
+def test_malformed_coverage_is_refused(sample, covers):
+    mapping = tomllib.loads(MAPPING.read_text())
+    mapping["extract"]["covers"] = covers
+    with pytest.raises(cs.SourceFormatError, match=r"\[extract\] covers"):
+        cs.read_extract(sample, mapping)
+
+
+def test_unclosed_quote_swallowing_lines_is_refused(sample, tmp_path):
+    lines = sample.read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line.count('"') == 2)
+    closing = lines[number].rindex('"')
+    lines[number] = lines[number][:closing] + lines[number][closing + 1 :]  # a closing quote removed
+    path = tmp_path / "quote.csv"
+    path.write_text("".join(lines))
+    with pytest.raises(
+        cs.SourceFormatError, match=rf"quote\.csv, row {number + 1}: a quoted field runs on past the end"
+    ):
+        cs.read_extract(path, MAPPING)
+
+
+def test_truncated_gzip_and_unreadable_files_name_the_file(sample, tmp_path):
+    data = gzip.compress(sample.read_bytes())
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(cs.SourceFormatError, match=r"cut\.csv\.gz: compressed data ends early"):
+        cs.read_extract(cut, MAPPING)
+    garbled = tmp_path / "garbled.csv.gz"
+    garbled.write_bytes(data[:40] + bytes(200) + data[240:])
+    with pytest.raises(cs.SourceFormatError, match=r"garbled\.csv\.gz: "):
+        cs.read_extract(garbled, MAPPING)
+    renamed = tmp_path / "not-a-workbook.xlsx"
+    renamed.write_bytes(sample.read_bytes())
+    with pytest.raises(cs.SourceFormatError, match=r"not-a-workbook\.xlsx: not a readable xlsx workbook"):
+        cs.read_extract(renamed, MAPPING)
+
+
+def test_blank_lines_are_reported_and_rows_accounted(sample, tmp_path):
+    lines = sample.read_text().splitlines(keepends=True)
+    path = tmp_path / "blank.csv"
+    path.write_text("".join([*lines[:50], "\n", "\n", *lines[50:]]))
+    counts = cs.read_extract(path, MAPPING)
+    assert counts["count"].sum() == len(lines) - 1
+    assert counts.quality[0]["blank_lines"] == 2
+
+
+def test_quoted_line_breaks_are_refused_unless_the_mapping_allows_them(sample, tmp_path):
+    table = pd.read_csv(sample, dtype=str)
+    table.loc[10, "Ward"] = "Two\nlines"
+    path = tmp_path / "free-text.csv"
+    table.to_csv(path, index=False)
+    with pytest.raises(cs.SourceFormatError, match=r"free-text\.csv, row 12: a quoted field runs on"):
+        cs.read_extract(path, MAPPING)
+    mapping = tomllib.loads(MAPPING.read_text())
+    mapping["extract"]["multiline_fields"] = True
+    assert cs.read_extract(path, mapping)["count"].sum() == len(table)

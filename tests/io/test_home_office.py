@@ -130,6 +130,8 @@ rows = st.lists(
     ),
     min_size=1,
     max_size=60,
+    # A published table lists each year, quarter, force, area and code once (repeats are refused).
+    unique_by=lambda row: row[:5],
 )
 
 
@@ -148,3 +150,82 @@ def test_sum_of_counts_out_equals_sum_in_whatever_is_unknown(tmp_path_factory, t
     assert quality["unknown_forces"].get("Atlantis Constabulary", 0) == sum(
         n for _, _, f, *_, n in table if f.startswith("Atlantis")
     )
+
+
+# Bad input (issue 16): duplicated rows and sheets are refused, never summed; counts are digits.
+
+SAMPLE = cs.datasets.path("home-office-pfa-2017-18")
+
+
+def _sample_lines(n=400):
+    return SAMPLE.read_text().splitlines(keepends=True)[:n]
+
+
+def test_duplicated_rows_are_refused_naming_the_row_and_the_row_repeated(tmp_path):
+    lines = _sample_lines()
+    path = tmp_path / "dup-rows.csv"
+    path.write_text("".join(lines + lines[200:210]))
+    with pytest.raises(cs.SourceFormatError, match=r"dup-rows\.csv, row 401: repeats .* of row 201 \(10 such rows\)"):
+        cs.read_home_office(path)
+
+
+def test_the_combined_homicide_code_may_repeat_once_per_code_it_combines(tmp_path):
+    lines = _sample_lines()
+    homicide = [line for line in lines[1:] if "1/4.1/4.10/4.2" in line]
+    assert len(homicide) >= 4
+    path = tmp_path / "ok.csv"
+    path.write_text("".join(lines))
+    assert cs.read_home_office(path)["count"].sum() > 0
+    path.write_text("".join(lines + homicide[:1]))
+    with pytest.raises(cs.SourceFormatError, match=r"row 401: repeats"):
+        cs.read_home_office(path)
+
+
+def test_same_table_on_two_sheets_is_refused_unless_a_sheet_is_chosen(tmp_path):
+    table = pd.read_csv(SAMPLE, dtype=str, nrows=300)
+    path = tmp_path / "two-sheets.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        table.to_excel(writer, sheet_name="2017-18", index=False)
+        table.to_excel(writer, sheet_name="Copy", index=False)
+    with pytest.raises(cs.SourceFormatError, match=r"two-sheets\.xlsx: sheets '2017-18' and 'Copy' hold the same rows"):
+        cs.read_home_office(path)
+    one = cs.read_home_office(path, sheet="Copy")
+    expected = pd.to_numeric(table["Number of Offences"].str.strip()).sum()
+    assert one["count"].sum() == expected
+    with pytest.raises(cs.SourceFormatError, match=r"no sheet 'Nope'"):
+        cs.read_home_office(path, sheet="Nope")
+
+
+@pytest.mark.parametrize("written", ["1e3", "1E3", "inf", "0x10", "1_000"])
+def test_count_in_scientific_or_other_notation_is_refused(tmp_path, written):
+    path = tmp_path / "sci.csv"
+    path.write_text(
+        HEADER + "2017/18,1,West Midlands,Dudley,x,y,z,8N,3\n" + f"2017/18,1,West Midlands,Dudley,x,y,z,45,{written}\n"
+    )
+    with pytest.raises(cs.SourceFormatError, match=rf"sci\.csv, row 3, column 'Number of Offences': count '{written}'"):
+        cs.read_home_office(path)
+
+
+def test_thousands_commas_and_decimal_zero_counts_still_read(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(
+        HEADER + '2017/18,1,West Midlands,Dudley,x,y,z,8N," 1,234 "\n2017/18,1,West Midlands,Dudley,x,y,z,45,9.0\n'
+    )
+    assert cs.read_home_office(path)["count"].sum() == 1243
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t[: t.rfind(",") + 3], r"row 400: the last line has no line break \(file truncated\?\)"),
+        (lambda t: t[: t.rfind(",")], r"row 400: 7 fields, expected 8 as in the header \(file truncated\?\)"),
+        (lambda t: t.replace("\n", ",x\n", 3).replace(",x\n", "\n", 2), r"row 3: 9 fields, expected 8"),
+        (lambda t: t.replace("Avon and Somerset", '"Avon and Somerset', 1), r"row \d+: a quoted field runs on"),
+    ],
+    ids=["cut-in-count", "cut-before-count", "extra-field", "unclosed-quote"],
+)
+def test_structural_faults_name_the_file_and_line(tmp_path, edit, message):
+    path = tmp_path / "faulty.csv"
+    path.write_text(edit("".join(_sample_lines())))
+    with pytest.raises(cs.SourceFormatError, match=r"faulty\.csv, " + message):
+        cs.read_home_office(path)

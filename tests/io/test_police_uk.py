@@ -187,3 +187,186 @@ def test_city_of_london_24_months_folder_and_zip(tmp_path):
     assert monthly_totals(counts) == {p.name[:7]: data_rows(p) for p in folder.glob("*-street.csv")}
     assert len(monthly_totals(counts)) == 24
     pd.testing.assert_frame_equal(counts, cs.read_police_uk(zip_folder(folder, tmp_path / "col.zip")))
+
+
+# Bad input (issue 16): every fault refused naming the file and line, or loaded with every row accounted.
+
+STREET = CITY / "2017-01" / "2017-01-city-of-london-street.csv"
+
+
+def _lines() -> list[str]:
+    return STREET.read_text().splitlines(keepends=True)
+
+
+def _write(tmp_path, content, name="2017-01-city-of-london-street.csv") -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    return path
+
+
+def _cut_after(text: str, marker: str) -> str:
+    """The file cut just after ``marker`` in its middle row (no line break after)."""
+    middle = text.index("\n", len(text) // 2) + 1
+    return text[: text.index(marker, middle) + len(marker)]
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda t: _cut_after(t, ",Other theft"),  # after the Crime type field: 10 of 12 fields
+        lambda t: _cut_after(t, ",Other the"),  # inside Crime type ("unknown crime type 'Theft from'")
+        lambda t: _cut_after(t, ",E01"),  # inside the LSOA code
+    ],
+    ids=["after-crime-type", "inside-crime-type", "inside-lsoa"],
+)
+def test_file_cut_mid_row_is_refused_naming_the_line(tmp_path, cut):
+    text = STREET.read_text()
+    path = _write(tmp_path, cut(text))
+    line = path.read_text().count("\n") + 1
+    with pytest.raises(
+        cs.SourceFormatError,
+        match=rf"street\.csv, row {line}: \d+ fields, expected 12 as in the header \(file truncated\?\)",
+    ):
+        cs.read_police_uk(path)
+
+
+def test_removed_closing_quote_swallowing_lines_is_refused(tmp_path):
+    lines = _lines()
+    fields = lines[10].split(",")
+    fields[10] = '"Under investigation, pending'  # opened, never closed on its line
+    lines[10] = ",".join(fields)
+    lines[20] = lines[20].replace(",Other theft,", ',"Other theft",', 1)
+    path = _write(tmp_path, "".join(lines))
+    with pytest.raises(cs.SourceFormatError, match=r"street\.csv, row 11: a quoted field runs on past the end"):
+        cs.read_police_uk(path)
+    with pytest.raises(cs.SourceFormatError, match=r"row 11: a quoted field"):
+        cs.read_police_uk_records(path)
+
+
+def test_row_with_one_field_too_many_is_refused(tmp_path):
+    lines = _lines()
+    lines[10] = lines[10].rstrip("\n") + ",extra\n"
+    with pytest.raises(cs.SourceFormatError, match=r"street\.csv, row 11: 13 fields, expected 12 as in the header"):
+        cs.read_police_uk(_write(tmp_path, "".join(lines)))
+
+
+def test_nul_bytes_are_refused_naming_the_line(tmp_path):
+    text = STREET.read_bytes()
+    at = text.index(b"\n", 1000) + 1
+    path = _write(tmp_path, text[:at] + bytes(4096) + text[at:])
+    line = text[:at].count(b"\n") + 1
+    with pytest.raises(cs.SourceFormatError, match=rf"street\.csv, row {line}: 4,096 NUL bytes"):
+        cs.read_police_uk(path)
+
+
+def test_header_without_crime_id_over_rows_with_it_is_refused(tmp_path):
+    lines = _lines()
+    lines[0] = lines[0].replace("Crime ID,", "", 1)
+    with pytest.raises(cs.SourceFormatError, match=r"street\.csv, row 2: 12 fields, expected 11 as in the header"):
+        cs.read_police_uk(_write(tmp_path, "".join(lines)))
+
+
+def test_file_without_the_crime_id_column_reads_the_same_as_records(tmp_path):
+    path = _write(tmp_path, "".join(line.split(",", 1)[1] for line in _lines()))
+    counts = cs.read_police_uk(path)
+    records = cs.read_police_uk_records(path)
+    assert counts["count"].sum() == len(records) == 483
+    assert records["crime_id"].isna().all()
+
+
+def test_file_named_for_another_month_is_refused_unless_content_is_trusted(tmp_path):
+    path = _write(tmp_path, STREET.read_text(), name="2017-02-city-of-london-street.csv")
+    with pytest.raises(
+        cs.SourceFormatError,
+        match=r"2017-02-city-of-london-street\.csv, row 2, column 'Month': the file name says month 2017-02 but "
+        r"483 of 483 rows say 2017-01",
+    ):
+        cs.read_police_uk(path)
+    with pytest.raises(cs.SourceFormatError, match="the file name says month 2017-02"):
+        cs.read_police_uk_records(path)
+    counts = cs.read_police_uk(path, trust_content=True)
+    assert monthly_totals(counts) == {"2017-01": 483}
+    assert counts.quality[0]["name_month_disagrees"] == {"named": "2017-02", "rows": {"2017-01": 483}}
+
+
+def test_file_named_for_another_force_is_refused(tmp_path):
+    text = STREET.read_text().replace("City of London Police", "Metropolitan Police Service")
+    path = _write(tmp_path, text)
+    with pytest.raises(
+        cs.SourceFormatError,
+        match=r"column 'Falls within': the file name says force London, City of but 483 of 483 rows say Metropolitan",
+    ):
+        cs.read_police_uk(path)
+
+
+def test_rows_of_another_month_or_force_inside_a_file_are_reported(tmp_path):
+    lines = _lines()
+    for number in range(1, 51):
+        lines[number] = lines[number].replace(
+            "City of London Police,City of London Police", "City of London Police,Metropolitan Police Service"
+        )
+    for number in range(100, 110):
+        lines[number] = lines[number].replace(",2017-01,", ",2017-02,", 1)
+    counts = cs.read_police_uk(_write(tmp_path, "".join(lines)))
+    quality = counts.quality[0]
+    assert quality["rows_other_forces"] == {"Metropolitan Police": 50}
+    assert quality["rows_other_months"] == {"2017-02": 10}
+    assert counts["count"].sum() == 483
+    assert counts.groupby("force")["count"].sum().to_dict() == {"London, City of": 433, "Metropolitan Police": 50}
+
+
+def test_non_numeric_coordinates_are_counted(tmp_path):
+    lines = _lines()
+    for number in (5, 6, 7):
+        fields = lines[number].split(",")
+        fields[4] = "not-a-number"
+        lines[number] = ",".join(fields)
+    path = _write(tmp_path, "".join(lines))
+    quality = cs.read_police_uk(path).quality[0]
+    assert quality["non_numeric_coordinates"] == {"Longitude": {"rows": 3, "first_row": 6}}
+    records = cs.read_police_uk_records(path)
+    assert records["longitude"].isna().sum() >= 3
+    assert records.quality[0]["non_numeric_coordinates"]["Longitude"]["rows"] == 3
+
+
+def test_same_file_twice_in_a_folder_tree_is_read_once_and_reported(tmp_path):
+    folder = tmp_path / "download"
+    shutil.copytree(CITY / "2017-01", folder / "2017-01")
+    shutil.copytree(CITY / "2017-01", folder / "copy" / "2017-01")
+    counts = cs.read_police_uk(folder)
+    assert counts["count"].sum() == 483
+    assert len(counts.quality) == 1
+    [duplicate] = counts.attrs["duplicate_files"]
+    assert duplicate["file"].endswith("copy/2017-01/2017-01-city-of-london-street.csv")
+    assert duplicate["same_as"].endswith("download/2017-01/2017-01-city-of-london-street.csv")
+    assert len(cs.read_police_uk_records(folder)) == 483
+
+
+def test_corrupted_zip_member_names_the_member(tmp_path):
+    target = zip_folder(CITY, tmp_path / "download.zip")
+    data = bytearray(target.read_bytes())
+    start = data.index(b"2017-01-city-of-london-street.csv") + 60
+    data[start : start + 64] = b"\xff" * 64
+    target.write_bytes(bytes(data))
+    with pytest.raises(
+        cs.SourceFormatError,
+        match=r"download\.zip!2017-01/2017-01-city-of-london-street\.csv: (compressed data|not a readable zip)",
+    ):
+        cs.read_police_uk(target)
+
+
+def test_unreadable_file_is_a_read_error_naming_it(tmp_path, monkeypatch):
+    path = _write(tmp_path, STREET.read_text())
+    real_open = open
+
+    def refuse(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", refuse)
+    with pytest.raises(cs.SourceReadError, match=r"street\.csv: cannot be read: Permission denied"):
+        cs.read_police_uk(path)

@@ -21,7 +21,7 @@ def _totals(counts: pd.DataFrame) -> dict[str, int]:
 
 def _territorial_rows_with_lsoa(counts: pd.DataFrame) -> int:
     """Rows (counts) of territorial forces that carry an LSOA code, from the per-file quality records."""
-    no_lsoa = sum(q["rows_no_area"].get("no_lsoa", 0) for q in counts.attrs["quality"])
+    no_lsoa = sum(q["rows_no_area"].get("no_lsoa", 0) for q in counts.quality)
     territorial = counts["force"].map(cs.forces().set_index("force")["kind"]).eq("territorial")
     return int(counts.loc[territorial, "count"].sum()) - no_lsoa
 
@@ -37,7 +37,7 @@ def test_2021_lsoa_sample_lands_on_reorganised_councils_and_records_its_vintage(
     assert totals["Bournemouth, Christchurch and Poole"] == 300
     assert totals["North Northamptonshire"] == 276
     basis = {}
-    for quality in counts.attrs["quality"]:
+    for quality in counts.quality:
         assert (quality["lsoa_vintage"], quality["boundaries"]) == ("2021", "2024")
         basis["dorset" if "dorset-street" in quality["file"] else "northamptonshire"] = quality["lsoa_vintage_basis"]
     assert basis["northamptonshire"] == "codes found only in that set"
@@ -59,7 +59,7 @@ def test_the_same_rows_on_2019_boundaries_land_on_the_old_csps_and_sum_to_the_sa
 
 def test_2011_lsoa_sample_is_carried_to_the_same_boundaries():
     counts = cs.read_police_uk(SAMPLE_2022)
-    assert {q["lsoa_vintage"] for q in counts.attrs["quality"]} == {"2011"}
+    assert {q["lsoa_vintage"] for q in counts.quality} == {"2011"}
     assert counts["area_name"].notna().all()
     totals = _totals(counts)
     # June 2022 Bournemouth rows (2011 LSOAs "Bournemouth 0xxX") on 2024 boundaries.
@@ -84,7 +84,7 @@ def test_pre_2013_layout_loads_at_force_level_with_the_reason():
     counts = cs.read_police_uk(SAMPLE_2011)
     assert int(counts["count"].sum()) == 300  # one count per data row
     assert counts["area_name"].isna().all() and set(counts["force"]) == {"West Midlands"}
-    quality = counts.attrs["quality"][0]
+    quality = counts.quality[0]
     assert quality["rows_no_area"] == {"no_lsoa_columns": 300}
     assert quality["lsoa_vintage"] is None
     assert quality["lsoa_vintage_basis"] == "pre-2013 layout: no LSOA columns"
@@ -118,7 +118,7 @@ def test_every_territorial_row_with_an_lsoa_gets_an_area_on_2024_boundaries(all_
     territorial_files = report.files[~report.files["file"].str.contains("btp")]
     assert set(territorial_files["lsoa_vintage"]) == {"2021"}
     assert "LSOA codes: the 2021 set" in report.to_text()
-    for quality in counts.attrs["quality"]:
+    for quality in counts.quality:
         if "btp" not in quality["file"]:
             assert quality["lsoa_vintage"] == "2021", quality["file"]
             assert quality["lsoa_vintage_basis"] == "codes found only in that set", quality["file"]
@@ -223,7 +223,7 @@ def test_february_2011_west_midlands_loads_with_every_row_counted():
     by_category = counts.groupby("category")["count"].sum()
     assert by_category["Violence and sexual offences"] == 3037  # "Violent crime"
     assert by_category["Anti-social behaviour"] == 8728
-    assert counts.attrs["quality"][0]["rows_no_area"] == {"no_lsoa_columns": 25558}
+    assert counts.quality[0]["rows_no_area"] == {"no_lsoa_columns": 25558}
 
 
 @pytest.mark.shared

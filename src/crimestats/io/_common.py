@@ -16,6 +16,9 @@ from ..quality import UNKNOWN_KINDS, FileQuality
 from ..schema import aggregate, coerce, validate
 from ..taxonomy import is_crime
 
+#: How a count may be written: digits, optionally signed, with a decimal part (``9.0``).
+_DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+
 
 def _key(name: object) -> str:
     return re.sub(r"[^a-z0-9]+", " ", str(name).lower()).strip()
@@ -71,7 +74,8 @@ def parse_counts(
     they were recorded in): ``allow_negative`` keeps them, as the published totals include them.
     """
     text = values.astype("string").str.strip().str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce")
+    # Digits only: "1e3", "inf" or "0x10" would parse as numbers nobody published.
+    numbers = pd.to_numeric(text.where(text.str.fullmatch(_DECIMAL, na=False)), errors="coerce")
     bad = numbers.isna() | (numbers != np.floor(numbers))
     if not allow_negative:
         bad |= numbers < 0
@@ -80,7 +84,8 @@ def parse_counts(
         raise SourceFormatError(
             path,
             f"count {values.iloc[position]!r} is not a whole{'' if allow_negative else ' non-negative'} number"
-            + (f" ({int(bad.sum())} such rows)" if bad.sum() > 1 else ""),
+            + (f" ({int(bad.sum())} such rows)" if bad.sum() > 1 else "")
+            + "; expected digits (thousands commas allowed)",
             row=first_row + position,
             column=column,
         )

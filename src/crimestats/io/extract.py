@@ -19,12 +19,13 @@ import pandas as pd
 
 from ..areas import area_codes, force_name, local_authorities, lsoa_lookup
 from ..counts import make_coverage
-from ..exceptions import CrimestatsError, SourceFormatError
+from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..schema import FLAGS
 from ..sources import Probe, Source, register
 from ..taxonomy import UNCLASSIFIED, classify_codes, offences
 from ._common import finish, read_text_csv
+from .structure import load_csv, reading
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,10 @@ class ExtractMapping:
     false_values: frozenset[str] = frozenset({"n", "no", "false", "0"})
     name: str = "extract"
     source: str = "<dict>"
+    #: First and last month ("YYYY-MM") the extract covers, when the mapping declares them.
     covers: tuple[str, str] | None = None
+    #: Quoted fields may hold line breaks (free text); otherwise a field running over a line end is an error.
+    multiline_fields: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -76,22 +80,15 @@ class ExtractMapping:
             raise SourceFormatError(source, f"[area] by = {area_by!r} but [columns] does not name that column")
         flags = dict(mapping.get("flags", {}))
         kwargs: dict[str, Any] = {}
+        if "covers" in extract:
+            kwargs["covers"] = _covers(extract["covers"], source)
+        if "multiline_fields" in extract:
+            kwargs["multiline_fields"] = bool(extract["multiline_fields"])
         for key in ("true_values", "false_values"):
             if key in flags:
                 kwargs[key] = frozenset(str(v).strip().lower() for v in flags[key])
-        covers = extract.get("covers")
-        if covers is not None:
-            if not (isinstance(covers, list | tuple) and len(covers) == 2):
-                raise SourceFormatError(
-                    source, "[extract] covers must be [first month, last month], e.g. ['2016-04', '2018-03']"
-                )
-            try:
-                covers = tuple(f"{parse_month(str(m)):%Y-%m}" for m in covers)
-            except CrimestatsError as error:
-                raise SourceFormatError(source, f"[extract] covers: {error}") from error
         return cls(
             columns=columns,
-            covers=covers,
             date_format=str(extract["date_format"]),
             force=force_name(str(extract["force"])),
             area_by=area_by,
@@ -99,6 +96,19 @@ class ExtractMapping:
             source=source,
             **kwargs,
         )
+
+
+def _covers(value: object, source: str) -> tuple[str, str]:
+    """The mapping's ``covers = ["2016-04", "2018-03"]``, checked."""
+    try:
+        first, last = (f"{parse_month(str(v)):%Y-%m}" for v in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError, PeriodError):
+        raise SourceFormatError(
+            source, f'[extract] covers = {value!r}; expected the first and last month, e.g. ["2016-04", "2018-03"]'
+        ) from None
+    if first > last:
+        raise SourceFormatError(source, f"[extract] covers = {value!r}: the first month is after the last")
+    return first, last
 
 
 def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | ExtractMapping) -> pd.DataFrame:
@@ -117,14 +127,18 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
         Canonical counts, ``period_months == 1`` (month the crime was recorded), ``source ==
         "extract"``, with the ``knife``, ``business`` and ``domestic`` flags where mapped.
         ``counts.quality`` reports rows with no area (and why), unknown offence codes
-        (counted as Unclassified), unrecognised flag values (kept as missing) and duplicate
-        crime references.
+        (counted as Unclassified), unrecognised flag values (kept as missing), duplicate
+        crime references, blank lines, and dates that fit the format either way round (every
+        day 12 or less: a month-first file read day-first would look like that).
 
     Raises
     ------
     SourceFormatError
         When the mapping names a column the extract does not have, a date does not match the
-        format (with its row), or the file is empty or unreadable.
+        format (with its row), a date falls outside the months the mapping ``covers`` (a wrong
+        format read as other valid dates), a CSV row's field count is not the header's (or a
+        quote is left open, or NUL bytes), or the file is empty or unreadable, naming the file
+        (and line).
 
     Examples
     --------
@@ -135,7 +149,7 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
     """
     path = Path(path)
     spec = ExtractMapping.load(mapping)
-    raw = _read_table(path, spec)
+    raw, structure = _read_table(path, spec)
     rows_read = len(raw)
 
     dates = pd.to_datetime(raw["date"].str.strip(), format=spec.date_format, errors="coerce")
@@ -149,6 +163,7 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
             row=position + 2,
             column=spec.columns["date"],
         )
+    structure.update(_check_dates(raw["date"], dates, spec, path))
     frame = pd.DataFrame(
         {"period_start": dates.dt.to_period("M").dt.to_timestamp(), "period_months": 1, "force": spec.force},
         index=raw.index,
@@ -175,6 +190,7 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
         "unknown_flag_values": flag_problems,
         "duplicate_crime_ids": int(ids[ids.notna() & (ids != "")].duplicated().sum()),
         "months": sorted(frame["period_start"].dt.strftime("%Y-%m").unique()),
+        **structure,
     }
     counts = finish(
         frame,
@@ -185,23 +201,19 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
         problems=problems,
         area_by=spec.area_by,
     )
-    for name in ("rows_no_area", "unknown_offence_codes", "unknown_flag_values"):
-        if problems[name]:
+    for name in ("rows_no_area", "unknown_offence_codes", "unknown_flag_values", "dates_ambiguous"):
+        if problems.get(name):
             logger.warning("%s: %s: %s", path, name, problems[name])
     return counts
 
 
-def _coverage(months: pd.Series, spec: ExtractMapping, path: Path) -> pd.DataFrame:
-    """Every area of the force, each month from the first record to the last (or as the mapping declares)."""
+def _coverage(months: pd.Series, spec: ExtractMapping) -> pd.DataFrame:
+    """Every area of the force, each month from the first record to the last (or as the mapping declares).
+
+    Records outside declared coverage were refused when the dates were parsed.
+    """
     if spec.covers is not None:
         first, last = (parse_month(m) for m in spec.covers)
-        outside = months[(months < first) | (months > last)]
-        if len(outside):
-            raise SourceFormatError(
-                path,
-                f"{len(outside)} records fall outside the coverage the mapping declares "
-                f"({spec.covers[0]} to {spec.covers[1]}), e.g. {outside.iloc[0]:%Y-%m}; check the date format",
-            )
     else:
         first, last = months.min(), months.max()
     span = pd.date_range(first, last, freq="MS")
@@ -210,26 +222,32 @@ def _coverage(months: pd.Series, spec: ExtractMapping, path: Path) -> pd.DataFra
     )
 
 
-def _read_table(path: Path, spec: ExtractMapping) -> pd.DataFrame:
+def _read_table(path: Path, spec: ExtractMapping) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The extract's mapped columns as text, and what the structure check reports."""
     if not path.exists():
         raise SourceFormatError(path, "file does not exist")
     if path.stat().st_size == 0:
         raise SourceFormatError(path, "file is empty")
     wanted = list(spec.columns.values())
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
+    checked = None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        with reading(path):
+            path.open("rb").close()  # unreadable (permissions) is said as such, not as a bad workbook
+        try:
             table = pd.read_excel(path, dtype=str, engine="openpyxl").astype("string")
-        else:
-            table = read_text_csv(path, usecols=lambda c: c in wanted)
-    except pd.errors.EmptyDataError as error:
-        raise SourceFormatError(path, "file is empty") from error
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError, ValueError) as error:
-        raise SourceFormatError(path, f"cannot be read as a table (truncated or not CSV/xlsx?): {error}") from error
+        except Exception as error:  # openpyxl raises many types (BadZipFile, KeyError, XML errors) for one cause
+            raise SourceFormatError(path, f"not a readable xlsx workbook (truncated, or not xlsx?): {error}") from error
+    else:
+        checked = load_csv(
+            path, multiline=spec.multiline_fields
+        )  # every line one row with the header's fields, or an error naming the line
+        with reading(path):
+            table = read_text_csv(checked.stream(), usecols=lambda c: c in wanted)
     missing = {meaning: column for meaning, column in spec.columns.items() if column not in table.columns}
     if missing:
         found = (
-            list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
-            if path.suffix != ".xlsx"
+            list(pd.read_csv(checked.stream(), nrows=0, encoding="utf-8-sig").columns)
+            if checked is not None
             else list(table.columns)
         )
         raise SourceFormatError(
@@ -237,7 +255,51 @@ def _read_table(path: Path, spec: ExtractMapping) -> pd.DataFrame:
         )
     if table.empty:
         raise SourceFormatError(path, "extract has a header but no rows")
-    return table.rename(columns={column: meaning for meaning, column in spec.columns.items()})
+    structure: dict[str, object] = {}
+    if checked is not None:
+        checked.confirm(len(table))
+        structure = dict(checked.report())
+    return table.rename(columns={column: meaning for meaning, column in spec.columns.items()}), structure
+
+
+#: Fewer distinct dates than this cannot show that every day being 12 or less is unusual.
+_AMBIGUOUS_MIN_DATES = 20
+
+
+def _check_dates(text: pd.Series, dates: pd.Series, spec: ExtractMapping, path: Path) -> dict[str, object]:
+    """Check parsed dates against the mapping: inside its declared coverage; not ambiguous unnoticed.
+
+    A month-first file read with a day-first format parses wherever every day is 12 or less, as
+    other valid dates. The declared coverage catches it (the swapped dates land outside); without
+    one, a column where every day is 12 or less is reported.
+    """
+    column = spec.columns["date"]
+    if spec.covers is not None:
+        first = parse_month(spec.covers[0])
+        after = parse_month(spec.covers[1]) + pd.DateOffset(months=1)
+        outside = (dates < first) | (dates >= after)
+        if outside.any():
+            position = int(np.flatnonzero(outside.to_numpy())[0])
+            raise SourceFormatError(
+                path,
+                f"{int(outside.sum()):,} dates fall outside the months the mapping covers ({spec.covers[0]} to "
+                f"{spec.covers[1]}), the first {text.iloc[position]!r} read as {dates.iloc[position]:%d %B %Y} "
+                f"with date_format {spec.date_format!r}; expected every date inside: is the format right "
+                "(day and month swapped?) or the coverage?",
+                row=position + 2,
+                column=column,
+            )
+    if "%d" in spec.date_format and "%m" in spec.date_format:
+        days = dates.dt.day
+        if dates.nunique() >= _AMBIGUOUS_MIN_DATES and (days <= 12).all():
+            return {
+                "dates_ambiguous": (
+                    f"every day in column {column!r} is 12 or less ({dates.nunique():,} distinct dates): the "
+                    f"dates read as {spec.date_format!r} would also read with day and month swapped; declare "
+                    "`covers` under [extract] in the mapping to check"
+                )
+            }
+    return {}
 
 
 def _offences(raw: pd.DataFrame) -> pd.DataFrame:

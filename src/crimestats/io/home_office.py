@@ -13,6 +13,7 @@ from ..periods import FinancialYear
 from ..sources import Probe, Source, register
 from ..taxonomy import classify_codes
 from ._common import _key, finish, match_columns, parse_counts, read_text_csv
+from .structure import load_csv
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ _OPTIONAL = ("area", "offence_description", "offence_group", "offence_subgroup")
 _HEADER_SEARCH_ROWS = 30
 
 
-def read_home_office(path: str | Path) -> pd.DataFrame:
+def read_home_office(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
     """Read a Home Office police recorded crime open data table into canonical counts.
 
     Parameters
@@ -41,6 +42,8 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
         A CSV, xlsx or ods file at police force area (``Force Name``/``Police Force``) or CSP
         (``CSP Name``) level. Spreadsheets may hold one sheet per year: every sheet with the
         table's columns is read; other sheets (notes, contents) are skipped.
+    sheet
+        Read only this sheet of a workbook (needed when two sheets hold the same rows).
 
     Returns
     -------
@@ -54,7 +57,11 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
     ------
     SourceFormatError
         For an empty file, missing or renamed columns, a non-numeric count (with its row), a bad
-        financial year or quarter, or a spreadsheet with no sheet holding the table.
+        financial year or quarter, or a spreadsheet with no sheet holding the table; for a CSV
+        row whose field count is not the header's, a cut last line, NUL bytes or an unclosed
+        quote; for a row repeating another's year, quarter, force, area and offence code (a
+        published table lists each once; the combined homicide code ``1/4.1/4.10/4.2`` once per
+        code it combines); and for two sheets holding the same rows, unless ``sheet`` picks one.
 
     Examples
     --------
@@ -76,6 +83,7 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
         tables = [_read_csv(path)]
     else:
         raise SourceFormatError(path, f"unsupported file type {suffix!r} (expected .csv, .xlsx or .ods)")
+    tables = _check_duplicates(_choose_sheet(tables, sheet, path), path)
     parts = [_to_canonical(table, path=path, first_row=first_row, label=label) for table, first_row, label in tables]
     frames = [frame for frame, _ in parts]
     problems = _merge_problems([p for _, p in parts])
@@ -95,15 +103,78 @@ def read_home_office(path: str | Path) -> pd.DataFrame:
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, int, str]:
+    # The count is the last column: a cut last line would shorten it unseen, so it is an error.
+    checked = load_csv(path, unterminated="error")
     try:
-        table = read_text_csv(path)
+        table = read_text_csv(checked.stream())
     except pd.errors.EmptyDataError as error:
         raise SourceFormatError(path, "file is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise SourceFormatError(path, f"not a readable CSV table: {error}") from error
     if table.empty:
         raise SourceFormatError(path, "table has a header but no rows")
+    checked.confirm(len(table))
     return table, 2, path.name
+
+
+def _choose_sheet(
+    tables: list[tuple[pd.DataFrame, int, str]], sheet: str | None, path: Path
+) -> list[tuple[pd.DataFrame, int, str]]:
+    if sheet is None:
+        return tables
+    chosen = [t for t in tables if t[2] == f"{path.name}[{sheet}]"]
+    if not chosen:
+        held = [label.split("[", 1)[1].rstrip("]") for _, _, label in tables if "[" in label]
+        raise SourceFormatError(path, f"no sheet {sheet!r} holding the table; sheets holding it: {held}")
+    return chosen
+
+
+def _row_keys(table: pd.DataFrame, where: str | Path) -> tuple[pd.Series, pd.Series]:
+    """Each row's key (year|quarter|force|area|offence code) and how many rows that key may have.
+
+    One, or the number of codes a combined code stands for (the homicide ``1/4.1/4.10/4.2``: 4).
+    """
+    columns = match_columns(table.columns, VARIABLE_MAP, path=where, optional=_OPTIONAL)
+    by_variable = {variable: raw for raw, variable in columns.items()}
+    parts = [
+        table[by_variable[v]].astype("string").str.strip().str.lower()
+        for v in ("financial_year", "quarter", "force", "area", "offence_code")
+        if v in by_variable
+    ]
+    keys = parts[0].str.cat(parts[1:], sep="|")
+    return keys, parts[-1].str.count("/") + 1
+
+
+def _check_duplicates(tables: list[tuple[pd.DataFrame, int, str]], path: Path) -> list[tuple[pd.DataFrame, int, str]]:
+    """Refuse rows a published table cannot hold twice: they would be summed into wrong totals."""
+    seen: dict[str, str] = {}
+    for table, first_row, label in tables:
+        sheet = label.split("[", 1)[1].rstrip("]") if "[" in label else None
+        where = path if sheet is None else f"{path} [{sheet}]"
+        keys, allowed = _row_keys(table, where)
+        excess = keys.groupby(keys).cumcount() >= allowed
+        if excess.any():
+            position = int(excess.to_numpy().nonzero()[0][0])
+            earlier = int((keys.iloc[:position] == keys.iloc[position]).to_numpy().nonzero()[0][0])
+            raise SourceFormatError(
+                where,
+                f"repeats the year, quarter, force, area and offence code of row {first_row + earlier} "
+                f"({int(excess.sum()):,} such rows); a published table lists each once, so summing "
+                "would double count",
+                row=first_row + position,
+            )
+        distinct = set(keys.dropna())
+        common = sorted(distinct & seen.keys())
+        if common:
+            other = seen[common[0]]
+            raise SourceFormatError(
+                path,
+                f"sheets {other.split('[', 1)[1].rstrip(']')!r} and {sheet!r} hold the same rows "
+                f"({len(common):,} alike, e.g. {common[0].replace('|', ', ')}): summing both would double "
+                "count; expected one sheet per year, or choose one with sheet=",
+            )
+        seen.update(dict.fromkeys(distinct, label))
+    return tables
 
 
 def _read_spreadsheet(path: Path) -> list[tuple[pd.DataFrame, int, str]]:

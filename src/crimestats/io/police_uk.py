@@ -12,7 +12,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +20,14 @@ import pandas as pd
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, force_name, force_names, forces_of_kind
 from ..boundaries import check_boundaries, detect_lsoa_vintage, lad_areas, lsoa_areas
-from ..counts import make_coverage
+from ..counts import attach, make_coverage
 from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
 from ..periods import parse_month
 from ..quality import FileQuality
 from ..sources import Probe, Source, register
 from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
 from ._common import finish, progress_bar, quality_record, read_text_csv
+from .structure import CheckedCsv, load_csv
 
 logger = logging.getLogger(__name__)
 
@@ -78,9 +79,13 @@ class StreetFile:
     month: str | None
     force_slug: str | None
     archive: Path | None = None
+    #: The file's bytes once :func:`_load` has checked their structure (then read from memory).
+    content: CheckedCsv | None = field(default=None, compare=False, repr=False)
 
     def open(self) -> io.BufferedIOBase:
         """Open for binary reading (zip members are streamed, never unpacked to disk)."""
+        if self.content is not None:
+            return self.content.stream()
         if self.archive is not None:
             return zipfile.ZipFile(self.archive).open(self.name)  # type: ignore[return-value]
         return open(self.name, "rb")
@@ -309,13 +314,22 @@ def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _file_parts(
-    file: StreetFile, months: set[str] | None, *, records: bool = False, boundaries: str | int | None = None
+    file: StreetFile,
+    months: set[str] | None,
+    *,
+    records: bool = False,
+    boundaries: str | int | None = None,
+    trust_content: bool = False,
 ) -> tuple[pd.DataFrame, FileQuality, np.ndarray, pd.DataFrame | None]:
     """Counts, quality record, crime-ID hashes and (when asked) records of one street file, parsed once."""
-    raw = _read_raw(file, VARIABLE_MAP if records else ["Crime ID", *_REQUIRED])
+    raw = _read_raw(file, VARIABLE_MAP if records else ["Crime ID", "Longitude", "Latitude", *_REQUIRED])
     rows_read = len(raw)
+    # Bad input checks (issue 16): every line a row, the name agrees with the rows, coordinates numbers.
+    checks = _checked_content(file, raw, rows_read)
     parsed = _check_months(raw, file)
+    checks.update(_check_identity(file, raw, parsed, trust_content=trust_content))
     raw = _keep_months(raw, parsed, months)
+    checks.update(_coordinates(raw))
     ids = raw["crime_id"].str.strip() if "crime_id" in raw else pd.Series([], dtype="string")
     ids = ids[ids != ""]
     hashes = pd.util.hash_array(ids.to_numpy(dtype=object)) if len(ids) else np.empty(0, dtype=np.uint64)
@@ -343,6 +357,7 @@ def _file_parts(
             "asb_share": round(asb / rows_read, 4) if rows_read else 0.0,
             "months": sorted(f"{parsed[m]:%Y-%m}" for m in raw["month"].unique()),
             **_geography_quality(grouped, boundaries),
+            **checks,
         },
     )
     return grouped, quality, hashes, (_records(raw, parsed, boundaries=boundaries) if records else None)
@@ -363,6 +378,93 @@ def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[s
         for m in months
         if wanted_forces is None or f in wanted_forces
     ]
+
+
+def _load(file: StreetFile) -> StreetFile:
+    """The file with its bytes read and structurally checked (one row per line, field counts, no NULs)."""
+    if file.content is not None:
+        return file
+    return replace(file, content=load_csv(file.open, file.label))
+
+
+def _checked_content(file: StreetFile, raw: pd.DataFrame, rows_read: int) -> dict[str, object]:
+    """Confirm the parser read every data line of the file as one row; what the structure check reports."""
+    if file.content is None:
+        return {}
+    file.content.confirm(rows_read)
+    return dict(file.content.report())
+
+
+def _check_identity(
+    file: StreetFile, raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], *, trust_content: bool
+) -> dict[str, object]:
+    """Refuse a file whose name and rows disagree on month or force; report rows of other months or forces.
+
+    The name is what a folder walk, a month filter and the store trust; the rows are what is
+    counted. When most rows say another month (or force) than the name, one of them is wrong and
+    reading on would count the rows where the name does not say: refused unless
+    ``trust_content``. A minority of rows of another month or force is reported.
+    """
+    found: dict[str, object] = {}
+    if raw.empty:
+        return found
+    # Tallies of the distinct raw values first: the per-row work is two value_counts.
+    month_of = {label: f"{month:%Y-%m}" for label, month in parsed.items()}
+    raw_forces = raw["falls_within"].value_counts(sort=False)
+    stripped = pd.Series(raw_forces.index, dtype="string").str.strip()
+    force_of = dict(zip(raw_forces.index, force_names(stripped).fillna(stripped), strict=True))
+    tallies = {
+        "month": _tally_of(raw["month"].value_counts(sort=False), month_of),
+        "force": _tally_of(raw_forces, force_of),
+    }
+    named = {"month": file.month, "force": _slug_force(file.force_slug) if file.force_slug else None}
+    for kind, column, raw_column, of in (
+        ("month", "Month", "month", month_of),
+        ("force", "Falls within", "falls_within", force_of),
+    ):
+        tally, name = tallies[kind], named[kind]
+        if name is None:
+            continue
+        majority = next(iter(tally))
+        if tally.get(name, 0) < tally[majority]:
+            position = int(raw.index[raw[raw_column].map(of) == majority][0])
+            problem = (
+                f"the file name says {kind} {name} but {tally[majority]:,} of {len(raw):,} rows say {majority} "
+                f"(and {tally.get(name, 0):,} say {name}); expected the rows of the {kind} its name gives"
+            )
+            if not trust_content:
+                raise SourceFormatError(
+                    file.label,
+                    problem + " (pass trust_content=True to count the rows as they say)",
+                    row=position + 2,
+                    column=column,
+                )
+            logger.warning("%s: %s; counted as the rows say (trust_content)", file.label, problem)
+            found[f"name_{kind}_disagrees"] = {"named": name, "rows": tally}
+        elif len(tally) > 1:
+            found[f"rows_other_{kind}s"] = {k: v for k, v in tally.items() if k != name}
+    if named["month"] is None and len(tallies["month"]) > 1:
+        found["rows_other_months"] = dict(list(tallies["month"].items())[1:])
+    return found
+
+
+def _tally_of(counts: pd.Series, canonical: dict) -> dict[str, int]:
+    """Rows per canonical value, most first, from rows per raw value."""
+    tally = counts.groupby(counts.index.map(canonical)).sum().sort_values(ascending=False, kind="stable")
+    return {str(k): int(v) for k, v in tally.items()}
+
+
+def _coordinates(raw: pd.DataFrame) -> dict[str, object]:
+    """Rows whose Longitude or Latitude is written but is not a number (records get NaN there): counted."""
+    found = {}
+    for column, name in (("longitude", "Longitude"), ("latitude", "Latitude")):
+        if column not in raw:
+            continue
+        text = raw[column].str.strip()
+        bad = (text != "") & pd.to_numeric(text, errors="coerce").isna()
+        if bad.any():
+            found[name] = {"rows": int(bad.sum()), "first_row": int(raw.index[bad][0]) + 2}
+    return {"non_numeric_coordinates": found} if found else {}
 
 
 def _records(
@@ -387,6 +489,7 @@ def read_police_uk(
     forces: Sequence[str] | None = None,
     progress: bool = False,
     boundaries: str | int | None = None,
+    trust_content: bool = False,
 ) -> pd.DataFrame:
     """Read data.police.uk street files into canonical monthly counts.
 
@@ -406,6 +509,10 @@ def read_police_uk(
         "2024"; default the latest). Files with 2011 or 2021 LSOA codes land on the same CSPs, so
         months either side of a council reorganisation compare like for like (see
         :mod:`crimestats.boundaries`).
+    trust_content
+        Read a file whose name and rows disagree on the month or force (most rows say another
+        than the name) by what its rows say, with the disagreement in its quality record; by
+        default such a file is refused.
 
     Returns
     -------
@@ -417,13 +524,19 @@ def read_police_uk(
         British Transport Police, Northern Ireland, the pre-2013 layout with no LSOA columns) stay
         in the force total with ``area_name`` missing. ``counts.quality`` has one record per
         file (see :func:`crimestats.quality_report`), including ``lsoa_vintage`` ("2011", "2021",
-        or None), what decided it (``lsoa_vintage_basis``) and ``boundaries``.
+        or None), what decided it (``lsoa_vintage_basis``) and ``boundaries``; it reports rows of
+        other months or forces than the file's name gives, non-numeric coordinates and blank
+        lines. A file reached twice in one read (the same content in two places) is read once
+        and listed in ``attrs["duplicate_files"]``.
 
     Raises
     ------
     SourceFormatError
         For a missing path, a zip or folder with no street files, a wrong header, a truncated
-        file or a malformed month, naming the file (and row).
+        file, a row whose field count is not the header's, an unclosed quote, NUL bytes, a
+        malformed month, or a name that disagrees with the rows, naming the file (and line).
+    SourceReadError
+        For a file that cannot be read at all (permissions), naming it.
 
     Examples
     --------
@@ -432,7 +545,15 @@ def read_police_uk(
     >>> int(counts["count"].sum())
     483
     """
-    counts, _ = _read(path, months=months, forces=forces, progress=progress, records=False, boundaries=boundaries)
+    counts, _ = _read(
+        path,
+        months=months,
+        forces=forces,
+        progress=progress,
+        records=False,
+        boundaries=boundaries,
+        trust_content=trust_content,
+    )
     return counts
 
 
@@ -444,14 +565,24 @@ def _read(
     progress: bool = False,
     records: bool = False,
     boundaries: str | int | None = None,
+    trust_content: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Counts and (when asked) records of street files, each file parsed once."""
     files, ignored, month_set = _select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     parts, qualities, hashes, record_parts, covered = [], [], [], [], []
+    first_with: dict[str, str] = {}
+    duplicate_files = []
     for file in progress_bar(files, progress, "police.uk files"):
+        file = _load(file)
+        # The same file reached twice (`2017-01/` and `copy/2017-01/`) is read once, never summed twice.
+        first = first_with.setdefault(file.content.digest, file.label)  # type: ignore[union-attr]
+        if first != file.label:
+            logger.warning("%s: same content as %s; read once", file.label, first)
+            duplicate_files.append({"file": file.label, "same_as": first})
+            continue
         grouped, quality, file_hashes, file_records = _file_parts(
-            file, month_set, records=records, boundaries=boundaries
+            file, month_set, records=records, boundaries=boundaries, trust_content=trust_content
         )
         covered += _file_coverage(file, grouped, wanted_forces)
         if wanted_forces is not None:
@@ -478,11 +609,15 @@ def _read(
     all_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     counts.quality = qualities
     counts.attrs["ignored_files"] = ignored
+    counts.attrs["duplicate_files"] = duplicate_files
     counts.attrs["duplicate_crime_ids_across_files"] = int(pd.Series(all_hashes).duplicated().sum())
     for quality in qualities:
         if quality.unknown.get("crime_types"):
             logger.warning("%s: unknown crime types %s", quality.file, quality.unknown["crime_types"])
     recs = pd.concat(record_parts, ignore_index=True) if records else None
+    if recs is not None:
+        recs = attach(recs, coverage=counts.coverage, quality=qualities)
+        recs.attrs.update({k: counts.attrs[k] for k in ("ignored_files", "duplicate_files")})
     return counts, recs
 
 
@@ -493,13 +628,15 @@ def read_police_uk_records(
     forces: Sequence[str] | None = None,
     progress: bool = False,
     boundaries: str | int | None = None,
+    trust_content: bool = False,
 ) -> pd.DataFrame:
     """Read data.police.uk street files as one row per record.
 
-    Parameters are as for :func:`read_police_uk`. Columns: ``crime_id, period_start, force,
-    lsoa_code, lsoa_name, area_code, area_name, category, is_crime, outcome, location,
-    longitude, latitude, context``. Blank crime IDs (anti-social behaviour) and blank LSOAs are
-    missing values; coordinates are floats.
+    Parameters are as for :func:`read_police_uk`, and so are the checks. Columns: ``crime_id,
+    period_start, force, lsoa_code, lsoa_name, area_code, area_name, category, is_crime, outcome,
+    location, longitude, latitude, context``. Blank crime IDs (anti-social behaviour) and blank
+    LSOAs are missing values; coordinates are floats (missing where blank, or where not a number:
+    those are counted in ``records.quality``, the files' quality records, as for counts).
 
     Examples
     --------
@@ -508,18 +645,16 @@ def read_police_uk_records(
     >>> len(records), list(records.columns[:3])
     (483, ['crime_id', 'period_start', 'force'])
     """
-    files, _, month_set = _select_files(path, months, forces)
-    frames = []
-    for file in progress_bar(files, progress, "police.uk files"):
-        raw = _read_raw(file, VARIABLE_MAP)
-        parsed = _check_months(raw, file)
-        frames.append(_records(_keep_months(raw, parsed, month_set), parsed, boundaries=boundaries))
-    if not frames:
-        raise SourceFormatError(path, "no street files match the months and forces asked for")
-    records = pd.concat(frames, ignore_index=True)
-    if forces is not None:
-        records = records[records["force"].isin({force_name(f) for f in forces})].reset_index(drop=True)
-    return records
+    _, records = _read(
+        path,
+        months=months,
+        forces=forces,
+        progress=progress,
+        records=True,
+        boundaries=boundaries,
+        trust_content=trust_content,
+    )
+    return records  # type: ignore[return-value]
 
 
 def _recognise(probe: Probe) -> float:
@@ -552,6 +687,7 @@ SOURCE = register(
         read_records=read_police_uk_records,
         ingest=_ingest,
         skip=_skip,
+        crime_types=True,
         description="data.police.uk street files (a *-street.csv, a YYYY-MM folder tree or the zip)",
     )
 )
