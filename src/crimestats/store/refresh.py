@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import errno
 import logging
 import sys
 import uuid
+import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,10 +20,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import sources
-from ..exceptions import CrimestatsError
-from .atomic import failpoint, write_atomic
+from ..exceptions import CrimestatsError, SourceFormatError
+from .atomic import failpoint, free_space, store_error, write_atomic
 from .lock import refresh_lock
-from .manifest import read_manifest, sha256, write_manifest
+from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
 from .read import COUNTS_SCHEMA, PARTITION_FIELDS, slug
 
 logger = logging.getLogger(__name__)
@@ -61,6 +66,42 @@ class RefreshResult:
         return line
 
 
+#: What reading one bad file may raise besides a CrimestatsError; each is that file's failure, never the refresh's.
+READ_FAULTS = (
+    CrimestatsError,
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,  # includes UnicodeDecodeError and pandas' ParserError and EmptyDataError
+    csv.Error,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
+@dataclass
+class _Pending:
+    """A unit to ingest: a file the registry recognised whose content the store does not hold."""
+
+    key: str
+    unit: sources.Unit
+    size: int
+    digest: str
+
+    @property
+    def source(self) -> str:
+        return self.unit.source.name
+
+
+@dataclass
+class _Loaded:
+    """A unit read, with the partitions it claims."""
+
+    pending: _Pending
+    counts: pd.DataFrame
+    parts: list[tuple[str, dict[str, Any], pd.DataFrame]]
+
+
 def refresh(
     root: Path,
     paths: Sequence[str | Path],
@@ -73,87 +114,159 @@ def refresh(
 ) -> RefreshResult:
     """Bring the store at ``root`` up to date with ``paths`` (see :meth:`crimestats.Store.refresh`)."""
     result = RefreshResult(store=str(root), dry_run=dry_run)
-    with refresh_lock(root):
-        manifest = read_manifest(root)
-        pending = _plan(paths, manifest, result, mapping)
-        if dry_run:
-            result.ingested = [{"file": key, "source": kind, "size": size} for key, _, kind, size, _ in pending]
-            return result
-        loaded = []
-        for key, unit, kind, size, digest in progress_bar(pending, progress, "refresh"):
-            try:
-                counts, recs = unit.source.load(unit.path, mapping=mapping, records=records)
-            except CrimestatsError as error:
-                result.failed.append({"file": key, "source": kind, "error": str(error)})
-                logger.error("%s", error)
-                continue
-            loaded.append((key, kind, size, digest, counts, recs))
-        if strict and result.failed:
-            result.aborted = True
-            return result
-        if loaded:
-            _write(root, manifest, loaded, result)
-        _sweep(root, read_manifest(root))
+    created = not root.exists()
+    try:
+        with refresh_lock(root):
+            _refresh_locked(root, paths, result, mapping=mapping, strict=strict, records=records, progress=progress)
+    finally:
+        if created and not (root / MANIFEST).exists():
+            _remove_empty_tree(root)  # a refresh that stored nothing leaves no empty store folder behind
     return result
 
 
-def _plan(paths, manifest, result, mapping) -> list[tuple[str, sources.Unit, str, int, str]]:
-    """Units to ingest: every file the registry recognises, less those already stored unchanged."""
+def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict, records, progress) -> None:
+    manifest = read_manifest(root)
+    pending = _plan(paths, manifest, result, mapping)
+    if result.dry_run:
+        result.ingested = [{"file": p.key, "source": p.source, "size": p.size} for p in pending]
+        return
+    loaded = []
+    for item in progress_bar(pending, progress, "refresh"):
+        try:
+            counts, recs = item.unit.source.load(item.unit.path, mapping=mapping, records=records)
+        except READ_FAULTS as error:
+            _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
+            continue
+        parts = list(_partitions("counts", counts))
+        if recs is not None:
+            parts += _partitions("records", recs)
+        loaded.append(_Loaded(item, counts, parts))
+    if strict and result.failed:
+        result.aborted = True
+        return
+    if loaded:
+        _write(root, manifest, loaded, result)
+    _sweep(root, read_manifest(root))
+
+
+def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError) -> None:
+    message = " ".join(str(error).split())  # one line, whatever the reader wrote
+    result.failed.append({"file": file, "source": source, "error": message})
+    logger.info("%s", message)  # the result carries it; the CLI prints it once
+
+
+def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
+    """The :class:`CrimestatsError` for what reading ``path`` raised, naming the file and the cause."""
+    if isinstance(error, CrimestatsError):
+        return error
+    if isinstance(error, PermissionError):
+        problem = "cannot be read: permission denied"
+    elif isinstance(error, FileNotFoundError):
+        problem = "disappeared while the refresh ran"
+    elif isinstance(error, OSError):
+        problem = f"cannot be read: {error.strerror or error}"
+    elif isinstance(error, EOFError | zlib.error):
+        problem = f"compressed data is corrupt or cut short (truncated download?): {error}"
+    elif isinstance(error, zipfile.BadZipFile):
+        problem = f"not a valid zip archive or workbook (corrupt or renamed?): {error}"
+    elif isinstance(error, UnicodeDecodeError):
+        problem = f"not UTF-8 text at byte {error.start} (wrong encoding or a binary file?)"
+    elif isinstance(error, KeyError):
+        problem = f"expected column or field {error} is missing"
+    else:
+        problem = f"cannot be parsed: {type(error).__name__}: {error}"
+    return SourceFormatError(path, problem)
+
+
+def _plan(paths, manifest, result: RefreshResult, mapping) -> list[_Pending]:
+    """Units to ingest: every file the registry recognises, less those whose content the store holds."""
     known = {meta["sha256"]: key for key, meta in manifest["files"].items()}
     plan = sources.expand(paths, mapping=mapping)
+    if not paths:
+        _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
         if reason != "not a data file":
             result.skipped.append({"file": file, "reason": reason})
     for file, error in plan.failed:
-        result.failed.append({"file": file, "source": None, "error": str(error)})
+        _fail(result, file, None, error)
     pending = []
     for unit in plan.units:
         key = str(unit.path.resolve())
-        digest = sha256(unit.path)
+        try:
+            digest, size = sha256(unit.path), unit.path.stat().st_size
+        except OSError as error:
+            _fail(result, key, unit.source.name, as_source_error(unit.path, error))
+            continue
         if digest in known:
             result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[digest]})"})
             continue
-        pending.append((key, unit, unit.source.name, unit.path.stat().st_size, digest))
+        known[digest] = key
+        pending.append(_Pending(key, unit, size, digest))
     return pending
 
 
-def _write(root, manifest, loaded, result) -> None:
+def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult) -> None:
+    """Write the partitions of ``loaded``, then swap in the manifest that names them."""
     generation = int(manifest["generation"]) + 1
     partitions = dict(manifest["partitions"])
     files = dict(manifest["files"])
-    failpoint("before-write")
-    written = 0
-    for key, kind, size, digest, counts, recs in loaded:
+    # Every partition is encoded before anything is written, so the space needed is known exactly.
+    writes: list[tuple[Path, bytes]] = []
+    for item in loaded:
         covered = []
-        parts = [("counts", counts)] + ([("records", recs)] if recs is not None else [])
-        for name, frame in parts:
-            for part_key, meta, group in _partitions(name, frame):
-                target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
-                write_atomic(target, parquet_bytes(group, COUNTS_SCHEMA if name == "counts" else None))
-                written += 1
-                if written == 1:
-                    failpoint("mid-write")
-                if part_key in partitions:
-                    result.partitions_replaced += 1
-                partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": key}
-                covered.append(part_key)
-        files[key] = _file_entry(key, kind, size, digest, counts, covered)
-        result.ingested.append({"file": key, "source": kind, "count": files[key]["count"], "partitions": len(covered)})
-    result.partitions_written = written
-    failpoint("after-write")
+        for part_key, meta, group in item.parts:
+            target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+            writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
+            if part_key in partitions:
+                result.partitions_replaced += 1
+            partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
+            covered.append(part_key)
+        pending = item.pending
+        files[pending.key] = _file_entry(
+            pending.key, pending.source, pending.size, pending.digest, item.counts, covered
+        )
+        result.ingested.append(
+            {
+                "file": pending.key,
+                "source": pending.source,
+                "count": files[pending.key]["count"],
+                "partitions": len(covered),
+            }
+        )
     # Source files whose every partition has been replaced by newer files are no longer in the store.
     current = {meta["from"] for meta in partitions.values()}
     files = {key: meta for key, meta in files.items() if key in current}
-    write_manifest(
-        root,
-        {
-            **manifest,
-            "generation": generation,
-            "partitions": partitions,
-            "files": files,
-            "last_refresh": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-        },
-    )
+    new_manifest = {
+        **manifest,
+        "generation": generation,
+        "partitions": partitions,
+        "files": files,
+        "last_refresh": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
+    needed = sum(len(data) for _, data in writes) + len(encode_manifest(new_manifest))
+    free = free_space(root)
+    if free is not None and free < needed:
+        raise store_error(
+            OSError(errno.ENOSPC, "not enough free space", str(root)), root, "starting to write", needed=needed
+        )
+    failpoint("before-write")
+    done: list[Path] = []
+    try:
+        for target, data in writes:
+            write_atomic(target, data)
+            done.append(target)
+            if len(done) == 1:
+                failpoint("mid-write")
+        failpoint("after-write")
+        write_manifest(root, new_manifest)
+    except OSError as error:
+        # Nothing names the files written so far: remove them now rather than at the next refresh.
+        for path in done:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        written = sum(len(data) for target, data in writes if target in set(done))
+        raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
+    result.partitions_written = len(writes)
     failpoint("after-swap")
 
 
@@ -185,12 +298,30 @@ def _sweep(root: Path, manifest) -> None:
             continue
         for file in folder.rglob("*"):
             if file.is_file() and str(file) not in named:
-                file.unlink()
-        for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
-            if not any(directory.iterdir()):
-                directory.rmdir()
+                _unlink(file)
+        _remove_empty_tree(folder)
     for leftover in root.glob(".*.tmp"):
-        leftover.unlink()
+        _unlink(leftover)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # the refresh itself succeeded; the debris waits for the next one
+        logger.warning("%s: cannot delete (%s); the next refresh tries again", path, error.strerror or error)
+
+
+def _remove_empty_tree(folder: Path) -> None:
+    """Remove ``folder`` and the folders under it that are empty (never a file)."""
+    if not folder.is_dir():
+        return
+    for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _partitions(name: str, frame: pd.DataFrame):
