@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gzip
 import io
 import json
@@ -117,3 +118,49 @@ def test_refresh_with_a_mapping_ingests_the_force_extract(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert [(item["source"], item["count"]) for item in result["ingested"]] == [("extract", 439_787)]
     assert cs.Store(root).read()["count"].sum() == 439_787
+
+
+def test_a_full_disk_while_writing_is_a_store_error_saying_how_much_space_was_needed(tmp_path, monkeypatch, capsys):
+    from crimestats.store import atomic
+
+    root = tmp_path / "store"
+    cs.Store(root).refresh([CITY / "2017-01"])
+    before = cs.Store(root).read()
+    manifest = (root / "manifest.json").read_bytes()
+    files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    writes = []
+
+    def full_after_one(handle, data):
+        if writes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        writes.append(len(data))
+        handle.write(data)
+
+    monkeypatch.setattr(atomic, "_write_all", full_after_one)
+    with pytest.raises(
+        cs.StoreError, match=r"disk full while writing the refresh .*this refresh needs \d+\.\d MB"
+    ) as error:
+        cs.Store(root).refresh([CITY], records=True)
+    assert "written before the disk filled, then removed" in str(error.value) and "MB free" in str(error.value)
+    assert main(["refresh", str(CITY), "--store", str(root)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "disk full" in err and "Traceback" not in err
+    # The store is as it was: same manifest, same files, nothing half-written left behind.
+    assert (root / "manifest.json").read_bytes() == manifest
+    assert sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file()) == files
+    pd.testing.assert_frame_equal(cs.Store(root).read(), before)
+    monkeypatch.undo()
+    assert cs.Store(root).refresh([CITY]).ok and months(cs.Store(root)) == {"2017-01", "2017-02", "2017-03"}
+
+
+def test_too_little_free_space_is_found_before_anything_is_written(tmp_path, monkeypatch):
+    from crimestats.store import refresh
+
+    root = tmp_path / "store"
+    cs.Store(root).refresh([CITY / "2017-01"])
+    manifest = (root / "manifest.json").read_bytes()
+    monkeypatch.setattr(refresh, "free_space", lambda folder: 1000)
+    with pytest.raises(cs.StoreError, match=r"disk full while starting to write .*: this refresh needs 0\.\d MB"):
+        cs.Store(root).refresh([CITY])
+    assert (root / "manifest.json").read_bytes() == manifest
+    assert len(list(root.rglob("*.parquet"))) == 1

@@ -24,7 +24,7 @@ import pandas as pd
 from . import read as _read
 from .manifest import read_manifest
 from .read import COUNTS_SCHEMA, slug
-from .refresh import RefreshResult, refresh
+from .refresh import RefreshResult, refresh_store
 
 __all__ = ["COUNTS_SCHEMA", "RefreshResult", "Store", "slug"]
 
@@ -202,6 +202,6 @@ class Store:
         >>> result.ok, [item["count"] for item in result.ingested]
         (True, [483])
         """
-        return refresh(
+        return refresh_store(
             self.root, sources, mapping=mapping, strict=strict, dry_run=dry_run, records=records, progress=progress
         )

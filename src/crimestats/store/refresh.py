@@ -102,7 +102,7 @@ class _Loaded:
     parts: list[tuple[str, dict[str, Any], pd.DataFrame]]
 
 
-def refresh(
+def refresh_store(
     root: Path,
     paths: Sequence[str | Path],
     *,
