@@ -67,8 +67,13 @@ def test_a_redownloaded_month_replaces_its_partition_never_adds(tmp_path):
     records = store.read_records(start="2017-01", end="2017-01")
     assert len(records) == old_total - 5
     assert set(records.loc[records["crime_id"].notna(), "outcome"]) == {"Offender given a caution"}
-    assert len(list((store.root / "counts").rglob("month=2017-01/*.parquet"))) == 1
     assert len(store.manifest()["files"]) == 3  # the old January download is no longer in the store
+    # The replaced files (counts and records) are kept for readers of the previous manifest until the next refresh.
+    assert len(store.manifest()["retired"]) == 2
+    assert len(list((store.root / "counts").rglob("month=2017-01/*.parquet"))) == 2
+    assert store.refresh([CITY / "2017-02"]).ingested == []
+    assert store.manifest()["retired"] == {}
+    assert len(list((store.root / "counts").rglob("month=2017-01/*.parquet"))) == 1
 
 
 STAGES = ["before-write", "mid-write", "after-write", "manifest-swap", "after-swap"]
@@ -102,8 +107,11 @@ def test_sigkill_at_any_stage_leaves_the_old_or_the_new_store(tmp_path, stage):
     # The dead process's lock is stale; the next refresh takes it, finishes, and sweeps the debris.
     cs.Store(root).refresh(sources)
     pd.testing.assert_frame_equal(snapshot_of(cs.Store(root)), after)
-    named = {meta["file"] for meta in cs.Store(root).manifest()["partitions"].values()}
+    manifest = cs.Store(root).manifest()
+    named = {meta["file"] for meta in manifest["partitions"].values()} | set(manifest["retired"])
     assert data_files(root) == named
+    # January's replaced file is kept until the next refresh (after "after-swap", the completing refresh was it).
+    assert len(manifest["retired"]) == (0 if stage == "after-swap" else 1)
     assert not (root / LOCK).exists()
 
 

@@ -146,6 +146,13 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
         return
     if loaded:
         _write(root, manifest, loaded, result)
+    elif manifest["retired"]:
+        # Files the previous refresh replaced were kept for readers holding the manifest before it; no
+        # reader needs them once a later refresh has run.
+        try:
+            write_manifest(root, {**manifest, "retired": {}})
+        except OSError as error:
+            raise store_error(error, root, "writing the manifest") from error
     _sweep(root, read_manifest(root))
 
 
@@ -210,6 +217,9 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
     generation = int(manifest["generation"]) + 1
     partitions = dict(manifest["partitions"])
     files = dict(manifest["files"])
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    # Replaced files stay until the next refresh: a reader holding the current manifest may still open them.
+    retired: dict[str, dict[str, Any]] = {}
     # Every partition is encoded before anything is written, so the space needed is known exactly.
     writes: list[tuple[Path, bytes]] = []
     for item in loaded:
@@ -219,6 +229,7 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
             writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
             if part_key in partitions:
                 result.partitions_replaced += 1
+                retired[partitions[part_key]["file"]] = {"generation": generation, "since": now}
             partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)
         pending = item.pending
@@ -241,7 +252,8 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
         "generation": generation,
         "partitions": partitions,
         "files": files,
-        "last_refresh": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "retired": retired,
+        "last_refresh": now,
     }
     needed = sum(len(data) for _, data in writes) + len(encode_manifest(new_manifest))
     free = free_space(root)
@@ -290,8 +302,9 @@ def _file_entry(key, kind, size, digest, counts, covered) -> dict[str, Any]:
 
 
 def _sweep(root: Path, manifest) -> None:
-    """Delete data files the manifest does not name (replaced, or left by a crashed refresh)."""
+    """Delete data files the manifest neither names nor keeps (replaced earlier, or left by a crashed refresh)."""
     named = {str(root / meta["file"]) for meta in manifest["partitions"].values()}
+    named |= {str(root / file) for file in manifest["retired"]}
     for name in PARTITION_FIELDS:
         folder = root / name
         if not folder.exists():
