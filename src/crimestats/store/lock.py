@@ -13,9 +13,9 @@ again if not, so only a lock on the file the path names counts.
 
 A file left behind (a refresh killed, a full disk, an empty or unparsable file, a file another
 host wrote) is diagnosed in the log and taken over when no process holds its ``flock``. One
-exception: a file in the format of crimestats before 0.2 (which locked by the file's existence)
-naming a live process on this host, or any host we cannot check, is respected, since that
-process may be an older crimestats still refreshing.
+exception: a file written by an earlier crimestats (which locked by the file's existence; its
+files have no ``lock`` field) naming a live process on this host, or a host we cannot check, is
+respected, since that process may be an older crimestats still refreshing.
 """
 
 from __future__ import annotations
@@ -177,14 +177,14 @@ class RefreshLock:
         if old_style and host == here and isinstance(pid, int) and pid != os.getpid() and _alive(pid):
             raise StoreLockedError(
                 f"{self.root}: another refresh holds the lock (process {pid} on this host, still running, "
-                f"since {holder.get('since')}; the lock file is from a crimestats before 0.2, which does not "
-                f"use flock); if that process is not a refresh, delete {self.path}"
+                f"since {holder.get('since')}; the lock file is from an earlier crimestats, which locked by the "
+                f"file's existence); if that process is not a refresh, delete {self.path}"
             )
         if old_style and host != here:
             raise StoreLockedError(
                 f"{self.root}: another refresh may hold the lock (process {pid} on {host}, since "
-                f"{holder.get('since')}; the lock file is from a crimestats before 0.2, which cannot be checked "
-                f"from here); if no refresh runs on {host}, delete {self.path}"
+                f"{holder.get('since')}; the lock file is from an earlier crimestats, which cannot be checked from "
+                f"here); if no refresh runs on {host}, delete {self.path}"
             )
         self.took_over = _describe(holder, state)
         logger.warning("%s: taking over the lock left by %s, which no longer holds it", self.root, self.took_over)

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from .. import sources
 from ..exceptions import CrimestatsError, SourceFormatError
 from .atomic import failpoint, free_space, store_error, write_atomic
+from .claims import Claims
 from .lock import refresh_lock
 from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
 from .read import COUNTS_SCHEMA, PARTITION_FIELDS, slug
@@ -130,6 +131,7 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
     if result.dry_run:
         result.ingested = [{"file": p.key, "source": p.source, "size": p.size} for p in pending]
         return
+    claims = Claims(manifest)
     loaded = []
     for item in progress_bar(pending, progress, "refresh"):
         try:
@@ -140,6 +142,10 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
         parts = list(_partitions("counts", counts))
         if recs is not None:
             parts += _partitions("records", recs)
+        refusal = claims.refusal(item.key, item.source, [(key, meta) for key, meta, _ in parts])
+        if refusal is not None:
+            _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
+            continue
         loaded.append(_Loaded(item, counts, parts))
     if strict and result.failed:
         result.aborted = True
@@ -244,9 +250,13 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
                 "partitions": len(covered),
             }
         )
-    # Source files whose every partition has been replaced by newer files are no longer in the store.
-    current = {meta["from"] for meta in partitions.values()}
-    files = {key: meta for key, meta in files.items() if key in current}
+    # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
+    for key, meta in list(files.items()):
+        kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
+        if kept:
+            files[key] = {**meta, "partitions": kept} if kept != meta["partitions"] else meta
+        else:
+            del files[key]
     new_manifest = {
         **manifest,
         "generation": generation,
