@@ -7,8 +7,12 @@ import io
 import json
 import shutil
 import zipfile
+from pathlib import Path
 
 import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import crimestats as cs
 from crimestats.cli import EXIT_BAD_INPUT, main
@@ -135,3 +139,50 @@ def test_a_fuller_edition_of_a_table_replaces_it_and_a_fragment_is_refused(tmp_p
     result = store.refresh([fragment])
     assert not result.ok and "which the store holds from" in result.failed[0]["error"]
     pd.testing.assert_frame_equal(store.read(), before)
+
+
+NAMES = [
+    "2017-01-city-of-london-street.csv",
+    "2017-02-city-of-london-street.csv",
+    "2017-03-city-of-london-street.csv",
+    "2017-01-metropolitan-street.csv",
+    "downloaded.csv",
+]
+MONTHS = ["2017-01", "2017-02", "2017-03"]
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    base = tmp_path_factory.mktemp("stored")
+    assert cs.Store(base / "store").refresh([good_files(base)]).ok
+    return base / "store"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    month=st.sampled_from(MONTHS),
+    dropped=st.integers(0, 20),
+    relabelled=st.integers(0, 60),
+    moved=st.integers(0, 60),
+    moved_to=st.sampled_from(MONTHS),
+    name=st.sampled_from(NAMES),
+)
+def test_a_file_never_changes_what_a_differently_named_file_wrote(
+    stored, tmp_path_factory, month, dropped, relabelled, moved, moved_to, name
+):
+    work = tmp_path_factory.mktemp("case")
+    root = work / "store"
+    shutil.copytree(stored, root)
+    before = cs.Store(root).manifest()["partitions"]
+    table = street(month).iloc[dropped:].reset_index(drop=True)
+    table.loc[: relabelled - 1, "Falls within"] = "Metropolitan Police Service"
+    table.loc[len(table) - moved :, "Month"] = moved_to
+    write(table, work / "incoming" / name)
+
+    result = cs.Store(root).refresh([work / "incoming" / name])
+    after = cs.Store(root).manifest()["partitions"]
+    for part, meta in before.items():
+        if Path(meta["from"]).name != name:
+            assert after[part] == meta, (part, result.failed)
+    if result.failed:  # refused whole: nothing of it is stored
+        assert after == before

@@ -136,12 +136,10 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
     for item in progress_bar(pending, progress, "refresh"):
         try:
             counts, recs = item.unit.source.load(item.unit.path, mapping=mapping, records=records)
+            parts = _all_partitions(item.unit.path, counts, recs)
         except READ_FAULTS as error:
             _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
             continue
-        parts = list(_partitions("counts", counts))
-        if recs is not None:
-            parts += _partitions("records", recs)
         refusal = claims.refusal(item.key, item.source, [(key, meta) for key, meta, _ in parts])
         if refusal is not None:
             _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
@@ -345,6 +343,17 @@ def _remove_empty_tree(folder: Path) -> None:
             directory.rmdir()
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def _all_partitions(path: Path, counts: pd.DataFrame, recs: pd.DataFrame | None) -> list:
+    """The partitions of a file's counts (and records), checked to hold every row: none is dropped unseen."""
+    parts = list(_partitions("counts", counts))
+    if recs is not None:
+        parts += _partitions("records", recs)
+    for name, frame in (("counts", counts), ("records", recs)):
+        if frame is not None and sum(len(group) for key, _, group in parts if key.startswith(name)) != len(frame):
+            raise SourceFormatError(path, f"some {name} rows have no force or no period, so no partition to go in")
+    return parts
 
 
 def _partitions(name: str, frame: pd.DataFrame):
