@@ -5,11 +5,12 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import multiprocessing
 import os
+import random
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
@@ -21,34 +22,28 @@ from tests.conftest import TEST_DATA
 
 JANUARY = TEST_DATA / "police-uk" / "city-of-london" / "2017-01"
 
-# Each worker takes the lock as often as it can for a second; while holding it, it appends "start"
-# and "end" lines to a shared log. Every fourth time it "dies" holding the lock: its descriptor is
-# closed (as the kernel does for a killed process) without the file being deleted, so the others
-# find a stale lock file and race to take it over.
-WORKER = textwrap.dedent(
-    """
-    import os, random, sys, time
-    from pathlib import Path
-    from crimestats.exceptions import StoreLockedError
-    from crimestats.store.lock import RefreshLock
 
-    root, log, ready = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+def contend(root, log, go, seconds: float) -> None:
+    """Take the lock as often as possible for ``seconds``, logging "start" and "end" lines while holding it.
+
+    Every fourth time the worker "dies" holding the lock: its descriptor is closed (as the kernel does
+    for a killed process) without the file being deleted, so the others find a stale lock file and
+    race to take it over.
+    """
     me, held, rng = os.getpid(), 0, random.Random(os.getpid())
-    (ready / str(me)).touch()
-    while not (ready / "go").exists():
-        time.sleep(0.001)
-    until = time.time() + 1.5
+    go.wait()
+    until = time.time() + seconds
     while time.time() < until:
         lock = RefreshLock(root)
         try:
             lock.acquire()
-        except StoreLockedError:
+        except cs.StoreLockedError:
             time.sleep(rng.random() * 0.001)
             continue
         out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-        os.write(out, f"start {me} {lock.took_over is not None}\\n".encode())
+        os.write(out, f"start {me} {lock.took_over is not None}\n".encode())
         time.sleep(rng.random() * 0.002)
-        os.write(out, f"end {me}\\n".encode())
+        os.write(out, f"end {me}\n".encode())
         os.close(out)
         held += 1
         if held % 4 == 0:
@@ -56,27 +51,22 @@ WORKER = textwrap.dedent(
             lock.descriptor = None
         else:
             lock.release()
-    """
-)
 
 
 def test_many_processes_and_stale_locks_never_give_two_holders(tmp_path):
-    root, log, ready = tmp_path / "store", tmp_path / "holders.log", tmp_path / "ready"
+    root, log = tmp_path / "store", tmp_path / "holders.log"
     root.mkdir()
-    ready.mkdir()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     (root / LOCK).write_text(json.dumps({"pid": int(dead.stdout), "host": socket.gethostname(), "since": "then"}))
-    workers = [
-        subprocess.Popen([sys.executable, "-c", WORKER, str(root), str(log), str(ready)], stderr=subprocess.PIPE)
-        for _ in range(8)
-    ]
-    deadline = time.time() + 120
-    while len(list(ready.iterdir())) < len(workers) and time.time() < deadline:
-        time.sleep(0.05)
-    (ready / "go").touch()
+    context = multiprocessing.get_context("fork")  # forked workers start at once, without importing anew
+    go = context.Event()
+    workers = [context.Process(target=contend, args=(root, log, go, 2.0)) for _ in range(8)]
     for worker in workers:
-        _, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err.decode()
+        worker.start()
+    go.set()
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
     lines = log.read_text().splitlines()
     starts = lines[0::2]
     assert len(lines) % 2 == 0
