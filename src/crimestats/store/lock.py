@@ -195,7 +195,7 @@ class RefreshLock:
             "lock": KIND,
             "pid": os.getpid(),
             "host": socket.gethostname(),
-            "since": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         data = json.dumps(me).encode("utf-8")
         try:
@@ -215,13 +215,13 @@ class RefreshLock:
             )
         return StoreError(f"{self.root}: cannot lock the store while {doing}: {error.strerror or error}")
 
-    def release(self, *, delete: bool = True) -> None:
+    def release(self) -> None:
         """Release the lock, deleting the file first (while still holding it)."""
         if self.descriptor is None:
             return
         try:
-            if delete and self._still_named(self.descriptor):
-                with contextlib.suppress(FileNotFoundError):
+            if self._still_named(self.descriptor):
+                with contextlib.suppress(OSError):  # a file left behind never blocks: the flock is what counts
                     self.path.unlink()
         finally:
             os.close(self.descriptor)  # closing drops the flock

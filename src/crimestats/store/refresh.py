@@ -118,10 +118,18 @@ def refresh_store(
     created = not root.exists()
     try:
         with refresh_lock(root):
-            _refresh_locked(root, paths, result, mapping=mapping, strict=strict, records=records, progress=progress)
+            try:
+                _refresh_locked(root, paths, result, mapping=mapping, strict=strict, records=records, progress=progress)
+            finally:
+                if created and not (root / MANIFEST).exists():  # still under the lock: no other refresh writes
+                    for child in root.iterdir():
+                        _remove_empty_tree(child)
     finally:
         if created and not (root / MANIFEST).exists():
-            _remove_empty_tree(root)  # a refresh that stored nothing leaves no empty store folder behind
+            # A refresh that stored nothing leaves no empty store folder behind. After the release, so only
+            # when no other refresh has put its lock file in it meanwhile.
+            with contextlib.suppress(OSError):
+                root.rmdir()
     return result
 
 
@@ -284,7 +292,7 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
         for path in done:
             with contextlib.suppress(OSError):
                 path.unlink()
-        written = sum(len(data) for target, data in writes if target in set(done))
+        written = sum(len(data) for _, data in writes[: len(done)])
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
     result.partitions_written = len(writes)
     failpoint("after-swap")
