@@ -180,10 +180,11 @@ def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
         return error
     if isinstance(error, PermissionError):
         problem = "cannot be read: permission denied"
-    elif isinstance(error, FileNotFoundError):
+    elif isinstance(error, FileNotFoundError) and error.filename in (None, str(path)):
         problem = "disappeared while the refresh ran"
     elif isinstance(error, OSError):
-        problem = f"cannot be read: {error.strerror or error}"
+        where = f" ({error.filename})" if error.filename not in (None, str(path)) else ""
+        problem = f"cannot be read: {error.strerror or error}{where}"
     elif isinstance(error, EOFError | zlib.error):
         problem = f"compressed data is corrupt or cut short (truncated download?): {error}"
     elif isinstance(error, zipfile.BadZipFile):
