@@ -179,3 +179,20 @@ def test_covered_zero_months_count_zero_and_uncovered_months_are_reported(cells,
     if "Birmingham" in missing_areas:
         with pytest.raises(cs.CoverageError):
             cs.compare_years(counts, base="2017", current="2018", within=AREAS, selection="robbery", area="Birmingham")
+
+
+def test_status_names_a_known_gap(tmp_path, capsys):
+    from crimestats.cli import main
+
+    folder = tmp_path / "gmp"
+    for month in ("2019-06", "2019-08"):
+        (folder / month).mkdir(parents=True)
+        rows = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+        rows += f"abc{month},{month},Greater Manchester Police,Greater Manchester Police,,,No Location,,,Burglary,,\n"
+        (folder / month / f"{month}-greater-manchester-street.csv").write_text(rows, encoding="utf-8")
+    store = tmp_path / "store"
+    assert main(["refresh", str(folder), "--store", str(store), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "missing 2019-07 (known gaps: Greater Manchester Police" in out

@@ -221,6 +221,8 @@ def _status(args: argparse.Namespace) -> int:
     print(f"{args.store}: {table.attrs['files']} source files, last refresh {table.attrs['last_refresh']}")
     for row in table.itertuples():
         gaps = f", missing {', '.join(row.missing_months)}" if row.missing_months else ""
+        if row.known_gaps:
+            gaps += f" (known gaps: {'; '.join(sorted(set(row.known_gaps.values())))})"
         print(f"  {row.source:12} {row.force:28} {row.first} to {row.last} ({row.periods} periods{gaps})")
     return EXIT_OK
 
@@ -280,14 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     refresh = commands.add_parser(
         "refresh",
         help="ingest new or changed sources into a Parquet store (incremental, idempotent, crash-safe)",
-        epilog="Exit codes: 0 ok, 1 a source failed (the good ones were ingested unless --strict), 2 usage, "
-        "3 another refresh holds the store's lock.",
+        epilog="Exit codes: 0 ok; 1 a file could not be read or was refused because it claims data another file "
+        "wrote (the good ones were ingested unless --strict), the sources hold no data files, or the store cannot "
+        "be written (disk full); 2 usage; 3 another refresh holds the store's lock. See docs/store.md.",
     )
     refresh.add_argument("sources", nargs="+", metavar="SOURCE", help="files, folders or zips")
     refresh.add_argument("--store", required=True, help="store folder (created if missing)")
     refresh.add_argument("--mapping", help="column mapping (TOML) for force extracts")
     refresh.add_argument("--dry-run", action="store_true", help="report what would be ingested; write nothing")
-    refresh.add_argument("--strict", action="store_true", help="write nothing if any source fails")
+    refresh.add_argument("--strict", action="store_true", help="write nothing if any source fails or is refused")
     refresh.add_argument("--records", action="store_true", help="also store police.uk record-level rows")
     refresh.add_argument("--json", action="store_true", help="machine-readable result for schedulers")
     refresh.add_argument("--quiet", action="store_true", help="no progress bar")

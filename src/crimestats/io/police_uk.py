@@ -7,6 +7,7 @@ ignored (and listed in the quality report), never mixed into crime counts.
 
 from __future__ import annotations
 
+import gzip
 import io
 import logging
 import re
@@ -88,6 +89,8 @@ class StreetFile:
             return self.content.stream()
         if self.archive is not None:
             return zipfile.ZipFile(self.archive).open(self.name)  # type: ignore[return-value]
+        if self.name.lower().endswith(".gz"):  # a street file someone gzipped: read it decompressed
+            return gzip.open(self.name, "rb")  # type: ignore[return-value]
         return open(self.name, "rb")
 
     @property

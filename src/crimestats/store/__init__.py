@@ -1,0 +1,207 @@
+"""A local Parquet store of canonical counts, kept current by incremental, idempotent, crash-safe refreshes.
+
+Layout under the store folder::
+
+    manifest.json                                  the current state (swapped atomically)
+    .refresh.lock                                  present while a refresh runs
+    counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-<generation>-<id>.parquet
+    records/pfa=<force>/month=<YYYY-MM>/part-...   (police.uk records, with refresh(records=True))
+
+The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
+routine, for Parquet files and the manifest alike), :mod:`~crimestats.store.manifest`,
+:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh` and :mod:`~crimestats.store.read`.
+See ``docs/store.md`` for the rules that keep the store correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import read as _read
+from .manifest import read_manifest
+from .read import COUNTS_SCHEMA, slug
+from .refresh import RefreshResult, refresh_store
+
+__all__ = ["COUNTS_SCHEMA", "RefreshResult", "Store", "slug"]
+
+
+class Store:
+    """A Parquet store of canonical counts at ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, crimestats as cs
+    >>> store = cs.Store(tempfile.mkdtemp())
+    >>> result = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+    >>> int(store.read(forces=["City of London Police"])["count"].sum())
+    483
+    >>> store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")]).summary().split(": ")[1]
+    'ingested 0 files (0 records), skipped 1 unchanged, 0 failed; 0 partitions written, 0 replaced'
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.root = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, Any]:
+        """The current manifest (a copy read from disk).
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> cs.Store(tempfile.mkdtemp()).manifest()["generation"]
+        0
+        """
+        return read_manifest(self.root)
+
+    def fragments(
+        self, *, forces: Sequence[str] | None = None, start: str | None = None, end: str | None = None
+    ) -> list[str]:
+        """Files a read with these filters opens (the partitions pruning leaves).
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> store = cs.Store(tempfile.mkdtemp())
+        >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+        >>> [path.split("/counts/")[1].rsplit("/", 1)[0] for path in store.fragments(start="2017-01")]
+        ['src=police.uk/pfa=london-city-of/month=2017-01']
+        """
+        return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end)
+
+    def read(
+        self,
+        *,
+        forces: Sequence[str] | None = None,
+        areas: Sequence[str] | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Canonical counts from the store, filters pushed down to Parquet.
+
+        Parameters
+        ----------
+        forces
+            Only these police forces (any usual spelling).
+        areas
+            Only these CSPs.
+        start, end
+            First and last month ("2018-01"), inclusive, of the periods' start.
+        columns
+            Only these canonical columns (the result is then not validated as full counts).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them.
+
+        Raises
+        ------
+        StoreError
+            When the manifest or a data file it names cannot be read.
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> store = cs.Store(tempfile.mkdtemp())
+        >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+        >>> int(store.read(start="2017-01", end="2017-01")["count"].sum())
+        483
+        """
+        filters = {"forces": forces, "areas": areas, "start": start, "end": end}
+        return _read.consistent(
+            self.root, lambda manifest: _read.read_counts(self.root, manifest, columns=columns, **filters)
+        )
+
+    def read_records(
+        self, *, forces: Sequence[str] | None = None, start: str | None = None, end: str | None = None
+    ) -> pd.DataFrame:
+        """Record-level police.uk rows stored with ``refresh(records=True)``.
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> store = cs.Store(tempfile.mkdtemp())
+        >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")], records=True)
+        >>> len(store.read_records(forces=["London, City of"]))
+        483
+        """
+        filters = {"forces": forces, "start": start, "end": end}
+        return _read.consistent(self.root, lambda manifest: _read.read_records(self.root, manifest, **filters))
+
+    def status(self) -> pd.DataFrame:
+        """Coverage per source and force: first and last month, months present and missing.
+
+        ``attrs`` holds ``last_refresh``, ``generation`` and ``files`` (how many source files).
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> store = cs.Store(tempfile.mkdtemp())
+        >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+        >>> store.status()[["source", "first", "last", "periods"]].to_dict(orient="records")
+        [{'source': 'police.uk', 'first': '2017-01', 'last': '2017-01', 'periods': 1}]
+        """
+        return _read.status(self.manifest())
+
+    # ---- refreshing ------------------------------------------------------------------------
+
+    def refresh(
+        self,
+        sources: Sequence[str | Path],
+        *,
+        mapping: str | Path | Mapping[str, Any] | None = None,
+        strict: bool = False,
+        dry_run: bool = False,
+        records: bool = False,
+        progress: bool = False,
+    ) -> RefreshResult:
+        """Ingest what is new or changed among ``sources``; skip what the store already holds.
+
+        Parameters
+        ----------
+        sources
+            Files, folders (searched for data files; a data.police.uk folder tree gives one unit
+            per street file) or zips.
+        mapping
+            Column mapping for force extracts among the sources.
+        strict
+            Stop before writing anything if any source fails; otherwise good sources are
+            ingested and the failures reported.
+        dry_run
+            Report what would be ingested, writing nothing.
+        records
+            Also store police.uk record-level rows (partitioned by force and month).
+        progress
+            Progress bar on a terminal.
+
+        Returns
+        -------
+        RefreshResult
+
+        Raises
+        ------
+        StoreLockedError
+            When another refresh holds the lock.
+        StoreError
+            When the store cannot be written (a full disk says how much space was needed).
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> result = cs.Store(tempfile.mkdtemp()).refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+        >>> result.ok, [item["count"] for item in result.ingested]
+        (True, [483])
+        """
+        return refresh_store(
+            self.root, sources, mapping=mapping, strict=strict, dry_run=dry_run, records=records, progress=progress
+        )

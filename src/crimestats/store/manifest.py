@@ -1,0 +1,79 @@
+"""The manifest: the one file that says what the store holds.
+
+``manifest.json`` names the one current data file of every partition (``partitions``), the source
+file each came from and everything known about that file (``files``: size, SHA-256, source kind,
+periods, forces, rows, quality record), and the data files replaced by the last refresh that
+readers holding the previous manifest may still open (``retired``). It is swapped in whole with
+:func:`~crimestats.store.atomic.write_atomic`; readers open only the files it names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import StoreError
+from .atomic import write_atomic
+
+MANIFEST = "manifest.json"
+FORMAT = "crimestats-store"
+VERSION = 1
+
+
+def empty_manifest() -> dict[str, Any]:
+    """A manifest with nothing in it."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "generation": 0,
+        "last_refresh": None,
+        "partitions": {},
+        "files": {},
+        "retired": {},
+    }
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """The store's manifest (an empty one for a new store).
+
+    Raises
+    ------
+    StoreError
+        When the manifest cannot be read or is not a crimestats store's.
+    """
+    path = root / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return empty_manifest()
+    except OSError as error:
+        raise StoreError(f"{path}: manifest cannot be read: {error.strerror or error}") from error
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise StoreError(f"{path}: manifest is not valid JSON ({error})") from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise StoreError(f"{path}: not a crimestats store manifest")
+    manifest.setdefault("retired", {})  # stores written before replaced files were kept
+    return manifest
+
+
+def encode_manifest(manifest: dict[str, Any]) -> bytes:
+    """The manifest as the bytes written to disk."""
+    return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    """Swap in a new manifest atomically (the ``manifest-swap`` failpoint sits just before the rename)."""
+    write_atomic(root / MANIFEST, encode_manifest(manifest), stage="manifest-swap")
+
+
+def sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """Content hash of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()

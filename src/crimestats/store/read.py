@@ -1,0 +1,225 @@
+"""Reading the store: a pyarrow dataset over the files the manifest names, filters pushed down."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+from .. import sources
+from ..counts import attach, make_coverage
+from ..coverage import known_gap
+from ..exceptions import CrimestatsError, StoreError
+from ..periods import parse_month
+from ..quality import FileQuality
+from ..schema import COLUMN_NAMES, COLUMNS, empty_counts, validate
+from .manifest import read_manifest
+
+_ARROW_TYPES = {
+    "datetime64[ns]": pa.timestamp("ns"),
+    "int64": pa.int64(),
+    "string": pa.string(),
+    "bool": pa.bool_(),
+    "boolean": pa.bool_(),
+}
+#: The Arrow schema of every counts partition file.
+COUNTS_SCHEMA = pa.schema([pa.field(c.name, _ARROW_TYPES[c.dtype], nullable=c.nullable) for c in COLUMNS])
+#: Hive partition fields of each dataset under the store folder.
+PARTITION_FIELDS = {"counts": ("src", "pfa", "month"), "records": ("pfa", "month")}
+
+
+T = TypeVar("T")
+#: How often a read starts again when a refresh swapped the manifest under it.
+READ_ATTEMPTS = 5
+
+
+def consistent(root: Path, reader: Callable[[dict[str, Any]], T]) -> T:
+    """``reader(manifest)`` on the current manifest, started again if a refresh swaps it meanwhile.
+
+    A refresh keeps the files it replaces until the next refresh, so a reader holding the
+    previous manifest still finds them; a reader slower than two refreshes finds one gone, reads
+    the new manifest and starts again. A file missing while the manifest stays the same means
+    the store was damaged from outside.
+    """
+    manifest = read_manifest(root)
+    for _ in range(READ_ATTEMPTS):
+        try:
+            return reader(manifest)
+        except FileNotFoundError as error:
+            newer = read_manifest(root)
+            if newer == manifest:
+                raise StoreError(
+                    f"{root}: a data file the manifest names is missing ({error}); the store was changed from "
+                    "outside crimestats: delete the store folder and refresh it from the sources"
+                ) from error
+            manifest = newer
+        except pa.ArrowException as error:
+            raise StoreError(f"{root}: a data file cannot be read: {error}") from error
+    raise StoreError(f"{root}: the store changed {READ_ATTEMPTS} times during one read; read again")
+
+
+def slug(name: str) -> str:
+    """A force name as a partition value: "London, City of" -> "london-city-of"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def dataset(root: Path, manifest: dict[str, Any], name: str) -> ds.Dataset | None:
+    """The ``counts`` or ``records`` dataset of the files ``manifest`` names (None when it names none)."""
+    files = [str(root / meta["file"]) for meta in manifest["partitions"].values() if meta["dataset"] == name]
+    if not files:
+        return None
+    fields = [pa.field(f, pa.string()) for f in PARTITION_FIELDS[name]]
+    partitioning = ds.partitioning(pa.schema(fields), flavor="hive")
+    schema = pa.schema(list(COUNTS_SCHEMA) + fields) if name == "counts" else None
+    # An explicit schema means no file is opened until a fragment survives the filter.
+    return ds.dataset(
+        files, schema=schema, format="parquet", partitioning=partitioning, partition_base_dir=str(root / name)
+    )
+
+
+def expression(
+    *,
+    forces: Sequence[str] | None = None,
+    areas: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> ds.Expression | None:
+    """The pyarrow filter of a read (partition fields first, so whole files are pruned)."""
+    from ..areas import area_name, force_name
+
+    parts = []
+    if forces is not None:
+        parts.append(ds.field("pfa").isin([slug(force_name(f)) for f in forces]))
+    if start is not None:
+        parts.append(ds.field("month") >= f"{parse_month(start):%Y-%m}")
+    if end is not None:
+        parts.append(ds.field("month") <= f"{parse_month(end):%Y-%m}")
+    if areas is not None:
+        parts.append(ds.field("area_name").isin([area_name(a) for a in areas]))
+    combined = None
+    for part in parts:
+        combined = part if combined is None else combined & part
+    return combined
+
+
+def pandas_type(arrow_type: pa.DataType):
+    """Nullable pandas dtypes for Arrow strings and booleans (others keep their default)."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.StringDtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
+
+
+def fragments(root: Path, manifest: dict[str, Any], **filters: Any) -> list[str]:
+    """Files a read of ``manifest`` with these filters opens."""
+    counts = dataset(root, manifest, "counts")
+    if counts is None:
+        return []
+    return [fragment.path for fragment in counts.get_fragments(filter=expression(**filters))]
+
+
+def read_counts(
+    root: Path, manifest: dict[str, Any], *, columns: Sequence[str] | None = None, **filters: Any
+) -> pd.DataFrame:
+    """Canonical counts of the files ``manifest`` names (see :meth:`crimestats.Store.read`)."""
+    counts = dataset(root, manifest, "counts")
+    if counts is None:
+        return empty_counts() if columns is None else empty_counts()[list(columns)]
+    wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
+    frame = counts.to_table(columns=wanted, filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
+    if columns is None:
+        frame = validate(frame, source=str(root))
+    return attach(frame, coverage=stored_coverage(manifest, frame), quality=stored_quality(manifest))
+
+
+def coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
+    """A coverage table as JSON-ready rows for the manifest."""
+    table = coverage.astype(object).where(coverage.notna(), None)
+    table["period_start"] = coverage["period_start"].dt.strftime("%Y-%m")
+    return table.to_dict(orient="records")
+
+
+def stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Coverage of the stored files, limited to the forces and periods a read returned.
+
+    None (coverage then inferred from the rows) when any file was stored before coverage was kept.
+    """
+    rows = []
+    for meta in manifest["files"].values():
+        if meta.get("coverage") is None:
+            return None
+        rows += meta["coverage"]
+    coverage = make_coverage(rows)
+    if frame.empty or "force" not in frame or "period_start" not in frame:
+        return coverage.iloc[0:0]
+    keep = coverage["force"].isin(set(frame["force"])) & coverage["period_start"].between(
+        frame["period_start"].min(), frame["period_start"].max()
+    )
+    return coverage[keep].reset_index(drop=True)
+
+
+def stored_quality(manifest: dict[str, Any]) -> list[FileQuality]:
+    """The quality records of every stored file."""
+    records = []
+    for meta in manifest["files"].values():
+        quality = meta.get("quality")
+        if quality:
+            records += [FileQuality.from_dict(q) for q in quality.get("files", [quality])]
+    return records
+
+
+def read_records(root: Path, manifest: dict[str, Any], **filters: Any) -> pd.DataFrame:
+    """Record-level rows of the files ``manifest`` names (see :meth:`crimestats.Store.read_records`)."""
+    records = dataset(root, manifest, "records")
+    if records is None:
+        return pd.DataFrame()
+    frame = records.to_table(filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
+    return frame.drop(columns=list(PARTITION_FIELDS["records"]), errors="ignore")
+
+
+def status(manifest: dict[str, Any]) -> pd.DataFrame:
+    """Coverage per source and force (see :meth:`crimestats.Store.status`)."""
+    rows: dict[tuple[str, str], set[str]] = {}
+    for meta in manifest["partitions"].values():
+        if meta["dataset"] == "counts":
+            rows.setdefault((meta["src"], meta["force"]), set()).add(meta["month"])
+    records = []
+    for (source, force), months in sorted(rows.items()):
+        present = sorted(months)
+        span = pd.period_range(present[0], present[-1], freq="M").strftime("%Y-%m")
+        monthly = _period_months(source) == 1
+        missing = [m for m in span if m not in months] if monthly else []
+        gaps = {m: note for m in missing if (note := known_gap(source, force, pd.Timestamp(f"{m}-01")))}
+        records.append(
+            {
+                "source": source,
+                "force": force,
+                "first": present[0],
+                "last": present[-1],
+                "periods": len(present),
+                "missing_months": missing,
+                "known_gaps": gaps,
+            }
+        )
+    columns = ["source", "force", "first", "last", "periods", "missing_months", "known_gaps"]
+    table = pd.DataFrame(records, columns=columns)
+    table.attrs = {
+        "last_refresh": manifest.get("last_refresh"),
+        "generation": manifest.get("generation"),
+        "files": len(manifest["files"]),
+    }
+    return table
+
+
+def _period_months(source: str) -> int | None:
+    """Period length of a stored source (None for one no longer registered)."""
+    try:
+        return sources.get(source).period_months
+    except CrimestatsError:
+        return None

@@ -1,0 +1,414 @@
+"""Refreshing the store: plan, load, write partitions, swap the manifest, sweep."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import errno
+import logging
+import sys
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import sources
+from ..counts import coverage_of, quality_of
+from ..exceptions import CrimestatsError, SourceFormatError
+from .atomic import failpoint, free_space, store_error, write_atomic
+from .claims import Claims
+from .lock import refresh_lock
+from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
+from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records, slug
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RefreshResult:
+    """What a refresh did (or, with ``dry_run``, would do)."""
+
+    store: str
+    dry_run: bool = False
+    ingested: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    partitions_written: int = 0
+    partitions_replaced: int = 0
+    aborted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no source failed."""
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, for schedulers."""
+        return {**asdict(self), "ok": self.ok}
+
+    def summary(self) -> str:
+        """One line: what was ingested, skipped, failed and written."""
+        verb = "would ingest" if self.dry_run else "ingested"
+        rows = sum(item.get("count", 0) for item in self.ingested)
+        line = (
+            f"{self.store}: {verb} {len(self.ingested)} files ({rows:,} records), skipped "
+            f"{len(self.skipped)} unchanged, {len(self.failed)} failed"
+        )
+        if not self.dry_run:
+            line += f"; {self.partitions_written} partitions written, {self.partitions_replaced} replaced"
+        if self.aborted:
+            line += "; aborted (--strict): nothing written"
+        return line
+
+
+#: What reading one bad file may raise besides a CrimestatsError; each is that file's failure, never the refresh's.
+READ_FAULTS = (
+    CrimestatsError,
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,  # includes UnicodeDecodeError and pandas' ParserError and EmptyDataError
+    csv.Error,
+    zipfile.BadZipFile,
+    zlib.error,
+)
+
+
+@dataclass
+class _Pending:
+    """A unit to ingest: a file the registry recognised whose content the store does not hold."""
+
+    key: str
+    unit: sources.Unit
+    size: int
+    digest: str
+
+    @property
+    def source(self) -> str:
+        return self.unit.source.name
+
+
+@dataclass
+class _Loaded:
+    """A unit read, with the partitions it claims."""
+
+    pending: _Pending
+    counts: pd.DataFrame
+    parts: list[tuple[str, dict[str, Any], pd.DataFrame]]
+
+
+def refresh_store(
+    root: Path,
+    paths: Sequence[str | Path],
+    *,
+    mapping: str | Path | Mapping[str, Any] | None = None,
+    strict: bool = False,
+    dry_run: bool = False,
+    records: bool = False,
+    progress: bool = False,
+) -> RefreshResult:
+    """Bring the store at ``root`` up to date with ``paths`` (see :meth:`crimestats.Store.refresh`)."""
+    result = RefreshResult(store=str(root), dry_run=dry_run)
+    created = not root.exists()
+    try:
+        with refresh_lock(root):
+            try:
+                _refresh_locked(root, paths, result, mapping=mapping, strict=strict, records=records, progress=progress)
+            finally:
+                if created and not (root / MANIFEST).exists():  # still under the lock: no other refresh writes
+                    for child in root.iterdir():
+                        _remove_empty_tree(child)
+    finally:
+        if created and not (root / MANIFEST).exists():
+            # A refresh that stored nothing leaves no empty store folder behind. After the release, so only
+            # when no other refresh has put its lock file in it meanwhile.
+            with contextlib.suppress(OSError):
+                root.rmdir()
+    return result
+
+
+def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict, records, progress) -> None:
+    manifest = read_manifest(root)
+    pending = _plan(paths, manifest, result, mapping)
+    if result.dry_run:
+        result.ingested = [{"file": p.key, "source": p.source, "size": p.size} for p in pending]
+        return
+    claims = Claims(manifest)
+    loaded = []
+    for item in progress_bar(pending, progress, "refresh"):
+        try:
+            counts, recs = item.unit.source.load(item.unit.path, mapping=mapping, records=records)
+            parts = _all_partitions(item.unit.path, counts, recs)
+        except READ_FAULTS as error:
+            _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
+            continue
+        refusal = claims.refusal(item.key, item.source, [(key, meta) for key, meta, _ in parts])
+        if refusal is not None:
+            _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
+            continue
+        loaded.append(_Loaded(item, counts, parts))
+    if strict and result.failed:
+        result.aborted = True
+        return
+    if loaded:
+        _write(root, manifest, loaded, result)
+    elif manifest["retired"]:
+        # Files the previous refresh replaced were kept for readers holding the manifest before it; no
+        # reader needs them once a later refresh has run.
+        try:
+            write_manifest(root, {**manifest, "retired": {}})
+        except OSError as error:
+            raise store_error(error, root, "writing the manifest") from error
+    _sweep(root, read_manifest(root))
+
+
+def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError) -> None:
+    message = " ".join(str(error).split())  # one line, whatever the reader wrote
+    result.failed.append({"file": file, "source": source, "error": message})
+    logger.info("%s", message)  # the result carries it; the CLI prints it once
+
+
+def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
+    """The :class:`CrimestatsError` for what reading ``path`` raised, naming the file and the cause."""
+    if isinstance(error, CrimestatsError):
+        return error
+    if isinstance(error, PermissionError):
+        problem = "cannot be read: permission denied"
+    elif isinstance(error, FileNotFoundError) and error.filename in (None, str(path)):
+        problem = "disappeared while the refresh ran"
+    elif isinstance(error, OSError):
+        where = f" ({error.filename})" if error.filename not in (None, str(path)) else ""
+        problem = f"cannot be read: {error.strerror or error}{where}"
+    elif isinstance(error, EOFError | zlib.error):
+        problem = f"compressed data is corrupt or cut short (truncated download?): {error}"
+    elif isinstance(error, zipfile.BadZipFile):
+        problem = f"not a valid zip archive or workbook (corrupt or renamed?): {error}"
+    elif isinstance(error, UnicodeDecodeError):
+        problem = f"not UTF-8 text at byte {error.start} (wrong encoding or a binary file?)"
+    elif isinstance(error, KeyError):
+        problem = f"expected column or field {error} is missing"
+    else:
+        problem = f"cannot be parsed: {type(error).__name__}: {error}"
+    return SourceFormatError(path, problem)
+
+
+def _plan(paths, manifest, result: RefreshResult, mapping) -> list[_Pending]:
+    """Units to ingest: every file the registry recognises, less those whose content the store holds."""
+    known = {meta["sha256"]: key for key, meta in manifest["files"].items()}
+    plan = sources.expand(paths, mapping=mapping)
+    if not paths:
+        _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
+    for file, reason in plan.skipped:
+        if reason != "not a data file":
+            result.skipped.append({"file": file, "reason": reason})
+    for file, error in plan.failed:
+        _fail(result, file, None, error)
+    pending = []
+    for unit in plan.units:
+        key = str(unit.path.resolve())
+        try:
+            digest, size = sha256(unit.path), unit.path.stat().st_size
+        except OSError as error:
+            _fail(result, key, unit.source.name, as_source_error(unit.path, error))
+            continue
+        if digest in known:
+            result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[digest]})"})
+            continue
+        known[digest] = key
+        pending.append(_Pending(key, unit, size, digest))
+    return pending
+
+
+def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult) -> None:
+    """Write the partitions of ``loaded``, then swap in the manifest that names them."""
+    generation = int(manifest["generation"]) + 1
+    partitions = dict(manifest["partitions"])
+    files = dict(manifest["files"])
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    # Replaced files stay until the next refresh: a reader holding the current manifest may still open them.
+    retired: dict[str, dict[str, Any]] = {}
+    # Every partition is encoded before anything is written, so the space needed is known exactly.
+    writes: list[tuple[Path, bytes]] = []
+    for item in loaded:
+        covered = []
+        for part_key, meta, group in item.parts:
+            target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+            writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
+            if part_key in partitions:
+                result.partitions_replaced += 1
+                retired[partitions[part_key]["file"]] = {"generation": generation, "since": now}
+            partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
+            covered.append(part_key)
+        pending = item.pending
+        files[pending.key] = _file_entry(
+            pending.key, pending.source, pending.size, pending.digest, item.counts, covered
+        )
+        result.ingested.append(
+            {
+                "file": pending.key,
+                "source": pending.source,
+                "count": files[pending.key]["count"],
+                "partitions": len(covered),
+            }
+        )
+    # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
+    for key, meta in list(files.items()):
+        kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
+        if kept:
+            files[key] = {**meta, "partitions": kept} if kept != meta["partitions"] else meta
+        else:
+            del files[key]
+    new_manifest = {
+        **manifest,
+        "generation": generation,
+        "partitions": partitions,
+        "files": files,
+        "retired": retired,
+        "last_refresh": now,
+    }
+    needed = sum(len(data) for _, data in writes) + len(encode_manifest(new_manifest))
+    free = free_space(root)
+    if free is not None and free < needed:
+        raise store_error(
+            OSError(errno.ENOSPC, "not enough free space", str(root)), root, "starting to write", needed=needed
+        )
+    failpoint("before-write")
+    done: list[Path] = []
+    try:
+        for target, data in writes:
+            write_atomic(target, data)
+            done.append(target)
+            if len(done) == 1:
+                failpoint("mid-write")
+        failpoint("after-write")
+        write_manifest(root, new_manifest)
+    except OSError as error:
+        # Nothing names the files written so far: remove them now rather than at the next refresh.
+        for path in done:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        written = sum(len(data) for _, data in writes[: len(done)])
+        raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
+    result.partitions_written = len(writes)
+    failpoint("after-swap")
+
+
+def _file_entry(key, kind, size, digest, counts, covered) -> dict[str, Any]:
+    """What the manifest records of one ingested source file."""
+    quality = quality_of(counts)
+    coverage = coverage_of(counts)
+    return {
+        "path": key,
+        "size": size,
+        "sha256": digest,
+        "source_type": kind,
+        "periods": sorted({p.split("month=")[1] for p in covered if "month=" in p}),
+        "forces": sorted(set(counts["force"].dropna())),
+        "rows_read": sum(q.get("rows_read", 0) for q in quality),
+        "rows_counted": sum(q.get("rows_counted", 0) for q in quality),
+        "count": int(counts["count"].sum()),
+        "partitions": covered,
+        "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
+        # What the file covered (every area of a force in a month, zeros included): read() returns it.
+        "coverage": None if coverage is None else coverage_records(coverage),
+    }
+
+
+def _sweep(root: Path, manifest) -> None:
+    """Delete data files the manifest neither names nor keeps (replaced earlier, or left by a crashed refresh)."""
+    named = {str(root / meta["file"]) for meta in manifest["partitions"].values()}
+    named |= {str(root / file) for file in manifest["retired"]}
+    for name in PARTITION_FIELDS:
+        folder = root / name
+        if not folder.exists():
+            continue
+        for file in folder.rglob("*"):
+            if file.is_file() and str(file) not in named:
+                _unlink(file)
+        _remove_empty_tree(folder)
+    for leftover in root.glob(".*.tmp"):
+        _unlink(leftover)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # the refresh itself succeeded; the debris waits for the next one
+        logger.warning("%s: cannot delete (%s); the next refresh tries again", path, error.strerror or error)
+
+
+def _remove_empty_tree(folder: Path) -> None:
+    """Remove ``folder`` and the folders under it that are empty (never a file)."""
+    if not folder.is_dir():
+        return
+    for directory in sorted((d for d in folder.rglob("*") if d.is_dir()), reverse=True):
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _all_partitions(path: Path, counts: pd.DataFrame, recs: pd.DataFrame | None) -> list:
+    """The partitions of a file's counts (and records), checked to hold every row: none is dropped unseen."""
+    parts = list(_partitions("counts", counts))
+    if recs is not None:
+        parts += _partitions("records", recs)
+    for name, frame in (("counts", counts), ("records", recs)):
+        if frame is not None and sum(len(group) for key, _, group in parts if key.startswith(name)) != len(frame):
+            raise SourceFormatError(path, f"some {name} rows have no force or no period, so no partition to go in")
+    return parts
+
+
+def _partitions(name: str, frame: pd.DataFrame):
+    """(partition key, metadata, rows) for each force x month of a counts or records frame."""
+    months = frame["period_start"].dt.strftime("%Y-%m")
+    keys = [frame["source"], frame["force"], months] if name == "counts" else [frame["force"], months]
+    for values, group in frame.groupby(keys, sort=True):
+        if name == "counts":
+            source, force, month = values
+            key = f"counts/src={source}/pfa={slug(force)}/month={month}"
+            meta = {
+                "dataset": "counts",
+                "src": source,
+                "force": force,
+                "month": month,
+                "rows": len(group),
+                "count": int(group["count"].sum()),
+            }
+        else:
+            force, month = values
+            key = f"records/pfa={slug(force)}/month={month}"
+            meta = {"dataset": "records", "force": force, "month": month, "rows": len(group)}
+        yield key, meta, group
+
+
+def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
+    """One partition as the bytes of a zstd-compressed Parquet file."""
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def progress_bar(items: Sequence, enabled: bool, description: str) -> Iterator:
+    """Yield ``items``, drawing a progress bar on stderr when asked and stderr is a terminal."""
+    if not enabled or not sys.stderr.isatty():
+        yield from items
+        return
+    for done, item in enumerate(items, start=1):
+        yield item
+        sys.stderr.write(f"\r{description}: [{'#' * int(30 * done / len(items)):<30}] {done}/{len(items)}")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
