@@ -187,7 +187,10 @@ def test_status_names_a_known_gap(tmp_path, capsys):
     folder = tmp_path / "gmp"
     for month in ("2019-06", "2019-08"):
         (folder / month).mkdir(parents=True)
-        rows = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n"
+        rows = (
+            "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+            "Crime type,Last outcome category,Context\n"
+        )
         rows += f"abc{month},{month},Greater Manchester Police,Greater Manchester Police,,,No Location,,,Burglary,,\n"
         (folder / month / f"{month}-greater-manchester-street.csv").write_text(rows, encoding="utf-8")
     store = tmp_path / "store"
