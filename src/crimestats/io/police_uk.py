@@ -7,13 +7,9 @@ ignored (and listed in the quality report), never mixed into crime counts.
 
 from __future__ import annotations
 
-import gzip
-import io
 import logging
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +18,23 @@ import pandas as pd
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, force_name, force_names, forces_of_kind
 from ..boundaries import check_boundaries, detect_lsoa_vintage, lad_areas, lsoa_areas
 from ..counts import attach, make_coverage
-from ..exceptions import PeriodError, SourceFormatError, UnknownAreaError
+from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
 from ..sources import Probe, Source, register
 from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
 from ._common import finish, progress_bar, quality_record, read_text_csv
-from .structure import CheckedCsv, load_csv
+from .street_files import (
+    COMPANION_FILE,
+    STREET_FILE,
+    StreetFile,
+    check_identity,
+    checked_content,
+    coordinate_problems,
+    force_of_slug,
+    load,
+    select_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +56,6 @@ VARIABLE_MAP: dict[str, str] = {
 _REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
 _KEYS = ["month", "falls_within", "lsoa_code", "lsoa_name", "crime_type"]
 _COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
-_STREET = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv$", re.IGNORECASE)
-#: The other files of a data.police.uk download: real, but not crime counts.
-_COMPANIONS = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
-
 RECORD_COLUMNS = [
     "crime_id",
     "period_start",
@@ -70,92 +72,6 @@ RECORD_COLUMNS = [
     "latitude",
     "context",
 ]
-
-
-@dataclass(frozen=True)
-class StreetFile:
-    """One street file: where it is (a path, or a member of a zip) and the month and force it names."""
-
-    name: str
-    month: str | None
-    force_slug: str | None
-    archive: Path | None = None
-    #: The file's bytes once :func:`_load` has checked their structure (then read from memory).
-    content: CheckedCsv | None = field(default=None, compare=False, repr=False)
-
-    def open(self) -> io.BufferedIOBase:
-        """Open for binary reading (zip members are streamed, never unpacked to disk)."""
-        if self.content is not None:
-            return self.content.stream()
-        if self.archive is not None:
-            return zipfile.ZipFile(self.archive).open(self.name)  # type: ignore[return-value]
-        if self.name.lower().endswith(".gz"):  # a street file someone gzipped: read it decompressed
-            return gzip.open(self.name, "rb")  # type: ignore[return-value]
-        return open(self.name, "rb")
-
-    @property
-    def label(self) -> str:
-        """The file as named in messages: ``archive.zip!member`` for zip members."""
-        return f"{self.archive}!{self.name}" if self.archive else self.name
-
-
-def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
-    """Street files under ``path`` (a CSV, a folder tree or a zip), and the other files ignored."""
-    path = Path(path)
-    if not path.exists():
-        raise SourceFormatError(path, "does not exist")
-    if path.is_dir():
-        names = sorted(str(p) for p in path.rglob("*.csv"))
-        archive = None
-    elif path.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(path) as zipped:
-                names = sorted(n for n in zipped.namelist() if n.lower().endswith(".csv"))
-        except zipfile.BadZipFile as error:
-            raise SourceFormatError(path, f"not a readable zip archive: {error}") from error
-        archive = path
-    else:
-        match = _STREET.search(path.name)
-        return [StreetFile(str(path), *(match.groups() if match else (None, None)))], []
-    files, ignored = [], []
-    for name in names:
-        match = _STREET.search(name.replace("\\", "/"))
-        if match:
-            files.append(StreetFile(name, match.group(1), match.group(2).lower(), archive))
-        else:
-            ignored.append(name)
-    if not files:
-        raise SourceFormatError(
-            path, f"holds no data.police.uk street files (*-street.csv); found {len(ignored)} other CSV files"
-        )
-    return files, ignored
-
-
-def _wanted(files: list[StreetFile], months: Sequence[str] | None, forces: Sequence[str] | None) -> list[StreetFile]:
-    keep = files
-    if months is not None:
-        wanted = {f"{parse_month(m):%Y-%m}" for m in months}
-        keep = [f for f in keep if f.month is None or f.month in wanted]
-    if forces is not None:
-        wanted_forces = {force_name(f) for f in forces}
-        keep = [f for f in keep if f.force_slug is None or _slug_force(f.force_slug) in wanted_forces]
-    return keep
-
-
-def _select_files(
-    path: str | Path, months: Sequence[str] | None, forces: Sequence[str] | None
-) -> tuple[list[StreetFile], list[str], set[str] | None]:
-    """Street files to read (filtered by the months and forces named in their names), ignored files, months."""
-    files, ignored = discover(path)
-    month_set = None if months is None else {f"{parse_month(m):%Y-%m}" for m in months}
-    return _wanted(files, months, forces), ignored, month_set
-
-
-def _slug_force(slug: str) -> str | None:
-    try:
-        return force_name(slug.replace("-", " "))
-    except UnknownAreaError:
-        return None
 
 
 def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
@@ -328,11 +244,11 @@ def _file_parts(
     raw = _read_raw(file, VARIABLE_MAP if records else ["Crime ID", "Longitude", "Latitude", *_REQUIRED])
     rows_read = len(raw)
     # Bad input checks (issue 16): every line a row, the name agrees with the rows, coordinates numbers.
-    checks = _checked_content(file, raw, rows_read)
+    checks = checked_content(file, raw, rows_read)
     parsed = _check_months(raw, file)
-    checks.update(_check_identity(file, raw, parsed, trust_content=trust_content))
+    checks.update(check_identity(file, raw, parsed, trust_content=trust_content))
     raw = _keep_months(raw, parsed, months)
-    checks.update(_coordinates(raw))
+    checks.update(coordinate_problems(raw))
     ids = raw["crime_id"].str.strip() if "crime_id" in raw else pd.Series([], dtype="string")
     ids = ids[ids != ""]
     hashes = pd.util.hash_array(ids.to_numpy(dtype=object)) if len(ids) else np.empty(0, dtype=np.uint64)
@@ -372,7 +288,7 @@ def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[s
     The force and month are those the file's name gives (data.police.uk names each file for one
     force and month); a file named otherwise covers the forces and months its rows hold.
     """
-    force = _slug_force(file.force_slug) if file.force_slug else None
+    force = force_of_slug(file.force_slug) if file.force_slug else None
     forces_ = [force] if force else sorted(set(grouped["force"].dropna()))
     months = [parse_month(file.month)] if file.month else sorted(set(grouped["period_start"].dropna()))
     return [
@@ -381,93 +297,6 @@ def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[s
         for m in months
         if wanted_forces is None or f in wanted_forces
     ]
-
-
-def _load(file: StreetFile) -> StreetFile:
-    """The file with its bytes read and structurally checked (one row per line, field counts, no NULs)."""
-    if file.content is not None:
-        return file
-    return replace(file, content=load_csv(file.open, file.label))
-
-
-def _checked_content(file: StreetFile, raw: pd.DataFrame, rows_read: int) -> dict[str, object]:
-    """Confirm the parser read every data line of the file as one row; what the structure check reports."""
-    if file.content is None:
-        return {}
-    file.content.confirm(rows_read)
-    return dict(file.content.report())
-
-
-def _check_identity(
-    file: StreetFile, raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], *, trust_content: bool
-) -> dict[str, object]:
-    """Refuse a file whose name and rows disagree on month or force; report rows of other months or forces.
-
-    The name is what a folder walk, a month filter and the store trust; the rows are what is
-    counted. When most rows say another month (or force) than the name, one of them is wrong and
-    reading on would count the rows where the name does not say: refused unless
-    ``trust_content``. A minority of rows of another month or force is reported.
-    """
-    found: dict[str, object] = {}
-    if raw.empty:
-        return found
-    # Tallies of the distinct raw values first: the per-row work is two value_counts.
-    month_of = {label: f"{month:%Y-%m}" for label, month in parsed.items()}
-    raw_forces = raw["falls_within"].value_counts(sort=False)
-    stripped = pd.Series(raw_forces.index, dtype="string").str.strip()
-    force_of = dict(zip(raw_forces.index, force_names(stripped).fillna(stripped), strict=True))
-    tallies = {
-        "month": _tally_of(raw["month"].value_counts(sort=False), month_of),
-        "force": _tally_of(raw_forces, force_of),
-    }
-    named = {"month": file.month, "force": _slug_force(file.force_slug) if file.force_slug else None}
-    for kind, column, raw_column, of in (
-        ("month", "Month", "month", month_of),
-        ("force", "Falls within", "falls_within", force_of),
-    ):
-        tally, name = tallies[kind], named[kind]
-        if name is None:
-            continue
-        majority = next(iter(tally))
-        if tally.get(name, 0) < tally[majority]:
-            position = int(raw.index[raw[raw_column].map(of) == majority][0])
-            problem = (
-                f"the file name says {kind} {name} but {tally[majority]:,} of {len(raw):,} rows say {majority} "
-                f"(and {tally.get(name, 0):,} say {name}); expected the rows of the {kind} its name gives"
-            )
-            if not trust_content:
-                raise SourceFormatError(
-                    file.label,
-                    problem + " (pass trust_content=True to count the rows as they say)",
-                    row=position + 2,
-                    column=column,
-                )
-            logger.warning("%s: %s; counted as the rows say (trust_content)", file.label, problem)
-            found[f"name_{kind}_disagrees"] = {"named": name, "rows": tally}
-        elif len(tally) > 1:
-            found[f"rows_other_{kind}s"] = {k: v for k, v in tally.items() if k != name}
-    if named["month"] is None and len(tallies["month"]) > 1:
-        found["rows_other_months"] = dict(list(tallies["month"].items())[1:])
-    return found
-
-
-def _tally_of(counts: pd.Series, canonical: dict) -> dict[str, int]:
-    """Rows per canonical value, most first, from rows per raw value."""
-    tally = counts.groupby(counts.index.map(canonical)).sum().sort_values(ascending=False, kind="stable")
-    return {str(k): int(v) for k, v in tally.items()}
-
-
-def _coordinates(raw: pd.DataFrame) -> dict[str, object]:
-    """Rows whose Longitude or Latitude is written but is not a number (records get NaN there): counted."""
-    found = {}
-    for column, name in (("longitude", "Longitude"), ("latitude", "Latitude")):
-        if column not in raw:
-            continue
-        text = raw[column].str.strip()
-        bad = (text != "") & pd.to_numeric(text, errors="coerce").isna()
-        if bad.any():
-            found[name] = {"rows": int(bad.sum()), "first_row": int(raw.index[bad][0]) + 2}
-    return {"non_numeric_coordinates": found} if found else {}
 
 
 def _records(
@@ -571,13 +400,13 @@ def _read(
     trust_content: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Counts and (when asked) records of street files, each file parsed once."""
-    files, ignored, month_set = _select_files(path, months, forces)
+    files, ignored, month_set = select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     parts, qualities, hashes, record_parts, covered = [], [], [], [], []
     first_with: dict[str, str] = {}
     duplicate_files = []
     for file in progress_bar(files, progress, "police.uk files"):
-        file = _load(file)
+        file = load(file)
         # The same file reached twice (`2017-01/` and `copy/2017-01/`) is read once, never summed twice.
         first = first_with.setdefault(file.content.digest, file.label)  # type: ignore[union-attr]
         if first != file.label:
@@ -663,15 +492,17 @@ def read_police_uk_records(
 def _recognise(probe: Probe) -> float:
     """A folder tree or zip of street files, a file named ``*-street.csv``, or a CSV with the street header."""
     if probe.is_dir:
-        return 1 if any(_STREET.search(p.name) for p in probe.path.rglob("*.csv")) else 0
-    if probe.suffix == ".zip" or _STREET.search(probe.name):
+        return 1 if any(STREET_FILE.search(p.name) for p in probe.path.rglob("*.csv")) else 0
+    if probe.suffix == ".zip" or STREET_FILE.search(probe.name):
         return 1
     return 1 if {"crime type", "falls within"} <= set(probe.header) else 0
 
 
 def _skip(path: Path) -> str | None:
     return (
-        "a data.police.uk outcomes or stop-and-search file, not crime counts" if _COMPANIONS.search(path.name) else None
+        "a data.police.uk outcomes or stop-and-search file, not crime counts"
+        if COMPANION_FILE.search(path.name)
+        else None
     )
 
 
