@@ -25,6 +25,7 @@ from .exceptions import (
 from .io import (
     read_extract,
     read_home_office,
+    read_ons_csp,
     read_ons_pfa,
     read_ons_pfa_change,
     read_police_uk,
@@ -92,6 +93,7 @@ __all__ = [
     "rates",
     "read_extract",
     "read_home_office",
+    "read_ons_csp",
     "read_ons_pfa",
     "read_ons_pfa_change",
     "read_police_uk",

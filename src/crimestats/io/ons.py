@@ -41,6 +41,7 @@ from .ons_grid import (
     span,
     strip_footnote,
     title_period,
+    total_line,
 )
 
 logger = logging.getLogger(__name__)

@@ -85,6 +85,13 @@ def line_for(label: object) -> P1Line | None:
     return _vocabulary().get(label_key(label))
 
 
+@cache
+def total_line() -> P1Line:
+    """The aggregate every leaf line is part of: "total recorded crime (excluding fraud)"."""
+    lines = p1_lines()
+    return next(t for t in lines if not t.leaf and all(t.name in leaf.part_of for leaf in lines if leaf.leaf))
+
+
 def clean_code(value: object) -> str | None:
     """An ONS area code without a footnote digit run on ("E230000118" -> "E23000011"); None if blank."""
     if value is None or pd.isna(value) or not str(value).strip():
