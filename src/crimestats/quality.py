@@ -120,7 +120,8 @@ class QualityReport:
     ----------
     files
         One row per source file: ``file, source, rows_read, rows_counted, rows_no_area,
-        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share``.
+        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, rounded`` (``rounded``:
+        fractional published counts rounded, per body: rows and rounded minus published).
     coverage
         One row per force: ``first, last, periods_present, periods_missing`` (labels of the
         months, quarters or years between the first and last period in the data that are absent).
@@ -147,6 +148,11 @@ class QualityReport:
                 lines.append(f"  {row.duplicate_crime_ids:,} duplicate crime IDs")
             if pd.notna(row.asb_share):
                 lines.append(f"  anti-social behaviour: {row.asb_share:.1%} of rows")
+            for body, (rows, difference) in (row.rounded or {}).items():
+                lines.append(
+                    f"  {body}: {rows:,} fractional published counts rounded to whole numbers "
+                    f"(rounded minus published: {difference:+.3f})"
+                )
         if self.area_coverage is not None:
             lines.append(f"LSOA -> local area coverage (territorial forces): {self.area_coverage:.2%}")
         lines.append("Periods by force:")
@@ -198,6 +204,11 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
                 "unknown_values": {f"unknown_{kind}": tally for kind, tally in quality.unknown.items() if tally},
                 "duplicate_crime_ids": quality.duplicate_crime_ids,
                 "asb_share": quality.asb_share,
+                # Fractional published counts (UK Finance) rounded by the reader: rows and rounded - published.
+                "rounded": {
+                    body: (rows, quality.details.get("fractional_rounding", {}).get(body))
+                    for body, rows in (quality.details.get("fractional_counts") or {}).items()
+                },
             }
         )
         if quality.area_by == "lsoa":
@@ -216,6 +227,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             "unknown_values",
             "duplicate_crime_ids",
             "asb_share",
+            "rounded",
         ],
     )
     area_coverage = (1 - failed / with_lsoa) if with_lsoa else None

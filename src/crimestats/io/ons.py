@@ -41,7 +41,6 @@ from .ons_grid import (
     span,
     strip_footnote,
     title_period,
-    total_line,
 )
 
 logger = logging.getLogger(__name__)

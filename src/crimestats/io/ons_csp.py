@@ -90,8 +90,9 @@ def read_ons_csp(path: str | Path, table: str | None = None) -> pd.DataFrame:
     Examples
     --------
     >>> import crimestats as cs
-    >>> csp = cs.read_ons_csp("tests/data/ons/recorded-crime-by-csp-ye-dec-2022-west-midlands.xlsx")  # doctest: +SKIP
-    >>> int(cs.select(csp[csp["area_name"] == "Wolverhampton"], "total recorded crime")["count"].sum())  # doctest: +SKIP
+    >>> csp = cs.read_ons_csp("recorded-crime-by-csp-year-ending-december-2022.xlsx")  # doctest: +SKIP
+    >>> wolverhampton = csp[(csp["area_name"] == "Wolverhampton") & (csp["period_start"] == "2022-01-01")]
+    >>> int(cs.select(wolverhampton, "total recorded crime")["count"].sum())  # doctest: +SKIP
     35271
     """
     path = Path(path)
@@ -117,7 +118,7 @@ def read_ons_csp(path: str | Path, table: str | None = None) -> pd.DataFrame:
             row.published,
         )
     problems["tables"] = tables
-    problems["reconciliation_mismatches"] = int(len(mismatches))
+    problems["reconciliation_mismatches"] = len(mismatches)
     counts = finish(
         values,
         path=path,
@@ -352,8 +353,11 @@ def _reconcile(wide: pd.DataFrame, frame: pd.DataFrame, lines: list, period: pd.
 
 
 def _recognise(probe: Probe) -> float:
-    """An xlsx with "Table Cn" sheets: the ONS CSP tables. A force-table workbook (with "Table P1")
-    that also carries CSP tables stays the force tables' (read its CSP tables with read_ons_csp)."""
+    """An xlsx with "Table Cn" sheets: the ONS CSP tables.
+
+    A force-table workbook (with "Table P1") that also carries CSP tables stays the force tables'
+    (read its CSP tables with :func:`read_ons_csp`).
+    """
     if not probe.is_spreadsheet:
         return 0
     has_csp = any(re.fullmatch(r"table\s*c\d+", s) for s in probe.sheets)
