@@ -35,6 +35,7 @@ from .metrics import changes_from_published, compare_years, contributions, month
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
 from .schema import COLUMN_NAMES, empty_counts, validate
+from .revisions import reconcile
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
@@ -91,6 +92,7 @@ __all__ = [
     "quality_report",
     "rank_changes",
     "rates",
+    "reconcile",
     "read_extract",
     "read_home_office",
     "read_ons_csp",
