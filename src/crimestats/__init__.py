@@ -34,8 +34,8 @@ from .io import (
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
-from .schema import COLUMN_NAMES, empty_counts, validate
 from .revisions import reconcile
+from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
@@ -92,7 +92,6 @@ __all__ = [
     "quality_report",
     "rank_changes",
     "rates",
-    "reconcile",
     "read_extract",
     "read_home_office",
     "read_ons_csp",
@@ -100,6 +99,7 @@ __all__ = [
     "read_ons_pfa_change",
     "read_police_uk",
     "read_police_uk_records",
+    "reconcile",
     "rolling_12_months",
     "select",
     "sources",

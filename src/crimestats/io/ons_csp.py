@@ -6,9 +6,11 @@ for Greater Manchester, a ``Manchester Airport`` row): offences the force could 
 CSP. Returned:
 
 - one row set per CSP, ``area_code`` the CSP code as the table publishes it (the table's
-  vintage), ``area_name`` the registry's canonical name (found by code in any vintage the
-  registry holds, else by name; an area it does not know keeps the published name and is
-  reported in ``counts.quality`` under ``unknown["areas"]``);
+  vintage), ``area_name`` the registry's canonical name for the published name (an area the
+  registry does not know keeps its published name and is reported in ``counts.quality`` under
+  ``unknown["areas"]``); each code is checked against the registry (every vintage it holds) and
+  a code it holds under another name is reported in ``details["area_code_conflicts"]``: the
+  tables reuse codes across boundary changes, so the name decides;
 - the ``Unassigned`` (and airport) rows as force-level counts with no area;
 - the force rows only for reconciliation: CSPs + unassigned = force, per force, period and line,
   in ``attrs["reconciliation"]`` (ONS notes where they differ, e.g. Greater Manchester's
@@ -91,8 +93,8 @@ def read_ons_csp(path: str | Path, table: str | None = None) -> pd.DataFrame:
     --------
     >>> import crimestats as cs
     >>> csp = cs.read_ons_csp("recorded-crime-by-csp-year-ending-december-2022.xlsx")  # doctest: +SKIP
-    >>> wolverhampton = csp[(csp["area_name"] == "Wolverhampton") & (csp["period_start"] == "2022-01-01")]  # doctest: +SKIP
-    >>> int(cs.select(wolverhampton, "total recorded crime")["count"].sum())  # doctest: +SKIP
+    >>> trc = cs.select(csp[csp["period_start"] == "2022-01-01"], "total recorded crime")  # doctest: +SKIP
+    >>> int(trc.loc[trc["area_name"] == "Wolverhampton", "count"].sum())  # doctest: +SKIP
     35271
     """
     path = Path(path)
@@ -291,17 +293,27 @@ def _read_table(
 
 
 def _resolve_areas(frame: pd.DataFrame, problems: dict) -> None:
-    """Canonical CSP names: by the table's code in the registry, else by the published name."""
+    """Canonical CSP names by the published name; the published code is checked against the registry.
+
+    The name decides, not the code: the tables reuse codes across boundary changes (the year
+    ending December 2022 edition publishes West Northamptonshire under E22000235, East
+    Northamptonshire's code, and the 2021 table under E22000097, Stroud's). A code the registry
+    holds under another name is reported in ``area_code_conflicts``; a name the registry does not
+    know keeps its published spelling and is reported under ``unknown["areas"]``.
+    """
     by_code = _registry_names()
     csps = frame["kind"] == "csp"
-    published = frame.loc[csps, "csp"]
-    named_by_code = frame.loc[csps, "code"].map(by_code)
-    found = area_codes(named_by_code.fillna(published).astype("string"))
-    fallback = area_codes(published.astype("string"))
-    canonical = found["area_name"].fillna(fallback["area_name"])
-    unknown = published[canonical.isna()]
-    for name in unknown:
-        problems["unknown_areas"][str(name)] = problems["unknown_areas"].get(str(name), 0) + 1
+    published = frame.loc[csps, "csp"].astype("string")
+    canonical = area_codes(published)["area_name"]
+    conflicts = problems.setdefault("area_code_conflicts", {})
+    for index, name in published.items():
+        code = frame.at[index, "code"]
+        registered = by_code.get(code)
+        resolved = canonical.at[index]
+        if pd.isna(resolved):
+            problems["unknown_areas"][str(name)] = problems["unknown_areas"].get(str(name), 0) + 1
+        if registered is not None and registered != (name if pd.isna(resolved) else resolved):
+            conflicts[f"{code} {name}"] = f"the registry's {code} is {registered}"
     frame["area_code"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame["area_name"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame.loc[csps, "area_code"] = frame.loc[csps, "code"]
