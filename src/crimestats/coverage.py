@@ -19,7 +19,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .counts import COVERED, coverage_of, make_coverage
+from .counts import COVERED, NOT_PUBLISHED, coverage_of, make_coverage
 from .periods import Window
 
 
@@ -83,7 +83,7 @@ def uncovered(
     Areas fully covered are absent from the result.
     """
     table = coverage_table(counts)
-    table = table[table["status"] == COVERED]
+    table = table[table["status"].isin([COVERED, NOT_PUBLISHED])]
     needed = window_months(windows)
     needed_index = dict(zip(_month_index(pd.Series(needed)).tolist(), needed, strict=True))
     forces_of = {area: area for area in areas} if by == "force" else area_forces(counts, areas)
@@ -93,7 +93,12 @@ def uncovered(
         rows = table[table["force"] == force]
         if by != "force":
             rows = rows[rows["area_name"].isna() | (rows["area_name"] == area)]
-        covered = _covered_months(rows)
+        # A month a source says it did not publish is not covered by that source, even where another
+        # of its series spans it (ONS P5: a financial year published, the calendar year not).
+        covered: set[int] = set()
+        for _, group in rows.groupby("source", dropna=False):
+            published = _covered_months(group[group["status"] == COVERED])
+            covered |= published - _covered_months(group[group["status"] == NOT_PUBLISHED])
         missing = [month for index, month in needed_index.items() if index not in covered]
         if missing:
             result[area] = missing
