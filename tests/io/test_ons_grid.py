@@ -88,7 +88,7 @@ def test_title_gives_a_12_month_window_ending_in_any_quarter(title, start):
 
 
 def test_a_title_with_no_year_ending_is_an_error_quoting_it():
-    with pytest.raises(cs.SourceFormatError, match="cannot find 'year ending <Month> <year>'.*Police recorded crime"):
+    with pytest.raises(cs.SourceFormatError, match=r"cannot find 'year ending <Month> <year>'.*Police recorded crime"):
         title_period("Police recorded crime by offence group", path=HERE, table="P1")
 
 
