@@ -65,6 +65,12 @@ def test_unassigned_and_airport_rows_are_force_level(csp):
     no_area = trc(manchester[manchester["area_name"].isna()])["count"].sum()
     assert no_area == 1506 + 3081  # Manchester Airport + Unassigned Greater Manchester
     assert "Manchester Airport" not in set(csp["area_name"].dropna())
+    quality = csp.quality[0]
+    assert quality.details["unassigned"]["Greater Manchester 2022-01"] == [
+        "Manchester Airport",
+        "Unassigned Greater Manchester",
+    ]
+    assert quality.rows_no_area == {"unassigned": 10}  # 4 forces' unassigned rows + the airport, 2 years
 
 
 def test_a_force_not_published_is_not_published_per_csp_never_zero(csp):

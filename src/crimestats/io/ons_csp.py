@@ -100,10 +100,12 @@ def read_ons_csp(path: str | Path, table: str | None = None) -> pd.DataFrame:
     path = Path(path)
     tables = _count_tables(path, table)
     frames, coverage, reconciliation = [], [], []
+    rows_read = 0
     problems: dict[str, object] = {"unknown_areas": {}, "unassigned": {}, "unassigned_with_code": []}
     for name in tables:
         grid = read_sheet(path, name)
         values, cover, recon = _read_table(grid, path, name, problems)
+        rows_read += int(recon.attrs.pop("rows", 0))
         frames.append(values)
         coverage += cover
         reconciliation.append(recon)
@@ -120,12 +122,14 @@ def read_ons_csp(path: str | Path, table: str | None = None) -> pd.DataFrame:
             row.published,
         )
     problems["tables"] = tables
+    # Unassigned and airport rows: counted in their force, in no CSP (quality_report lists them).
+    problems["rows_no_area"] = {"unassigned": sum(len(labels) for labels in problems["unassigned"].values())}
     problems["reconciliation_mismatches"] = len(mismatches)
     counts = finish(
         values,
         path=path,
         source=SOURCE.name,
-        rows_read=len(values),
+        rows_read=rows_read,
         count_in=int(values["count"].sum()),
         problems=problems,
         area_by="area",
@@ -257,7 +261,7 @@ def _read_table(
     leaves = [line for _, line in lines if line.leaf]
     for i, row in frame[frame["kind"] != "force"].iterrows():
         if row["kind"] == "unassigned":
-            problems["unassigned"][f"{row['force']} {period:%Y-%m}"] = row["csp"]
+            problems["unassigned"].setdefault(f"{row['force']} {period:%Y-%m}", []).append(row["csp"])
         else:
             missing = [line.label for line in leaves if unpublished_frame.at[i, line.name]]
             coverage.append(
@@ -289,7 +293,9 @@ def _read_table(
                     "count": int(value),
                 }
             )
-    return pd.DataFrame(records), coverage, _reconcile(wide_frame, frame, lines, period)
+    reconciliation = _reconcile(wide_frame, frame, lines, period)
+    reconciliation.attrs["rows"] = int((frame["kind"] != "force").sum())  # CSP and unassigned rows read
+    return pd.DataFrame(records), coverage, reconciliation
 
 
 def _resolve_areas(frame: pd.DataFrame, problems: dict) -> None:
