@@ -146,6 +146,8 @@ def read_ons_pfa(path: str | Path, table: str = "P1") -> pd.DataFrame:
                 if pd.isna(value):
                     continue
                 records.append(_record(rows.at[i, "force"], period, column, int(value)))
+    if not records:
+        raise SourceFormatError(path, f"table {table}: no force has a published figure (every cell '..' or '[x]')")
     values = pd.DataFrame(records)
     values["area_code"] = pd.NA
     values["area_name"] = pd.NA
