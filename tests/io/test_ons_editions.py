@@ -226,3 +226,29 @@ def test_a_year_not_published_is_not_covered_by_an_overlapping_published_series(
     forces = ["Greater Manchester", "Merseyside", "West Midlands"]
     table = cs.compare_years(p5, base="2017", current="2018", by="force", within=forces, selection="knife")
     assert "Greater Manchester" not in set(table["force"]) and "Greater Manchester" in table.attrs["excluded"]
+
+
+def test_an_edition_before_the_death_by_driving_line_counts_it_in_violence_with_injury(tmp_path):
+    # Editions before year ending June 2017 have no death-by-driving column: its offences are in
+    # violence with injury (codes_taken_from in data/ons_lines.csv). Rebuild that layout from the real one.
+    def edit(workbook):
+        sheet = workbook["Table P1"]
+        for row in range(7, sheet.max_row + 1):
+            moved = sheet.cell(row=row, column=10).value  # J: death or serious injury - unlawful driving
+            if isinstance(moved, int | float) and isinstance(sheet.cell(row=row, column=7).value, int | float):
+                sheet.cell(row=row, column=7).value += moved  # G: violence with injury
+        sheet.delete_cols(10)
+
+    p1 = cs.read_ons_pfa(_edited(tmp_path, DECEMBER, edit), "P1")
+    assert p1.loc[p1["force"] == "West Midlands", "count"].sum() == 252689
+    assert p1.quality[0]["hierarchy_mismatches"] == 0
+    assert p1.quality[0]["lines_absent"] == {
+        "death or serious injury - unlawful driving": "counted in violence with injury"
+    }
+    assert (p1.attrs["reconciliation"]["difference"] == 0).all()
+
+
+def test_a_missing_line_that_no_other_line_holds_is_an_error(tmp_path):
+    p1 = _edited(tmp_path, DECEMBER, lambda wb: wb["Table P1"].delete_cols(26))  # Public order offences
+    with pytest.raises(cs.SourceFormatError, match="columns not found: \\['public order offences'\\]"):
+        cs.read_ons_pfa(p1, "P1")

@@ -32,6 +32,7 @@ from ..taxonomy import KNIFE_COLLECTION, P1Line, p1_lines
 from ._common import finish
 from .ons_grid import (
     SPANNING_HEADINGS,
+    absent_lines,
     clean_code,
     is_blank,
     label_key,
@@ -177,6 +178,7 @@ def read_ons_pfa(path: str | Path, table: str = "P1") -> pd.DataFrame:
             "reconciliation_mismatches": len(mismatches),
             "hierarchy_mismatches": len(hierarchy),
             "not_published": not_published,
+            "lines_absent": absent_lines({c.line for c in data}, path=path, table=table) if table == "P1" else {},
         },
         coverage=make_coverage(coverage),
     )
@@ -272,9 +274,7 @@ def _p1_columns(grid: pd.DataFrame, header: int, path: Path, table: str = "P1") 
             )
         measure = "total" if line is _TOTAL_LINE else line.label
         columns.append(_Column(j, strip_footnote(label), "line", line=line, measure=measure))
-    missing = [line.label for line in p1_lines() if line not in {c.line for c in columns}]
-    if missing:
-        raise SourceFormatError(path, f"table {table}: columns not found: {missing}")
+    absent_lines({c.line for c in columns}, path=path, table=table)
     return columns
 
 

@@ -34,6 +34,7 @@ from ..sources import Probe, Source, register
 from ..taxonomy import P1Line
 from ._common import finish
 from .ons_grid import (
+    absent_lines,
     clean_code,
     is_blank,
     label_key,
@@ -200,6 +201,7 @@ def _columns(
     for role in ("force", "csp_code", "csp"):
         if role not in layout:
             raise SourceFormatError(path, f"table {table}: no {role.replace('_', ' ')} column in the header")
+    absent_lines({line for _, line in lines}, path=path, table=table)
     return layout, lines
 
 

@@ -92,6 +92,21 @@ def total_line() -> P1Line:
     return next(t for t in lines if not t.leaf and all(t.name in leaf.part_of for leaf in lines if leaf.leaf))
 
 
+def absent_lines(found: set[P1Line], *, path: Path, table: str) -> dict[str, str]:
+    """The lines a table has no column for, each with where its offences are counted instead.
+
+    A line newer than the edition (death or serious injury caused by unlawful driving, a line
+    since year ending June 2017) is counted inside the line it was taken from
+    (``codes_taken_from`` in ``data/ons_lines.csv``), so its absence loses nothing: reported, not an
+    error. Any other line missing is an error naming it.
+    """
+    missing = [line for line in p1_lines() if line not in found]
+    lost = [line.label for line in missing if not line.codes_taken_from]
+    if lost:
+        raise SourceFormatError(path, f"table {table}: columns not found: {lost}")
+    return {line.label: f"counted in {line.codes_taken_from}" for line in missing}
+
+
 def clean_code(value: object) -> str | None:
     """An ONS area code without a footnote digit run on ("E230000118" -> "E23000011"); None if blank."""
     if value is None or pd.isna(value) or not str(value).strip():
