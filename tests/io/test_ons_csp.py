@@ -145,3 +145,15 @@ def test_an_unknown_heading_or_force_is_an_error_naming_it(tmp_path):
     workbook.save(path)
     with pytest.raises(cs.SourceFormatError, match=r"row 10.*unknown police force area 'Midlands West'"):
         cs.read_ons_csp(path, table="C3")
+
+
+def test_an_aggregate_column_that_does_not_add_up_is_reported_not_returned(tmp_path):
+    workbook = openpyxl.load_workbook(CSP)
+    sheet = workbook["Table C3"]
+    row = next(r for r in range(9, sheet.max_row + 1) if sheet.cell(row=r, column=4).value == "Wolverhampton")
+    sheet.cell(row=row, column=7).value += 1  # total recorded crime, now one more than its lines
+    path = tmp_path / "total.xlsx"
+    workbook.save(path)
+    csp = cs.read_ons_csp(path, table="C3")
+    assert csp.quality[0]["hierarchy_mismatches"] == 1
+    assert trc(csp[csp["area_name"] == "Wolverhampton"])["count"].sum() == 35271  # the lines are returned

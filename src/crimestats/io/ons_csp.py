@@ -258,7 +258,9 @@ def _read_table(
         values, marker = parse_cells(grid.iloc[frame.index, j], path=path, label=line.label)
         wide[line.name], unpublished[line.name] = values, marker
     wide_frame, unpublished_frame = pd.DataFrame(wide), pd.DataFrame(unpublished)
-    _check_hierarchy(wide_frame, frame, lines, path, table)
+    problems["hierarchy_mismatches"] = problems.get("hierarchy_mismatches", 0) + _check_hierarchy(
+        wide_frame, frame, lines, path, table
+    )
     records, coverage = [], []
     leaves = [line for _, line in lines if line.leaf]
     for i, row in frame[frame["kind"] != "force"].iterrows():
@@ -328,23 +330,27 @@ def _resolve_areas(frame: pd.DataFrame, problems: dict) -> None:
     frame.loc[csps, "area_name"] = canonical.fillna(published)
 
 
-def _check_hierarchy(wide: pd.DataFrame, frame: pd.DataFrame, lines: list, path: Path, table: str) -> None:
-    """An aggregate column that is not the sum of its leaves means a misread column: an error."""
+def _check_hierarchy(wide: pd.DataFrame, frame: pd.DataFrame, lines: list, path: Path, table: str) -> int:
+    """Rows where an aggregate column is not the sum of its leaves (logged; the leaves are what is returned)."""
     leaves = [line for _, line in lines if line.leaf]
+    found = 0
     for _, line in lines:
         if line.leaf:
             continue
         parts = [leaf.name for leaf in leaves if line.name in leaf.part_of]
         diff = wide[line.name] - wide[parts].sum(axis=1, min_count=1)
-        bad = diff.fillna(0) != 0
-        if bad.any():
-            i = diff.index[bad][0]
-            raise SourceFormatError(
+        for i in diff.index[diff.fillna(0) != 0]:
+            found += 1
+            logger.warning(
+                "%s %s row %s %r: %r differs from the sum of its parts by %s",
                 path,
-                f"table {table}: {frame.at[i, 'csp']!r}: {line.label!r} differs from the sum of its parts by "
-                f"{diff.at[i]}",
-                row=i + 1,
+                table,
+                i + 1,
+                frame.at[i, "csp"],
+                line.label,
+                diff.at[i],
             )
+    return found
 
 
 def _reconcile(wide: pd.DataFrame, frame: pd.DataFrame, lines: list, period: pd.Timestamp) -> pd.DataFrame:
