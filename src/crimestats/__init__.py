@@ -26,6 +26,7 @@ from .exceptions import (
 from .io import (
     read_extract,
     read_home_office,
+    read_ons_csp,
     read_ons_pfa,
     read_ons_pfa_change,
     read_police_uk,
@@ -34,6 +35,7 @@ from .io import (
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
+from .revisions import reconcile
 from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
 from .significance import change_p_value
@@ -95,10 +97,12 @@ __all__ = [
     "rates",
     "read_extract",
     "read_home_office",
+    "read_ons_csp",
     "read_ons_pfa",
     "read_ons_pfa_change",
     "read_police_uk",
     "read_police_uk_records",
+    "reconcile",
     "rolling_12_months",
     "select",
     "sources",

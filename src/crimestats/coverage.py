@@ -19,7 +19,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .counts import COVERED, coverage_of, make_coverage
+from .counts import COVERED, NOT_PUBLISHED, coverage_of, make_coverage
 from .periods import Window
 
 
@@ -86,7 +86,7 @@ def uncovered(
     Areas fully covered are absent from the result.
     """
     table = coverage_table(counts)
-    table = table[table["status"] == COVERED]
+    table = table[table["status"].isin([COVERED, NOT_PUBLISHED])]
     needed = window_months(windows)
     needed_index = dict(zip(_month_index(pd.Series(needed)).tolist(), needed, strict=True))
     forces_of = {area: area for area in areas} if by == "force" else area_forces(counts, areas)
@@ -96,7 +96,12 @@ def uncovered(
         rows = table[table["force"] == force]
         if by != "force":
             rows = rows[rows["area_name"].isna() | (rows["area_name"] == area)]
-        covered = _covered_months(rows)
+        # A month a source says it did not publish is not covered by that source, even where another
+        # of its series spans it (ONS P5: a financial year published, the calendar year not).
+        covered: set[int] = set()
+        for _, group in rows.groupby("source", dropna=False):
+            published = _covered_months(group[group["status"] == COVERED])
+            covered |= published - _covered_months(group[group["status"] == NOT_PUBLISHED])
         missing = [month for index, month in needed_index.items() if index not in covered]
         if missing:
             result[area] = missing
@@ -149,9 +154,20 @@ def known_gap(source: str | None, force: str | None, month: pd.Timestamp) -> str
 
 
 def reason(counts: pd.DataFrame, area: str, months: Sequence[pd.Timestamp], *, by: str = "area_name") -> str:
-    """Why an area is left out: "no data for 2018-10" (and a known gap's note where one applies)."""
-    text = f"no data for {describe_months(months)}"
+    """Why an area is left out: "no data for 2018-10", or "not published for ..." (cells withheld).
+
+    A known gap's note is added where one applies.
+    """
     force = area if by == "force" else area_forces(counts, [area]).get(area)
+    table = coverage_table(counts)
+    withheld = table[(table["status"] == NOT_PUBLISHED) & (table["force"] == force)]
+    if by != "force":
+        withheld = withheld[withheld["area_name"].isna() | (withheld["area_name"] == area)]
+    unpublished = _covered_months(withheld)
+    if unpublished and all(index in unpublished for index in _month_index(pd.Series(list(months))).tolist()):
+        text = f"not published for {describe_months(months)}"
+    else:
+        text = f"no data for {describe_months(months)}"
     sources = sorted(set(counts["source"].dropna())) or [None]
     notes = {note for source in sources for m in months if (note := known_gap(source, force, m))}
     if notes:

@@ -132,9 +132,10 @@ class QualityReport:
     ----------
     files
         One row per source file: ``file, source, rows_read, rows_counted, rows_no_area,
-        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, lsoa_vintage, findings``
+        no_area_reasons, unknown_values, duplicate_crime_ids, asb_share, lsoa_vintage, findings, rounded``
         (``lsoa_vintage``: "2011" or "2021" for police.uk files with LSOA codes, else missing;
-        ``findings``: the ``FINDINGS`` a reader read past: rows of other months, blank lines, ...).
+        ``findings``: the ``FINDINGS`` a reader read past: rows of other months, blank lines, ...;
+        ``rounded``: fractional published counts rounded, per body: rows and rounded minus published).
     coverage
         One row per force: ``first, last, periods_present, periods_missing`` (labels of the
         months, quarters or years between the first and last period in the data that are absent).
@@ -165,6 +166,11 @@ class QualityReport:
                 lines.append(f"  LSOA codes: the {row.lsoa_vintage} set")
             for name, value in (row.findings or {}).items():
                 lines.append(f"  {FINDINGS.get(name, name)}: {value}")
+            for body, (rows, difference) in (row.rounded or {}).items():
+                lines.append(
+                    f"  {body}: {rows:,} fractional published counts rounded to whole numbers "
+                    f"(rounded minus published: {difference:+.3f})"
+                )
         if self.area_coverage is not None:
             lines.append(f"LSOA -> local area coverage (territorial forces): {self.area_coverage:.2%}")
         lines.append("Periods by force:")
@@ -218,6 +224,11 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
                 "asb_share": quality.asb_share,
                 "lsoa_vintage": quality.get("lsoa_vintage"),
                 "findings": {k: v for k, v in quality.details.items() if k in FINDINGS and v},
+                # Fractional published counts (UK Finance) rounded by the reader: rows and rounded - published.
+                "rounded": {
+                    body: (rows, quality.details.get("fractional_rounding", {}).get(body))
+                    for body, rows in (quality.details.get("fractional_counts") or {}).items()
+                },
             }
         )
         if quality.area_by == "lsoa":
@@ -239,6 +250,7 @@ def quality_report(counts: pd.DataFrame) -> QualityReport:
             "asb_share",
             "lsoa_vintage",
             "findings",
+            "rounded",
         ],
     )
     area_coverage = (1 - failed / with_lsoa) if with_lsoa else None

@@ -133,6 +133,9 @@ class P1Line:
     canonical column (its value is this line's value of that column) or a :class:`Category` flag
     (the categories with that flag). ``codes`` are offence codes the line takes whatever subgroup
     a source files them under, and ``codes_taken_from`` the line they are then taken out of.
+    ``variants`` are other headings the same line has carried in other editions and tables
+    (``"miscellaneous crimes against society"``, the CSP tables' ``"all other theft offences"``):
+    the vocabulary :mod:`crimestats.io.ons_grid` matches headings by.
     """
 
     name: str
@@ -146,6 +149,7 @@ class P1Line:
     codes: frozenset[str]
     codes_taken_from: str | None
     description: str
+    variants: tuple[str, ...] = ()
 
 
 @cache
@@ -173,6 +177,7 @@ def p1_lines() -> tuple[P1Line, ...]:
                 codes=frozenset(filter(None, row["codes"].split(";"))),
                 codes_taken_from=row["codes_taken_from"] or None,
                 description=row["description"],
+                variants=tuple(filter(None, (row.get("variants") or "").split(";"))),
             )
         )
     return tuple(lines)

@@ -229,3 +229,57 @@ def test_structural_faults_name_the_file_and_line(tmp_path, edit, message):
     path.write_text(edit("".join(_sample_lines())))
     with pytest.raises(cs.SourceFormatError, match=r"faulty\.csv, " + message):
         cs.read_home_office(path)
+
+
+HO_2019_20 = (
+    Path(__file__).resolve().parents[1] / "data" / "home-office" / "prc-pfa-2019-20-west-midlands-fraud-avon.csv"
+)
+
+
+def _check_2019_20(counts):
+    assert trc(counts, force="West Midlands") == 260829
+    quality = counts.quality[0]
+    assert quality.details["fractional_counts"] == {"UK Finance": 4}
+    assert quality.details["fractional_rounding"]["UK Finance"] == pytest.approx(-0.690824, abs=1e-6)
+    assert "UK Finance: 4 fractional published counts rounded" in cs.quality_report(counts).to_text()
+    uk_finance = counts[counts["force"] == "UK Finance"]
+    assert (uk_finance["category"] == "Fraud").all() and trc(counts, force="UK Finance") == 0
+    assert "Avon and Somerset" in set(counts["force"]) and "Avon & Somerset" not in set(counts["force"])
+    assert not quality.unknown.get("forces")
+
+
+def test_the_2019_20_sheet_with_fractional_uk_finance_counts_loads():
+    _check_2019_20(cs.read_home_office(HO_2019_20))
+
+
+@pytest.mark.shared
+def test_the_real_2019_20_sheet_loads():
+    from tests.conftest import shared_path
+
+    counts = cs.read_home_office(shared_path("real", "home-office", "prc-pfa-mar2013-onwards-tables-2019-20-sheet.csv"))
+    _check_2019_20(counts)
+    assert counts["force"].nunique() == 47
+
+
+def test_a_fraction_for_a_police_force_is_still_an_error_naming_its_row(tmp_path):
+    path = tmp_path / "fraction.csv"
+    path.write_text(HEADER + "2019/20,1,West Midlands,Dudley,x,y,z,8N,3.5\n")
+    with pytest.raises(cs.SourceFormatError, match=r"row 2.*'3\.5' is not a whole number"):
+        cs.read_home_office(path)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_one_sheet_per_year_with_fractional_counts_is_read_in_one_call(tmp_path, suffix):
+    newer = pd.read_csv(HO_2019_20, dtype=str)
+    older = pd.read_csv(cs.datasets.path("home-office-pfa-2017-18"), dtype=str)
+    older = older[older["Force Name"].str.strip().isin(["West Midlands", "UK Finance"])]
+    path = tmp_path / f"prc-pfa{suffix}"
+    with pd.ExcelWriter(path, engine="odf" if suffix == ".ods" else "openpyxl") as writer:
+        pd.DataFrame({"Contents": ["2017-18", "2019-20"]}).to_excel(writer, sheet_name="Contents", index=False)
+        for name, table in (("2017-18", older), ("2019-20", newer)):
+            table = table.rename(columns={"Force Name": "Police Force", "Number of Offences": "Offence Count"})
+            table["Offence Count"] = table["Offence Count"].str.strip().astype(float)
+            table.to_excel(writer, sheet_name=name, index=False)
+    counts = cs.read_home_office(path)
+    assert trc(counts, force="West Midlands", period_months=3) == 233393 + 260829
+    assert counts.quality[0].details["fractional_counts"] == {"UK Finance": 4}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..areas import area_codes, force_names
+from ..areas import FRAUD_BODY, area_codes, force_names, forces_of_kind
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
 from ..sources import Probe, Source, register
@@ -211,8 +211,10 @@ def _to_canonical(table: pd.DataFrame, *, path: Path, first_row: int, label: str
     where = path if label == path.name else f"{path} [{label.split('[', 1)[1].rstrip(']')}]"
     columns = match_columns(table.columns, VARIABLE_MAP, path=where, optional=_OPTIONAL)
     raw = table.rename(columns=columns)
+    forces = force_names(raw["force"])
+    rounded, fractional = _round_fraud_fractions(raw["count"], forces)
     counts = parse_counts(
-        raw["count"], path=where, column=_raw_name(columns, "count"), first_row=first_row, allow_negative=True
+        rounded, path=where, column=_raw_name(columns, "count"), first_row=first_row, allow_negative=True
     )
 
     years = raw["financial_year"].str.strip()
@@ -236,7 +238,6 @@ def _to_canonical(table: pd.DataFrame, *, path: Path, first_row: int, label: str
     starts = keys.map(starts_by_key).astype("datetime64[ns]")
 
     offences = classify_codes(raw["offence_code"])
-    forces = force_names(raw["force"])
     out = pd.DataFrame(
         {
             "period_start": starts,
@@ -268,8 +269,35 @@ def _to_canonical(table: pd.DataFrame, *, path: Path, first_row: int, label: str
         "unknown_forces": _tally(raw.loc[forces.isna(), "force"], counts),
         "unknown_areas": _tally(unknown_areas, counts),
         "negative_adjustments": {"rows": int((counts < 0).sum()), "offences": int(counts[counts < 0].sum())},
+        **fractional,
     }
     return out, problems
+
+
+def _round_fraud_fractions(values: pd.Series, forces: pd.Series) -> tuple[pd.Series, dict[str, dict[str, float]]]:
+    """Round the fractional counts the fraud bodies publish (UK Finance) to whole numbers, and say so.
+
+    The Home Office tables carry UK Finance's fraud counts as fractions (``26033.387592678326``):
+    the publisher's own figures, not a broken file. Those rows are rounded to the nearest whole
+    number; ``fractional_counts`` (rows per body) and ``fractional_rounding`` (rounded minus
+    published, per body) go to the quality record. A fraction for any other force stays an error
+    (raised by ``parse_counts`` naming its row).
+    """
+    numbers = pd.to_numeric(values.astype("string").str.strip().str.replace(",", "", regex=False), errors="coerce")
+    fractional = numbers.notna() & (numbers != numbers.round()) & forces.isin(forces_of_kind(FRAUD_BODY)).fillna(False)
+    if not fractional.any():
+        return values, {}
+    rounded = numbers[fractional].round()
+    out = values.copy()
+    out[fractional] = rounded.astype("int64").astype("string")
+    by_force = forces[fractional]
+    rows = {str(k): int(v) for k, v in fractional[fractional].groupby(by_force).size().items()}
+    difference = (rounded - numbers[fractional]).groupby(by_force).sum()
+    logger.info("fractional published counts rounded: %s", rows)
+    return out, {
+        "fractional_counts": rows,
+        "fractional_rounding": {str(k): round(float(v), 6) for k, v in difference.items()},
+    }
 
 
 def _raw_name(columns: dict[str, str], variable: str) -> str:
