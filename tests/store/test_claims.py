@@ -138,7 +138,7 @@ def test_a_fuller_edition_of_a_table_replaces_it_and_a_fragment_is_refused(tmp_p
     fragment = home_office(tmp_path, "west-midlands-q1.csv", lambda t: t["Force Name"] == "West Midlands")
     before = store.read()
     result = store.refresh([fragment])
-    assert not result.ok and "which the store holds from" in result.failed[0]["error"]
+    assert not result.ok and "the store holds from" in result.failed[0]["error"]
     pd.testing.assert_frame_equal(store.read(), before)
 
 

@@ -15,7 +15,11 @@ says Metropolitan Police. The rules, applied to each file before anything is wri
    - a fuller edition of the same table: a file of the same source kind that holds every
      counts partition the stored file holds, when that is more than one (a new edition of a
      Home Office or ONS table, a longer force extract, a bigger zip). A single street file
-     is never such an edition of another file.
+     is never such an edition of another file;
+   - a later edition of the same published table (same source, same table, same geographic
+     level, whose latest period ends later): ONS revises the previous years in each edition.
+     The store keeps the newer edition and the refresh lists each such partition under
+     ``revisions``; an *older* edition than the one stored is refused.
 
 3. A file is taken or refused whole: a refused file writes nothing, so nothing stored is lost.
 """
@@ -33,19 +37,31 @@ class Claims:
     def __init__(self, manifest: dict[str, Any]) -> None:
         self.partitions: dict[str, dict[str, Any]] = manifest["partitions"]
         self.sources = {key: meta.get("source_type") for key, meta in manifest["files"].items()}
+        self.editions = {key: (meta.get("table"), meta.get("edition")) for key, meta in manifest["files"].items()}
+        #: Partitions replaced from a later edition of the same published table, in this refresh.
+        self.revisions: list[dict[str, str]] = []
         self.owned: dict[str, set[str]] = defaultdict(set)
         for part, meta in self.partitions.items():
             if meta["dataset"] == "counts":
                 self.owned[meta["from"]].add(part)
         self.claimed: dict[str, str] = {}
 
-    def refusal(self, file: str, source: str, parts: list[tuple[str, dict[str, Any]]]) -> str | None:
+    def refusal(
+        self,
+        file: str,
+        source: str,
+        parts: list[tuple[str, dict[str, Any]]],
+        *,
+        edition: tuple[str | None, str | None] = (None, None),
+    ) -> str | None:
         """Why ``file`` (of source kind ``source``) may not write ``parts``, or None when it may.
 
         ``parts`` are (partition key, partition metadata) pairs; a file that may write them
-        claims them, so a later file of the same refresh cannot.
+        claims them, so a later file of the same refresh cannot. ``edition`` is the file's
+        (table, last month) when it is a published table.
         """
         counts = {part for part, meta in parts if meta["dataset"] == "counts"}
+        revisions = []
         for part, meta in parts:
             what = _what(meta)
             if part in self.claimed:
@@ -55,6 +71,16 @@ class Claims:
             owner = self.partitions.get(part, {}).get("from")
             if owner is None or self._may_replace(file, source, counts, owner):
                 continue
+            table, last = edition
+            owner_table, owner_last = self.editions.get(owner, (None, None))
+            if table is not None and table == owner_table and last and owner_last:
+                if last > owner_last:
+                    revisions.append({"partition": part, "replaced": owner, "by": file, "edition": last})
+                    continue
+                return (
+                    f"refused: holds {what} from an edition ending {last}, older than (or the same as) the "
+                    f"edition ending {owner_last} the store holds from {owner}: the store keeps the newer edition"
+                )
             return (
                 f"refused: holds {what}, which the store holds from {owner}; a file may replace only what it "
                 "(or a later download of the same file name, or a fuller edition of the same table) wrote: "
@@ -62,6 +88,7 @@ class Claims:
             )
         for part, _ in parts:
             self.claimed[part] = file
+        self.revisions += revisions
         return None
 
     def _may_replace(self, file: str, source: str, counts: set[str], owner: str) -> bool:

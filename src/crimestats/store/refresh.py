@@ -42,6 +42,8 @@ class RefreshResult:
     failed: list[dict[str, Any]] = field(default_factory=list)
     partitions_written: int = 0
     partitions_replaced: int = 0
+    #: Partitions replaced from a later edition of the same published table (a revision).
+    revisions: list[dict[str, Any]] = field(default_factory=list)
     aborted: bool = False
 
     @property
@@ -63,6 +65,9 @@ class RefreshResult:
         )
         if not self.dry_run:
             line += f"; {self.partitions_written} partitions written, {self.partitions_replaced} replaced"
+            if self.revisions:
+                editions = sorted({item["edition"] for item in self.revisions})
+                line += f" ({len(self.revisions)} by a newer edition ending {', '.join(editions)}: a revision)"
         if self.aborted:
             line += "; aborted (--strict): nothing written"
         return line
@@ -149,7 +154,9 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
         except READ_FAULTS as error:
             _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
             continue
-        refusal = claims.refusal(item.key, item.source, [(key, meta) for key, meta, _ in parts])
+        refusal = claims.refusal(
+            item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, counts)
+        )
         if refusal is not None:
             _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
             continue
@@ -157,6 +164,7 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
     if strict and result.failed:
         result.aborted = True
         return
+    result.revisions = claims.revisions
     if loaded:
         _write(root, manifest, loaded, result)
     elif manifest["retired"]:
@@ -167,6 +175,23 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
         except OSError as error:
             raise store_error(error, root, "writing the manifest") from error
     _sweep(root, read_manifest(root))
+
+
+def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str | None]:
+    """A published table's identity (source, table, geographic level) and the last month it covers.
+
+    Two files with the same identity are editions of one table; the one whose periods end later
+    is the newer (ONS revises earlier years in each edition). Record-level sources have none.
+    """
+    if unit.source.has_records or counts.empty:
+        return None, None
+    tables = sorted({str(q.details.get("table") or q.details.get("tables") or "") for q in quality_of(counts)})
+    level = "area" if counts["area_name"].notna().any() else "force"
+    last = max(
+        start + pd.DateOffset(months=int(months) - 1)
+        for start, months in counts[["period_start", "period_months"]].drop_duplicates().itertuples(index=False)
+    )
+    return f"{unit.source.name}:{'+'.join(tables)}:{level}", f"{last:%Y-%m}"
 
 
 def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError) -> None:
@@ -248,7 +273,13 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
             covered.append(part_key)
         pending = item.pending
         files[pending.key] = _file_entry(
-            pending.key, pending.source, pending.size, pending.digest, item.counts, covered
+            pending.key,
+            pending.source,
+            pending.size,
+            pending.digest,
+            item.counts,
+            covered,
+            _edition(pending.unit, item.counts),
         )
         result.ingested.append(
             {
@@ -300,7 +331,7 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
     failpoint("after-swap")
 
 
-def _file_entry(key, kind, size, digest, counts, covered) -> dict[str, Any]:
+def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None)) -> dict[str, Any]:
     """What the manifest records of one ingested source file."""
     quality = quality_of(counts)
     coverage = coverage_of(counts)
@@ -317,6 +348,8 @@ def _file_entry(key, kind, size, digest, counts, covered) -> dict[str, Any]:
         "partitions": covered,
         "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
+        "table": edition[0],
+        "edition": edition[1],
         # What the file covered (every area of a force in a month, zeros included): read() returns it.
         "coverage": None if coverage is None else coverage_records(coverage),
     }
