@@ -137,7 +137,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     """Write the performance snapshot folder and print its sentences."""
     if args.demo:
         sources, mapping = [str(datasets.path("scenario-extract"))], str(datasets.path("scenario-extract-mapping"))
-        area, year, peers = args.area or "Wolverhampton", args.year or "2017/18", args.peers or "West Midlands"
+        area, year, peers = args.area or "Wolverhampton", args.year or "latest", args.peers or "West Midlands"
         selections = args.selection or ["total recorded crime", "knife or sharp instrument offences"]
     else:
         missing = [
@@ -156,7 +156,7 @@ def _snapshot(args: argparse.Namespace) -> int:
         sources, mapping, area, year, peers = args.sources, args.mapping, args.area, args.year, args.peers
         selections = args.selection or ["total recorded crime"]
     counts = _load_sources(sources, mapping)
-    snap = performance_snapshot(counts, area=area, year=year, peers=peers, selections=selections)
+    snap = performance_snapshot(counts, area=area, year=year, base=args.base, peers=peers, selections=selections)
     written = snap.save(args.out, formats=tuple(args.formats.split(",")))
     print(snap.title)
     for bullet in snap.bullets:
@@ -236,7 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
         "sources", nargs="*", metavar="SOURCE_OR_STORE", help="source files (any supported type) or store folders"
     )
     snapshot.add_argument("--area", help="area the report is about, e.g. Wolverhampton")
-    snapshot.add_argument("--year", help="report year, e.g. 2017/18")
+    snapshot.add_argument(
+        "--year",
+        "--period",
+        dest="year",
+        metavar="PERIOD",
+        help="report period: 'latest' (latest complete financial year in the data), 'latest-12-months', "
+        "a financial year '2017/18', a quarter '2017/18 Q3', '12m:YYYY-MM' (the 12 months to a month) or "
+        "a calendar year '2017'",
+    )
+    snapshot.add_argument(
+        "--base",
+        metavar="PERIOD",
+        help="comparison period, any earlier period of the same length (default: the one just before; "
+        "for a quarter, the same quarter a year before)",
+    )
     snapshot.add_argument("--peers", help="peer group: a force area, region:<name>")
     snapshot.add_argument(
         "--selection",

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..metrics import PeriodLike
+
 from . import labels
 from .figures import draw_figures
 from .findings import Findings, SelectionLike, compute_findings
@@ -40,10 +42,10 @@ def performance_snapshot(
     counts: pd.DataFrame,
     *,
     area: str,
-    year: str,
+    year: PeriodLike,
     peers: str | Sequence[str],
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
-    base: str | None = None,
+    base: PeriodLike | None = None,
     source_note: str | None = None,
 ) -> Snapshot:
     """Build the "Performance Snapshot" of a community-safety annual report.
@@ -56,7 +58,10 @@ def performance_snapshot(
         The area the report is about: a CSP, local authority or alias, in any case
         ("Wolverhampton", "City of Wolverhampton", "wolverhampton").
     year
-        The report year ("2017/18"); also calendar years or "12m:YYYY-MM".
+        The report period: a financial year ("2017/18"), "latest" (the latest complete financial
+        year in the counts), "latest-12-months" (the latest 12 months in the counts), a quarter
+        ("2017/18 Q3"), a calendar year ("2017"), "12m:YYYY-MM" (the 12 months to a month) or a
+        (first, last) pair of months.
     peers
         Peer group: a force area ("West Midlands", any usual spelling), "region:<name>" or a list
         of areas.
@@ -64,7 +69,8 @@ def performance_snapshot(
         What to report on, first the headline (default total recorded crime); e.g. add
         "knife or sharp instrument offences". One string is one selection.
     base
-        The comparison year; default the year before ``year``.
+        The comparison period, any earlier period of the same length; default the one just
+        before ``year`` (for a quarter, the same quarter a year before).
     source_note
         Source line printed under every chart; default from the counts' sources.
 

@@ -16,8 +16,8 @@ import pandas as pd
 
 from ..areas import area_name, csps, force_name, peer_areas, regions
 from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
-from ..metrics import compare_years, contributions, monthly_trend, rates, window_rows
-from ..periods import FinancialYear, Window, to_window
+from ..metrics import PeriodLike, compare_years, contributions, monthly_trend, rates, window_rows
+from ..periods import FinancialYear, Window, check_in_data, data_months, resolve_period, rolling_12_months, to_window
 from ..selections import Selection, resolve_selection, select
 from ..sources import label as source_label
 
@@ -161,14 +161,23 @@ def resolve_selections(selections: SelectionLike | Sequence[SelectionLike]) -> t
 
 
 def previous_year(window: Window) -> Window:
-    """The period of equal length just before ``window`` (the default comparison year).
+    """The default comparison period: the period of equal length just before ``window``.
+
+    A quarter is compared with the same quarter a year before (seasons differ).
 
     Examples
     --------
     >>> previous_year(to_window("2017/18")).label
     '2016/17'
+    >>> previous_year(to_window("2017/18 Q3")).label
+    'Q3 2016/17'
     """
+    if window.months == 3 and window.start.month in (1, 4, 7, 10):
+        fy = FinancialYear.containing(window.start)
+        return to_window(f"{fy.previous().label()} Q{(window.start.month - 4) % 12 // 3 + 1}")
     start = window.start - pd.DateOffset(months=window.months)
+    if window.label.startswith("12 months to "):
+        return rolling_12_months(window.start - pd.DateOffset(months=1))
     if window.months == 12 and window.start.month == 4:
         return to_window(FinancialYear(start.year))
     if window.months == 12 and window.start.month == 1:
@@ -176,14 +185,44 @@ def previous_year(window: Window) -> Window:
     return Window(start, window.start, f"12 months to {(window.start - pd.DateOffset(days=1)):%B %Y}")
 
 
+def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike | None) -> tuple[Window, Window]:
+    """The current and comparison periods, "latest" resolved from the data and both checked against it.
+
+    Raises
+    ------
+    PeriodError
+        A period not in the data (the message names the years that exist), a comparison period
+        of another length, or one that does not come before the current period.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> [w.label for w in resolve_periods(counts, year="latest", base=None)]
+    ['2017/18', '2016/17']
+    """
+    current = resolve_period(year, counts)
+    base_window = resolve_period(base, counts) if base is not None else previous_year(current)
+    if base_window.months != current.months:
+        raise PeriodError(
+            f"the comparison period {base_window.label} is {base_window.months} months long, "
+            f"{current.label} is {current.months}: compare periods of the same length"
+        )
+    if base_window.end > current.start:
+        raise PeriodError(f"the comparison period {base_window.label} must end before {current.label} starts")
+    if base is None:
+        check_in_data(base_window, data_months(counts), role=f"the comparison period for {current.label}, ")
+    return current, base_window
+
+
 def compute_findings(
     counts: pd.DataFrame,
     *,
     area: str,
-    year: str,
+    year: PeriodLike,
     peers: str | Sequence[str],
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
-    base: str | None = None,
+    base: PeriodLike | None = None,
 ) -> Findings:
     """Every number of a performance snapshot, computed once.
 
@@ -216,8 +255,7 @@ def compute_findings(
     if area not in peer_names:
         raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
     chosen = resolve_selections(selections)
-    current = to_window(year)
-    base_window = to_window(base) if base is not None else previous_year(current)
+    current, base_window = resolve_periods(counts, year=year, base=base)
     headline = chosen[0]
 
     rows: list[dict] = []

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..text import capitalise, count, join_words, ordinal, percent
 from .findings import Findings, selection_name
-from .labels import peers_phrase, report_label, selection_label
+from .labels import peers_phrase, period_phrase, selection_label
 
 
 def write_sentences(findings: Findings) -> list[str]:
@@ -67,8 +67,8 @@ def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
         text = f"{capitalise(label)} in {area} was unchanged at {count(row['current'])} offences"
     elif first:
         text = (
-            f"{area} saw a {percent(row['pct_change'])} {'upturn' if up else 'reduction'} in {label} since "
-            f"{report_label(findings.base)}, with {count(row['current'])} offences "
+            f"{area} saw a {percent(row['pct_change'])} {'upturn' if up else 'reduction'} in {label} "
+            f"{period_phrase(findings.base, findings.current)}, with {count(row['current'])} offences "
             f"({'an increase' if up else 'a decrease'} of {count(abs(row['change']))})"
         )
     else:
