@@ -11,11 +11,9 @@ from ..sources import label as source_label
 from ..text import join_words, place
 
 #: How a selection is named in a sentence (the subject when it opens one).
+#: Only names that read differently are listed (the P1 lines are written once, in package data).
 SENTENCE_LABELS = {
-    "total recorded crime": "total recorded crime",
     "knife or sharp instrument offences": "offences involving a knife or sharp instrument",
-    "victim-based crime": "victim-based crime",
-    "vehicle offences": "vehicle offences",
 }
 
 
