@@ -247,10 +247,10 @@ def resolve_period(period: str | FinancialYear | Window | tuple[str, str], count
     '2017/18'
     >>> resolve_period("latest-12-months", counts).label
     '12 months to March 2018'
-    >>> resolve_period("2019/20", counts)
+    >>> resolve_period("2019/20", counts)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    crimestats.exceptions.PeriodError: 2019/20 is not in the data, which holds April 2016 to March 2018 (financial years: 2016/17, 2017/18)
+    crimestats.exceptions.PeriodError: 2019/20 is not in the data, which holds April 2016 to March 2018 (...)
     """
     months = data_months(counts)
     text = period.strip().lower() if isinstance(period, str) else None

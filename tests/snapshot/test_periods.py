@@ -11,7 +11,9 @@ from tests.conftest import shared_path
 def test_latest_is_the_latest_complete_financial_year(scenario_csp):
     found = compute_findings(scenario_csp, area="Wolverhampton", year="latest", peers="West Midlands")
     assert (found.base.label, found.current.label) == ("2016/17", "2017/18")
-    assert write_sentences(found)[0].startswith("Wolverhampton saw a 13.6% upturn in total recorded crime since 2016-2017")
+    assert write_sentences(found)[0].startswith(
+        "Wolverhampton saw a 13.6% upturn in total recorded crime since 2016-2017"
+    )
 
 
 def test_a_year_not_in_the_data_names_the_years_that_exist(scenario_csp):
@@ -69,7 +71,10 @@ def test_cli_year_not_in_data_is_one_line(tmp_path, capsys):
 
 def test_cli_period_and_base(tmp_path, capsys):
     argv = ["snapshot", str(cs.datasets.path("scenario-csp")), "--area", "Wolverhampton", "--peers", "West Midlands"]
-    assert main([*argv, "--period", "2017/18 Q4", "--base", "2017/18 Q3", "--out", str(tmp_path), "--formats", "png"]) == EXIT_OK
+    assert (
+        main([*argv, "--period", "2017/18 Q4", "--base", "2017/18 Q3", "--out", str(tmp_path), "--formats", "png"])
+        == EXIT_OK
+    )
     assert "in Q4 2017/18 compared with Q3 2017/18" in capsys.readouterr().out
 
 

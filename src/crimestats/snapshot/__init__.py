@@ -5,7 +5,8 @@ A pipeline of stages, each callable on its own:
 1. :func:`compute_findings` (``findings.py``): the numbers, once, as a :class:`Findings`;
 2. :func:`write_sentences` (``sentences.py``): the bullets, from the findings only;
 3. :func:`draw_figures` (``figures.py``): the charts, from the findings only;
-4. :class:`Snapshot` (``report.py``): the result, saved as a folder, Markdown or HTML.
+4. :class:`Snapshot` (``report.py``): the result, saved as a folder, Markdown or HTML, and as Word
+   and Excel (``office.py``), each with its provenance (``provenance.py``).
 
 :func:`performance_snapshot` runs them in that order and does nothing else.
 """
@@ -17,21 +18,26 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..metrics import PeriodLike
-
 from . import labels
 from .figures import draw_figures
 from .findings import Findings, SelectionLike, compute_findings
 from .labels import SENTENCE_LABELS, source_note
-from .report import Snapshot
+from .provenance import Provenance, provenance_of
+from .report import CHART_FORMATS, DOCUMENT_FORMATS, OutputFormatError, Snapshot
 from .sentences import write_notes, write_sentences
 
 __all__ = [
+    "CHART_FORMATS",
+    "DOCUMENT_FORMATS",
     "SENTENCE_LABELS",
     "Findings",
+    "OutputFormatError",
+    "Provenance",
     "Snapshot",
     "compute_findings",
     "draw_figures",
     "performance_snapshot",
+    "provenance_of",
     "source_note",
     "write_notes",
     "write_sentences",
@@ -105,4 +111,5 @@ def performance_snapshot(
         figures=draw_figures(findings, note=source_note or labels.source_note(findings.sources)),
         tables=findings.tables,
         notes=write_notes(findings),
+        provenance=provenance_of(counts),
     )

@@ -280,7 +280,8 @@ def compute_findings(
         contributors = _contributors(parts, sentence)
         rows += contributors
         if contributors:
-            rows += flag_contributions(counts, area, base_window, current, headline, parts.attrs["net_change"], sentence)
+            net = parts.attrs["net_change"]
+            rows += flag_contributions(counts, area, base_window, current, headline, net, sentence)
         sentence += bool(contributors)
 
     rates_rows = [r for s in chosen for r in _rates(counts, area, peer_names, current, s, sentence)]

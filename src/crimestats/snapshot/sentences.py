@@ -143,7 +143,8 @@ def hidden_crimes_sentence(findings: Findings, rows: pd.DataFrame) -> str:
     trend = "small increases" if up and not down else "small decreases" if down and not up else "small changes"
     significant = rows["significance"].str.startswith("significant").fillna(False)
     if significant.any():
-        test = f"the change in {join_words(rows.loc[significant, 'selection'].str.lower().tolist())} is statistically significant"
+        named = join_words(rows.loc[significant, "selection"].str.lower().tolist())
+        test = f"the change in {named} is statistically significant"
     else:
         test = "none of these changes is statistically significant"
     return (
