@@ -79,7 +79,9 @@ def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
             f"({percent(row['pct_change'])}) to {count(row['current'])}"
         )
     peer_table = findings.peer_table(row["selection"])
-    text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}."
+    if len(peer_table) > 1:  # a group of one ranks nothing
+        text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}"
+    text += "."
     if row["significance"] == "no significant change":
         text += (
             " The change is within normal year-to-year variation "
@@ -115,12 +117,16 @@ def rate_sentence(findings: Findings, rows: pd.DataFrame) -> str:
     own_rows, peer_rows = rows[rows["finding"] == "rate"], rows[rows["finding"] == "peer rate"].set_index("selection")
     own = own_rows.iloc[0]
     peers = peers_phrase(findings.peers)
+    alone = len(findings.peer_areas) < 2  # the group is the area itself: nothing to compare with
     text = (
         f"That is {own['rate']:.1f} offences per 1,000 residents (mid-{int(own['population_year'])} population "
-        f"{count(own['population'])}), against {peer_rows.loc[own['selection'], 'rate']:.1f} across {peers}"
+        f"{count(own['population'])})"
     )
+    if not alone:
+        text += f", against {peer_rows.loc[own['selection'], 'rate']:.1f} across {peers}"
     others = [
-        f"{selection_label(row.selection)}, {row.rate:.2f} per 1,000 against {peer_rows.loc[row.selection, 'rate']:.2f}"
+        f"{selection_label(row.selection)}, {row.rate:.2f} per 1,000"
+        + ("" if alone else f" against {peer_rows.loc[row.selection, 'rate']:.2f}")
         for row in own_rows.iloc[1:].itertuples()
     ]
     return text + (f"; for {'; for '.join(others)}." if others else ".")
