@@ -1,5 +1,8 @@
 """The snapshot in Word and Excel: opened with their own libraries, the bullets, numbers and charts are there."""
 
+import shutil
+import subprocess
+
 import docx
 import openpyxl
 import pytest
@@ -91,3 +94,17 @@ def test_sheet_names_are_short_and_unique():
     taken = set()
     names = [sheet_name("peers_knife_or_sharp_instrument_offences", taken) for _ in range(2)]
     assert names == ["peers_knife_or_sharp_instrument", "peers_knife_or_sharp_instrume_2"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_converts_both_to_pdf(saved, tmp_path):
+    folder, _ = saved
+    for name in ("snapshot.docx", "findings.xlsx"):
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(folder / name)],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        pdf = tmp_path / name.replace(".docx", ".pdf").replace(".xlsx", ".pdf")
+        assert pdf.stat().st_size > 10_000 and pdf.read_bytes().startswith(b"%PDF")
