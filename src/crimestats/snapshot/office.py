@@ -124,7 +124,7 @@ def _docx_table(document, findings: pd.DataFrame) -> None:
     table.style = "Light Grid Accent 1"
     table.autofit = False
     # Words get the room; numbers share the rest of the 170 mm text width.
-    words = {"finding": 30, "selection": 50}
+    words = {"finding": 26, "selection": 40}
     number_width = (_A4[0] - 2 * _MARGIN_MM - sum(words[c] for c in columns if c in words)) / max(
         1, sum(c not in words for c in columns)
     )
@@ -142,6 +142,8 @@ def _docx_table(document, findings: pd.DataFrame) -> None:
             cell.width = width
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.space_after = Pt(0)
+                for run in paragraph.runs:
+                    run.font.size = Pt(8.5)  # "233,393" fits a number column at A4 width
                 if column not in words:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
