@@ -56,7 +56,7 @@ def test_validate_reports_every_problem_at_once():
     source = cases[cases["column"] == "source"]
     assert list(source["row"]) == [1]
     assert list(source["value"]) == ["somewhere"]
-    assert source["check"].iloc[0].startswith("not one of")
+    assert source["check"].iloc[0].startswith("not a registered source")
     # Every problem once, nothing else: seven problems in the frame, seven failure cases.
     assert len(cases) == 7
     assert str(error.value).startswith("bad.csv:")
