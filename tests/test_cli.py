@@ -57,9 +57,9 @@ def test_status_into_a_closed_pipe_is_not_an_error(tmp_path):
     store = tmp_path / "store"
     assert main(["refresh", str(TEST_DATA / "police-uk" / "mixed-2022-06"), "--store", str(store), "--quiet"]) == 0
     # `crimestats status | head -0`: the reader goes away before crimestats writes.
+    command = "import crimestats.cli, sys; sys.exit(crimestats.cli.main(sys.argv[1:]))"
     reader = subprocess.Popen(
-        [sys.executable, "-c", "import crimestats.cli, sys; sys.exit(crimestats.cli.main(sys.argv[1:]))"]
-        + ["status", "--store", str(store)],
+        [sys.executable, "-c", command, "status", "--store", str(store)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
