@@ -53,7 +53,9 @@ def test_contributions_are_diverging_and_sum_to_net(scenario_csp):
     assert colours == {plotting.INCREASE.lower(), plotting.DECREASE.lower()}
     assert "+2,541" in ax.get_title(loc="left")
     top = plotting.plot_contributions(parts, top=6)
-    assert len(top.patches) == 6 and "All other" in [t.get_text() for t in top.get_yticklabels()]
+    labels = [t.get_text() for t in top.get_yticklabels()]
+    assert len(top.patches) == 6 and "Other increases (13)" in labels
+    assert sum(p.get_width() < 0 for p in top.patches) >= 2  # falls shown, not summed into a net "All other"
     assert sum(p.get_width() for p in top.patches) == 2541
 
 
@@ -74,7 +76,7 @@ def test_category_small_multiples(scenario_csp):
     axes = plotting.plot_category_changes(table)
     assert len(axes) == len(table)
     first = axes[0]
-    assert first.get_title().startswith("Violence and sexual")
+    assert " ".join(first.get_title().split()).startswith("Violence and sexual")
     heights = [p.get_height() for p in first.patches]
     row = table.set_index("category").loc["Violence and sexual offences"]
     assert heights == [row["base"], row["current"]]
@@ -102,3 +104,21 @@ def test_empty_tables_and_short_trends_are_errors_not_tracebacks(peers_table, sc
 def test_plots_draw_on_a_given_axes(peers_table):
     _fig, ax = plt.subplots()
     assert plotting.plot_peer_ranking(peers_table, area="Dudley", ax=ax) is ax
+
+
+def test_monthly_trend_in_counts_labels_its_axis_and_ends(scenario_extract):
+    trend = cs.monthly_trend(scenario_extract, areas=["Wolverhampton"])
+    ax = plotting.plot_monthly_trend(trend, area="Wolverhampton", values="count")
+    assert ax.get_ylabel() == "Offences, 12 months to each month"
+    line = ax.get_lines()[0]
+    assert line.get_ydata()[-1] == 21225
+    assert [t.get_text() for t in ax.texts] == [f"{int(line.get_ydata()[0]):,}", "21,225"]
+
+
+def test_shown_contributions_keep_falls_and_sum_to_the_net_change():
+    parts = pd.DataFrame(
+        {"line": [f"r{i}" for i in range(12)] + ["f1", "f2"], "change": [*range(100, 40, -5), -30, -4]}
+    )
+    shown = plotting.shown_contributions(parts, top=6)
+    assert {"f1", "f2"} <= set(shown["line"])
+    assert shown["change"].sum() == parts["change"].sum()

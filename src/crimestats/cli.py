@@ -149,9 +149,20 @@ def _load_sources(paths: Sequence[str], mapping: str | None) -> pd.DataFrame:
 
 def _snapshot(args: argparse.Namespace) -> int:
     """Write the performance snapshot folder and print its sentences."""
+    from .snapshot import CHART_FORMATS, DOCUMENT_FORMATS
+
+    formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
+    unknown = [f for f in formats if f not in DOCUMENT_FORMATS + CHART_FORMATS]
+    if unknown or not formats:
+        print(
+            f"crimestats snapshot: --formats {args.formats!r}: choose from "
+            f"{','.join(DOCUMENT_FORMATS + CHART_FORMATS)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.demo:
         sources, mapping = [str(datasets.path("scenario-extract"))], str(datasets.path("scenario-extract-mapping"))
-        area, year, peers = args.area or "Wolverhampton", args.year or "2017/18", args.peers or "West Midlands"
+        area, year, peers = args.area or "Wolverhampton", args.year or "latest", args.peers or "West Midlands"
         selections = args.selection or ["total recorded crime", "knife or sharp instrument offences"]
     else:
         missing = [
@@ -176,12 +187,15 @@ def _snapshot(args: argparse.Namespace) -> int:
     area_name(area)
     resolve_peers(peers)
     counts = _load_sources(sources, mapping)
-    snap = performance_snapshot(counts, area=area, year=year, peers=peers, selections=selections)
-    written = snap.save(args.out, formats=tuple(args.formats.split(",")))
+    snap = performance_snapshot(counts, area=area, year=year, base=args.base, peers=peers, selections=selections)
+    written = snap.save(args.out, formats=formats)
     print(snap.title)
     for bullet in snap.bullets:
         print(f"- {bullet}")
-    print(f"\n{len(written)} files written to {args.out}/ (open snapshot.html)")
+    names = {p.name for p in written}
+    pages = ("snapshot.html", "snapshot.docx", "snapshot.md")
+    opened = next((f"open {n}" for n in pages if n in names), "findings.csv")
+    print(f"\n{len(written)} files written to {args.out}/ ({opened})")
     return EXIT_OK
 
 
@@ -264,7 +278,21 @@ def build_parser() -> argparse.ArgumentParser:
         "sources", nargs="*", metavar="SOURCE_OR_STORE", help="source files (any supported type) or store folders"
     )
     snapshot.add_argument("--area", help="area the report is about, e.g. Wolverhampton")
-    snapshot.add_argument("--year", help="report year, e.g. 2017/18")
+    snapshot.add_argument(
+        "--year",
+        "--period",
+        dest="year",
+        metavar="PERIOD",
+        help="report period: 'latest' (latest complete financial year in the data), 'latest-12-months', "
+        "a financial year '2017/18', a quarter '2017/18 Q3', '12m:YYYY-MM' (the 12 months to a month) or "
+        "a calendar year '2017'",
+    )
+    snapshot.add_argument(
+        "--base",
+        metavar="PERIOD",
+        help="comparison period, any earlier period of the same length (default: the one just before; "
+        "for a quarter, the same quarter a year before)",
+    )
     snapshot.add_argument("--peers", help="peer group: a force area, region:<name>")
     snapshot.add_argument(
         "--selection",
@@ -273,7 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument("--mapping", help="column mapping (TOML) for force extracts")
     snapshot.add_argument("--out", default="report", help="output folder (default: report)")
-    snapshot.add_argument("--formats", default="png,svg", help="chart formats, comma-separated (default: png,svg)")
+    snapshot.add_argument(
+        "--formats",
+        default="md,html,png,svg",
+        help="what to write, comma-separated: documents md, html, docx (Word), xlsx (Excel workbook) and chart "
+        "formats png, svg, pdf; findings.csv always (default: md,html,png,svg)",
+    )
     snapshot.add_argument(
         "--demo", action="store_true", help="use the bundled West Midlands scenario (Wolverhampton 2017/18)"
     )

@@ -8,6 +8,7 @@ matplotlib settings.
 from __future__ import annotations
 
 import textwrap
+from typing import Literal
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -40,7 +41,7 @@ def _axes(ax: Axes | None, height: float = 3.6) -> Axes:
 def _style(ax: Axes, *, title: str | None, xlabel: str | None = None, ylabel: str | None = None) -> None:
     if title:
         # Left-aligned titles run off the figure's edge past ~65 characters at A4 width.
-        ax.set_title(_wrap(title, 65), fontsize=_FONT["title"], loc="left")
+        ax.set_title(wrap_title(title, 65), fontsize=_FONT["title"], loc="left")
     if xlabel is not None:
         ax.set_xlabel(xlabel, fontsize=_FONT["label"])
     if ylabel is not None:
@@ -48,6 +49,26 @@ def _style(ax: Axes, *, title: str | None, xlabel: str | None = None, ylabel: st
     ax.tick_params(labelsize=_FONT["tick"])
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def wrap_title(title: str, width: int = 65) -> str:
+    """A chart title in lines of at most ``width`` characters, broken after a colon where it has one.
+
+    A title such as "Offences involving a knife or sharp instrument: change 2016/17 to 2017/18"
+    breaks after the colon, so the period is never split across lines.
+
+    Examples
+    --------
+    >>> print(wrap_title("Offences involving a knife or sharp instrument: change 2016/17 to 2017/18"))
+    Offences involving a knife or sharp instrument:
+    change 2016/17 to 2017/18
+    """
+    if len(title) <= width:
+        return title
+    head, colon, tail = title.partition(": ")
+    if colon and len(head) < width:
+        return f"{head}:\n" + "\n".join(textwrap.wrap(tail, width, break_on_hyphens=False))
+    return "\n".join(textwrap.wrap(title, width, break_on_hyphens=False)) or title
 
 
 def _wrap(label: str, width: int = 28) -> str:
@@ -65,6 +86,9 @@ def _label_bars(ax: Axes, bars, values: np.ndarray, template: str) -> None:
             ha="left" if value >= 0 else "right",
             va="center",
             fontsize=_FONT["tick"],
+            # Above a reference line and on white, so a dashed line never runs through the figure.
+            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+            zorder=4,
         )
 
 
@@ -123,7 +147,7 @@ def plot_peer_ranking(
     names = ordered[by].astype(str).tolist()
     values = ordered["pct_change"].to_numpy(dtype=float)
     colours = [HIGHLIGHT if name == area else OTHER for name in names]
-    bars = ax.barh([_wrap(n) for n in names], values, color=colours, edgecolor="#333333", linewidth=0.5)
+    bars = ax.barh([_wrap(n) for n in names], values, color=colours, edgecolor="#333333", linewidth=0.5, zorder=2)
     for bar, name in zip(bars, names, strict=True):
         if name == area:
             bar.set_hatch("///")
@@ -132,7 +156,9 @@ def plot_peer_ranking(
     if average in table and len(table):
         reference = float(table[average].iloc[0])
         label = average_label or ("Peer group overall" if average == "peer_pct_change" else "Average of areas")
-        ax.axvline(reference, color=REFERENCE, linestyle="--", linewidth=1, label=f"{label} ({reference:+.1f}%)")
+        ax.axvline(
+            reference, color=REFERENCE, linestyle="--", linewidth=1, label=f"{label} ({reference:+.1f}%)", zorder=1
+        )
     ax.axvline(0, color="#333333", linewidth=0.8)
     low, high = min(0.0, np.nanmin(values)), max(0.0, np.nanmax(values))
     pad = 0.18 * (high - low or 1)
@@ -168,22 +194,16 @@ def plot_contributions(
     title
         Chart title.
     top
-        Show the parts with the largest absolute change, the rest summed as "All other".
+        At most this many bars: the largest increases and the largest falls (at least three of
+        each where there are), the rest summed as "Other increases" and "Other decreases", so a
+        fall is never hidden inside a net rise.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     level = parts.columns[0]
-    table = parts[[level, "change"]].copy()
-    if top is not None and len(table) > top:
-        order = table["change"].abs().sort_values(ascending=False).index
-        keep, rest = order[: top - 1], order[top - 1 :]
-        table = pd.concat(
-            [table.loc[keep], pd.DataFrame({level: ["All other"], "change": [int(table.loc[rest, "change"].sum())]})],
-            ignore_index=True,
-        )
-    table = table.sort_values("change")
+    table = shown_contributions(parts[[level, "change"]], top=top)
     ax = _axes(ax, height=0.6 + 0.3 * len(table))
     labels = [_wrap(str(v)[:1].upper() + str(v)[1:], 34) for v in table[level]]
     values = table["change"].to_numpy(dtype=float)
@@ -202,6 +222,35 @@ def plot_contributions(
     return ax
 
 
+def shown_contributions(parts: pd.DataFrame, *, top: int | None = 12) -> pd.DataFrame:
+    """The bars of :func:`plot_contributions`: the largest rises and falls, the rest summed by sign.
+
+    Examples
+    --------
+    >>> parts = pd.DataFrame({"line": list("abcdefg"), "change": [50, 40, 30, -5, -2, -1, 0]})
+    >>> shown_contributions(parts, top=5)["line"].tolist()
+    ['d', 'Other decreases (2)', 'c', 'b', 'a']
+    """
+    level = parts.columns[0]
+    table = parts[[level, "change"]].copy()
+    if top is None or len(table) <= top:
+        return table.sort_values("change")
+    rises = table[table["change"] > 0].sort_values("change", ascending=False)
+    falls = table[table["change"] < 0].sort_values("change")
+    slots = top - 2  # room for the two "other" bars
+    # At least three falls (never more than half the bars), the rest of the room to the rises.
+    shown_falls = min(len(falls), max(min(3, len(falls), slots // 2), slots - len(rises)))
+    shown_rises = min(len(rises), slots - shown_falls)
+    shown_falls = min(len(falls), slots - shown_rises)
+    kept = [rises.iloc[:shown_rises], falls.iloc[:shown_falls]]
+    for rest, name in ((rises.iloc[shown_rises:], "Other increases"), (falls.iloc[shown_falls:], "Other decreases")):
+        if len(rest) == 1:  # one part needs no "other" bar: show it by name
+            kept.append(rest)
+        elif len(rest):
+            kept.append(pd.DataFrame({level: [f"{name} ({len(rest)})"], "change": [int(rest["change"].sum())]}))
+    return pd.concat(kept, ignore_index=True).sort_values("change")
+
+
 def plot_monthly_trend(
     trend: pd.DataFrame,
     *,
@@ -210,12 +259,15 @@ def plot_monthly_trend(
     ax: Axes | None = None,
     title: str | None = None,
     peer_label: str = "Peer group",
+    values: Literal["index", "count"] = "index",
 ) -> Axes:
-    """Rolling 12-month totals, indexed to 100 at the first full 12 months, for an area and its peers.
+    """Rolling 12-month totals for an area: in offences, or indexed to 100 against its peers.
 
-    Indexing puts areas of very different size on one scale, so the chart shows whether the
-    area's trend runs above or below its peers'. Each peer is a thin grey line; the peer group's
-    total is dashed.
+    With ``values="count"`` the area's rolling 12-month total is drawn in offences, its first and
+    last values written on the line. With ``values="index"`` (indexed to 100 at the first full
+    12 months) areas of very different size share one scale, so the chart shows whether the
+    area's trend runs above or below its peers': each peer is a thin grey line; the peer
+    group's total is dashed.
 
     Parameters
     ----------
@@ -231,6 +283,8 @@ def plot_monthly_trend(
         Chart title.
     peer_label
         Legend text for the peer group's total.
+    values
+        "count" (offences, the area only) or "index" (area and peers, 100 = the first 12 months).
 
     Returns
     -------
@@ -250,6 +304,8 @@ def plot_monthly_trend(
     if area not in rolling.columns:
         raise SelectionError(f"the trend has no rows for {area!r}; it has {', '.join(map(str, rolling.columns))}")
     rolling = rolling.astype(float)
+    if values == "count":
+        return _plot_rolling_counts(ax, rolling[area], area=area, title=title)
     index = 100 * rolling / rolling.iloc[0]
     for name in index.columns.drop(area):
         ax.plot(index.index, index[name], color=OTHER, linewidth=0.9, label="_nolegend_")
@@ -272,6 +328,30 @@ def plot_monthly_trend(
         label.set_rotation(30)
         label.set_horizontalalignment("right")
     ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left")
+    return ax
+
+
+def _plot_rolling_counts(ax: Axes, rolling: pd.Series, *, area: str, title: str | None) -> Axes:
+    ax.plot(rolling.index, rolling, color=HIGHLIGHT, linewidth=2.4, marker="o", markersize=3, label=area)
+    # The first value below its point, the last above, so neither sits on the line.
+    ends = ((rolling.index[0], rolling.iloc[0], "left", -12), (rolling.index[-1], rolling.iloc[-1], "right", 6))
+    for when, value, align, offset in ends:
+        ax.annotate(
+            f"{value:,.0f}",
+            (when, value),
+            xytext=(0, offset),
+            textcoords="offset points",
+            ha=align,
+            fontsize=_FONT["tick"],
+        )
+    low, high = float(rolling.min()), float(rolling.max())
+    ax.set_ylim(max(0.0, low - 0.25 * (high - low or high)), high + 0.2 * (high - low or high))
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    _style(ax, title=title or f"Rolling 12-month total, {area}", ylabel="Offences, 12 months to each month")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
     return ax
 
 
@@ -322,7 +402,7 @@ def plot_category_changes(
         )
         bars[1].set_hatch("///")
         change = "n/a" if pd.isna(row.pct_change) else f"{row.pct_change:+.1f}%"
-        ax.set_title(_wrap(str(getattr(row, key)), 22) + f"\n{change}", fontsize=_FONT["tick"])
+        ax.set_title(_wrap(str(getattr(row, key)), 18) + f"\n{change}", fontsize=_FONT["tick"])
         ax.set_ylim(0, max(values) * 1.15 or 1)
         ax.tick_params(labelsize=_FONT["tick"] - 1)
         ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")

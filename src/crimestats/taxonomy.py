@@ -207,6 +207,24 @@ def _offences() -> pd.DataFrame:
     return table
 
 
+def hidden_harm_codes() -> pd.DataFrame:
+    """Offence codes of traditionally hidden crimes, with why each is hidden (``data/hidden_harm.csv``).
+
+    Crimes whose victims rarely report them (modern slavery, trafficking, sexual exploitation):
+    a change in their recorded numbers says as much about recognition and recording as about
+    offending. Female genital mutilation has no code of its own in the Home Office open data
+    tables the taxonomy is built from, so it cannot be counted here (``docs/taxonomy.md``).
+
+    Examples
+    --------
+    >>> hidden_harm_codes().set_index("offence_code").loc["106", "offence_description"]
+    'Modern slavery'
+    """
+    with resources.files("crimestats.data").joinpath("hidden_harm.csv").open("rb") as handle:
+        table = pd.read_csv(handle, dtype="string", keep_default_na=False)
+    return table.merge(_offences()[["offence_code", "offence_description"]], on="offence_code", how="left")
+
+
 @cache
 def _known_codes() -> dict[str, str]:
     return {code.upper(): code for code in _offences()["offence_code"]}

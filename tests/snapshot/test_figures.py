@@ -51,3 +51,46 @@ def test_source_note_names_each_source_once_in_order():
         "Produced with crimestats."
     )
     assert source_note(["welsh-government"]).startswith("Source: welsh-government.")
+
+
+def test_a_long_title_breaks_after_the_colon_not_inside_the_period(csp_findings):
+    found = dataclasses.replace(csp_findings, selections=("knife or sharp instrument offences",))
+    peers = csp_findings.peer_table("total recorded crime")
+    found = dataclasses.replace(
+        found, tables={**csp_findings.tables, "peers_knife_or_sharp_instrument_offences": peers}
+    )
+    title = peer_ranking_figure(found, "knife or sharp instrument offences", note="n").axes[0].get_title(loc="left")
+    assert title == "Offences involving a knife or sharp instrument:\nchange 2016/17 to 2017/18"
+
+
+def test_bar_labels_sit_above_the_reference_line_on_white(csp_findings):
+    ax = peer_ranking_figure(csp_findings, "total recorded crime", note="n").axes[0]
+    reference = next(line for line in ax.get_lines() if line.get_linestyle() == "--")
+    labels = [t for t in ax.texts if t.get_text().endswith("%")]
+    assert labels and all(t.get_zorder() > reference.get_zorder() for t in labels)
+    assert all(t.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0) for t in labels)
+
+
+def test_contributions_chart_shows_the_falls(csp_findings):
+    figure = draw_figures(csp_findings, note="n")["contributions"]
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    parts = csp_findings.tables["contributions"]
+    falls = parts[parts["change"] < 0]
+    assert len(falls) >= 3
+    shown_falls = [p for p in figure.axes[0].patches if p.get_width() < 0]
+    assert len(shown_falls) >= 3  # never all hidden inside a net "All other"
+    assert not any(label.startswith("All other") for label in labels)
+    assert sum(p.get_width() for p in figure.axes[0].patches) == parts["change"].sum()
+
+
+def test_single_area_peer_group_has_no_ranking_chart_and_no_layout_warning(scenario_csp, recwarn):
+    import io
+
+    import crimestats as cs
+
+    snap = cs.performance_snapshot(scenario_csp, area="Wolverhampton", year="2017/18", peers=["Wolverhampton"])
+    assert not any(name.startswith("peer_ranking") for name in snap.figures)
+    for figure in snap.figures.values():
+        figure.savefig(io.BytesIO(), format="png", dpi=40)
+    assert not [w for w in recwarn if "constrained_layout" in str(w.message)]
+    assert "across its peer areas" not in snap.bullets[0] and "against" not in snap.bullets[-1]

@@ -22,10 +22,9 @@ def test_findings_table_holds_the_headline_numbers(csp_findings):
 
 
 def test_each_finding_points_at_one_sentence_in_order(csp_findings):
-    table = csp_findings.table
-    table = table[table["sentence"].notna()]  # coverage findings are footnotes, not sentences
-    assert table["finding"].tolist() == ["change"] + ["contribution"] * 4 + ["rate", "peer rate"]
-    assert table["sentence"].tolist() == [1, 2, 2, 2, 2, 3, 3]
+    table = csp_findings.table[csp_findings.table["sentence"].notna()]  # coverage rows feed the notes
+    assert table["finding"].tolist() == ["change"] + ["contribution"] * 4 + ["rate", "peer rate"] + ["hidden crime"] * 2
+    assert table["sentence"].tolist() == [1, 2, 2, 2, 2, 3, 3, 4, 4]
     contributions = table[table["finding"] == "contribution"]
     assert contributions["selection"].iloc[0] == "vehicle offences"
     assert contributions["change"].tolist() == sorted(contributions["change"], reverse=True)

@@ -5,7 +5,8 @@ A pipeline of stages, each callable on its own:
 1. :func:`compute_findings` (``findings.py``): the numbers, once, as a :class:`Findings`;
 2. :func:`write_sentences` (``sentences.py``): the bullets, from the findings only;
 3. :func:`draw_figures` (``figures.py``): the charts, from the findings only;
-4. :class:`Snapshot` (``report.py``): the result, saved as a folder, Markdown or HTML.
+4. :class:`Snapshot` (``report.py``): the result, saved as a folder, Markdown or HTML, and as Word
+   and Excel (``office.py``), each with its provenance (``provenance.py``).
 
 :func:`performance_snapshot` runs them in that order and does nothing else.
 """
@@ -16,20 +17,27 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..metrics import PeriodLike
 from . import labels
 from .figures import draw_figures
 from .findings import Findings, SelectionLike, compute_findings
 from .labels import SENTENCE_LABELS, source_note
-from .report import Snapshot
+from .provenance import Provenance, provenance_of
+from .report import CHART_FORMATS, DOCUMENT_FORMATS, OutputFormatError, Snapshot
 from .sentences import write_notes, write_sentences
 
 __all__ = [
+    "CHART_FORMATS",
+    "DOCUMENT_FORMATS",
     "SENTENCE_LABELS",
     "Findings",
+    "OutputFormatError",
+    "Provenance",
     "Snapshot",
     "compute_findings",
     "draw_figures",
     "performance_snapshot",
+    "provenance_of",
     "source_note",
     "write_notes",
     "write_sentences",
@@ -40,10 +48,10 @@ def performance_snapshot(
     counts: pd.DataFrame,
     *,
     area: str,
-    year: str,
+    year: PeriodLike,
     peers: str | Sequence[str],
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
-    base: str | None = None,
+    base: PeriodLike | None = None,
     source_note: str | None = None,
 ) -> Snapshot:
     """Build the "Performance Snapshot" of a community-safety annual report.
@@ -56,7 +64,10 @@ def performance_snapshot(
         The area the report is about: a CSP, local authority or alias, in any case
         ("Wolverhampton", "City of Wolverhampton", "wolverhampton").
     year
-        The report year ("2017/18"); also calendar years or "12m:YYYY-MM".
+        The report period: a financial year ("2017/18"), "latest" (the latest complete financial
+        year in the counts), "latest-12-months" (the latest 12 months in the counts), a quarter
+        ("2017/18 Q3"), a calendar year ("2017"), "12m:YYYY-MM" (the 12 months to a month) or a
+        (first, last) pair of months.
     peers
         Peer group: a force area ("West Midlands", any usual spelling), "region:<name>" or a list
         of areas.
@@ -64,7 +75,8 @@ def performance_snapshot(
         What to report on, first the headline (default total recorded crime); e.g. add
         "knife or sharp instrument offences". One string is one selection.
     base
-        The comparison year; default the year before ``year``.
+        The comparison period, any earlier period of the same length; default the one just
+        before ``year`` (for a quarter, the same quarter a year before).
     source_note
         Source line printed under every chart; default from the counts' sources.
 
@@ -99,4 +111,5 @@ def performance_snapshot(
         figures=draw_figures(findings, note=source_note or labels.source_note(findings.sources)),
         tables=findings.tables,
         notes=write_notes(findings),
+        provenance=provenance_of(counts),
     )

@@ -12,14 +12,15 @@ from matplotlib.figure import Figure
 from .. import plotting
 from ..text import capitalise
 from .findings import Findings, SelectionLike, selection_name, table_key
-from .labels import peers_phrase, selection_label
+from .labels import peers_phrase, period_title, selection_label
 
 
 def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     """Every chart the findings support, by name.
 
-    ``peer_ranking_<selection>`` per selection, ``contributions`` (when the headline changed),
-    ``monthly_trend`` (when the counts are monthly) and ``categories``.
+    ``peer_ranking_<selection>`` per selection (when two or more peers are compared),
+    ``contributions`` (when the headline changed), ``monthly_trend`` (when the counts are monthly:
+    the area's rolling 12-month total in offences) and ``categories``.
 
     Parameters
     ----------
@@ -41,7 +42,12 @@ def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     >>> list(draw_figures(found, note="Source: scenario data."))
     ['peer_ranking_total_recorded_crime', 'contributions', 'categories']
     """
-    figures = {f"peer_ranking_{table_key(s)}": peer_ranking_figure(findings, s, note=note) for s in findings.selections}
+    # A ranking of one area ranks nothing: a single-area peer group gets no ranking chart.
+    figures = {
+        f"peer_ranking_{table_key(s)}": peer_ranking_figure(findings, s, note=note)
+        for s in findings.selections
+        if len(findings.peer_table(s)) > 1
+    }
     if "contributions" in findings.tables:
         figures["contributions"] = contributions_figure(findings, note=note)
     if "monthly_trend" in findings.tables:
@@ -51,7 +57,7 @@ def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
 
 
 def _window_labels(findings: Findings) -> str:
-    return f"{findings.base.label} to {findings.current.label}"
+    return period_title(findings.base, findings.current)
 
 
 def peer_ranking_figure(findings: Findings, selection: SelectionLike, *, note: str) -> Figure:
@@ -81,16 +87,15 @@ def contributions_figure(findings: Findings, *, note: str) -> Figure:
 
 
 def monthly_trend_figure(findings: Findings, *, note: str) -> Figure:
-    """Rolling 12-month totals of the headline selection, the area against its peers."""
-    phrase = peers_phrase(findings.peers)
-    fig = Figure(figsize=(plotting.A4_TEXT_WIDTH_IN, 3.4), layout="constrained")
+    """The area's rolling 12-month total of the headline selection, in offences."""
+    fig = Figure(figsize=(plotting.A4_TEXT_WIDTH_IN, 3.2), layout="constrained")
     plotting.plot_monthly_trend(
         findings.tables["monthly_trend"],
         area=findings.area,
         ax=fig.add_subplot(),
-        peer_label=f"{capitalise(phrase) if isinstance(findings.peers, str) else 'Peers'} overall",
-        title=f"Rolling 12-month {selection_label(selection_name(findings.headline))}: "
-        f"{findings.area} against {phrase}",
+        values="count",
+        title=f"{capitalise(selection_label(selection_name(findings.headline)))} in {findings.area}: "
+        "rolling 12-month total",
     )
     plotting.add_source_note(fig, note)
     return fig

@@ -18,10 +18,12 @@ from ..areas import area_name, force_name, peer_areas, regions
 from ..boundaries import boundaries_of
 from ..coverage import area_forces
 from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
-from ..metrics import compare_years, contributions, monthly_trend, rates, window_rows
-from ..periods import FinancialYear, Window, to_window
+from ..metrics import PeriodLike, compare_years, contributions, monthly_trend, rates, window_rows
+from ..periods import FinancialYear, Window, check_in_data, data_months, resolve_period, rolling_12_months, to_window
 from ..selections import Selection, resolve_selection, select
+from ..significance import describe_change
 from ..sources import label as source_label
+from ..taxonomy import hidden_harm_codes
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ _PERIOD_COLUMNS = ("area", "base_period", "current_period")
 _WHOLE_NUMBERS = ("base", "current", "change", "rank", "n_areas", "population", "population_year", "sentence")
 #: How many parts the contributions sentence names.
 CONTRIBUTORS_NAMED = 4
+#: Flag selections reported beside the offence lines when they move with the net change.
+FLAG_CONTRIBUTIONS = ("business crime",)
 
 
 @dataclass(frozen=True)
@@ -165,14 +169,23 @@ def resolve_selections(selections: SelectionLike | Sequence[SelectionLike]) -> t
 
 
 def previous_year(window: Window) -> Window:
-    """The period of equal length just before ``window`` (the default comparison year).
+    """The default comparison period: the period of equal length just before ``window``.
+
+    A quarter is compared with the same quarter a year before (seasons differ).
 
     Examples
     --------
     >>> previous_year(to_window("2017/18")).label
     '2016/17'
+    >>> previous_year(to_window("2017/18 Q3")).label
+    'Q3 2016/17'
     """
+    if window.months == 3 and window.start.month in (1, 4, 7, 10):
+        fy = FinancialYear.containing(window.start)
+        return to_window(f"{fy.previous().label()} Q{(window.start.month - 4) % 12 // 3 + 1}")
     start = window.start - pd.DateOffset(months=window.months)
+    if window.label.startswith("12 months to "):
+        return rolling_12_months(window.start - pd.DateOffset(months=1))
     if window.months == 12 and window.start.month == 4:
         return to_window(FinancialYear(start.year))
     if window.months == 12 and window.start.month == 1:
@@ -180,14 +193,44 @@ def previous_year(window: Window) -> Window:
     return Window(start, window.start, f"12 months to {(window.start - pd.DateOffset(days=1)):%B %Y}")
 
 
+def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike | None) -> tuple[Window, Window]:
+    """The current and comparison periods, "latest" resolved from the data and both checked against it.
+
+    Raises
+    ------
+    PeriodError
+        A period not in the data (the message names the years that exist), a comparison period
+        of another length, or one that does not come before the current period.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> [w.label for w in resolve_periods(counts, year="latest", base=None)]
+    ['2017/18', '2016/17']
+    """
+    current = resolve_period(year, counts)
+    base_window = resolve_period(base, counts) if base is not None else previous_year(current)
+    if base_window.months != current.months:
+        raise PeriodError(
+            f"the comparison period {base_window.label} is {base_window.months} months long, "
+            f"{current.label} is {current.months}: compare periods of the same length"
+        )
+    if base_window.end > current.start:
+        raise PeriodError(f"the comparison period {base_window.label} must end before {current.label} starts")
+    if base is None:
+        check_in_data(base_window, data_months(counts), role=f"the comparison period for {current.label}, ")
+    return current, base_window
+
+
 def compute_findings(
     counts: pd.DataFrame,
     *,
     area: str,
-    year: str,
+    year: PeriodLike,
     peers: str | Sequence[str],
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
-    base: str | None = None,
+    base: PeriodLike | None = None,
 ) -> Findings:
     """Every number of a performance snapshot, computed once.
 
@@ -221,8 +264,7 @@ def compute_findings(
     if area not in peer_names:
         raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
     chosen = resolve_selections(selections)
-    current = to_window(year)
-    base_window = to_window(base) if base is not None else previous_year(current)
+    current, base_window = resolve_periods(counts, year=year, base=base)
     headline = chosen[0]
 
     rows: list[dict] = []
@@ -242,9 +284,16 @@ def compute_findings(
         tables["contributions"] = parts
         contributors = _contributors(parts, sentence)
         rows += contributors
+        if contributors:
+            net = parts.attrs["net_change"]
+            rows += flag_contributions(counts, area, base_window, current, headline, net, sentence)
         sentence += bool(contributors)
 
-    rows += _rates(counts, area, peer_names, current, headline, sentence)
+    rates_rows = [r for s in chosen for r in _rates(counts, area, peer_names, current, s, sentence)]
+    rows += rates_rows
+    sentence += bool(rates_rows)
+
+    rows += hidden_crimes(counts, area, base_window, current, sentence)
 
     trend = _monthly_trend(counts, peer_names, headline)
     if trend is not None:
@@ -368,6 +417,90 @@ def _contributors(parts: pd.DataFrame, sentence: int) -> list[dict]:
     ]
 
 
+def flag_contributions(
+    counts: pd.DataFrame,
+    area: str,
+    base: Window,
+    current: Window,
+    headline: SelectionLike,
+    net_change: int,
+    sentence: int,
+) -> list[dict]:
+    """Flag-based contributions (business crime) moving with the net change, beside the offence lines.
+
+    A flagged offence is also in one of the offence lines, so its change is reported alongside them
+    and never added to them: ``share_of_change`` is of the same net change, and the ``note`` says so.
+    None when the counts do not carry the flag for the area.
+    """
+    own = counts[counts["area_name"] == area]
+    rows = []
+    for name in FLAG_CONTRIBUTIONS:
+        flag = resolve_selection(name).flag
+        if flag is None or flag not in own or own[flag].isna().all():
+            logger.info("no %s contribution: the counts carry no %s flag", name, flag)
+            continue
+        chosen = select(select(own, headline), name)
+        before = int(window_rows(chosen, base)["count"].sum())
+        after = int(window_rows(chosen, current)["count"].sum())
+        change = after - before
+        if change == 0 or (change > 0) != (net_change > 0):
+            continue
+        rows.append(
+            {
+                "finding": "flag contribution",
+                "selection": name,
+                "base": before,
+                "current": after,
+                "change": change,
+                "share_of_change": 100 * change / net_change,
+                "sentence": sentence,
+                "note": "flagged offences, also counted in the offence lines: not added to them",
+            }
+        )
+    return rows
+
+
+def hidden_crimes(counts: pd.DataFrame, area: str, base: Window, current: Window, sentence: int) -> list[dict]:
+    """The area's traditionally hidden crimes (``taxonomy.hidden_harm_codes``) recorded in either period.
+
+    One row per offence code with base, current, change and the exact Poisson test; none when the
+    counts carry no offence codes (police.uk) or hold none of these offences.
+    """
+    own = counts[counts["area_name"] == area]
+    if own["offence_code"].isna().all():
+        logger.info("no hidden-crimes sentence: the counts carry no offence codes")
+        return []
+    codes = hidden_harm_codes()
+    found = []
+    for code, description in zip(codes["offence_code"], codes["offence_description"], strict=True):
+        chosen = own[own["offence_code"] == code]
+        before = int(window_rows(chosen, base)["count"].sum())
+        after = int(window_rows(chosen, current)["count"].sum())
+        if before or after:
+            found.append({"selection": str(description), "offence_code": code, "base": before, "current": after})
+    if not found:
+        return []
+    table = pd.DataFrame(found)
+    table["change"] = table["current"] - table["base"]
+    table["pct_change"] = 100 * table["change"] / table["base"].where(table["base"] != 0)
+    table = table.join(describe_change(table["base"], table["current"]))
+    return [
+        {
+            "finding": "hidden crime",
+            "selection": row.selection,
+            "base": row.base,
+            "current": row.current,
+            "change": row.change,
+            "pct_change": row.pct_change,
+            "p_value": row.p_value,
+            "significance": row.significance,
+            "sentence": sentence,
+            "note": f"offence code {row.offence_code}",
+        }
+        for row in table.itertuples()
+    ]
+
+
 def _rates(
     counts: pd.DataFrame, area: str, peer_names: list[str], window: Window, headline: SelectionLike, sentence: int
 ) -> list[dict]:
@@ -375,8 +508,8 @@ def _rates(
     # Only the area and its peers need a population: other areas in the counts must not matter.
     try:
         table = rates(counts[counts["area_name"].isin(peer_names)], year=window, selection=headline)
-    except (PopulationError, PeriodError) as error:
-        logger.info("no rate sentence: %s", error)
+    except (PopulationError, PeriodError, SelectionError) as error:
+        logger.info("no rate of %s: %s", selection_name(headline), error)
         return []
     table = table.set_index("area_name")
     if area not in table.index:

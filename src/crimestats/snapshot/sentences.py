@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..text import capitalise, count, join_words, ordinal, percent
 from .findings import Findings, selection_name
-from .labels import peers_phrase, report_label, selection_label
+from .labels import peers_phrase, period_phrase, selection_label
 
 
 def write_sentences(findings: Findings) -> list[str]:
@@ -36,6 +36,8 @@ def write_sentences(findings: Findings) -> list[str]:
             sentences.append(contributions_sentence(findings, rows))
         elif kind in ("rate", "peer rate"):
             sentences.append(rate_sentence(findings, rows))
+        elif kind == "hidden crime":
+            sentences.append(hidden_crimes_sentence(findings, rows))
         else:  # pragma: no cover - compute_findings writes no other kind
             raise AssertionError(f"no sentence for findings of kind {kind!r}")
     return sentences
@@ -67,8 +69,8 @@ def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
         text = f"{capitalise(label)} in {area} was unchanged at {count(row['current'])} offences"
     elif first:
         text = (
-            f"{area} saw a {percent(row['pct_change'])} {'upturn' if up else 'reduction'} in {label} since "
-            f"{report_label(findings.base)}, with {count(row['current'])} offences "
+            f"{area} saw a {percent(row['pct_change'])} {'upturn' if up else 'reduction'} in {label} "
+            f"{period_phrase(findings.base, findings.current)}, with {count(row['current'])} offences "
             f"({'an increase' if up else 'a decrease'} of {count(abs(row['change']))})"
         )
     else:
@@ -77,7 +79,9 @@ def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
             f"({percent(row['pct_change'])}) to {count(row['current'])}"
         )
     peer_table = findings.peer_table(row["selection"])
-    text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}."
+    if len(peer_table) > 1:  # a group of one ranks nothing
+        text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}"
+    text += "."
     if row["significance"] == "no significant change":
         text += (
             " The change is within normal year-to-year variation "
@@ -87,23 +91,72 @@ def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
 
 
 def contributions_sentence(findings: Findings, rows: pd.DataFrame) -> str:
-    """The sentence naming the main contributors ("contribution" findings) to the headline change."""
-    rising = rows["change"].iloc[0] > 0
-    named = [f"{part} ({int(change):+,})" for part, change in zip(rows["selection"], rows["change"], strict=True)]
+    """The sentence naming the main contributors to the headline change.
+
+    "contribution" findings are the offence lines, which add up to the change; a "flag contribution"
+    (business crime) cuts across them, so it is named after them as also contributing, with its
+    change, and never counted among the parts.
+    """
+    lines = rows[rows["finding"] == "contribution"]
+    flags = rows[rows["finding"] == "flag contribution"]
+    rising = lines["change"].iloc[0] > 0
+    named = [f"{part} ({int(change):+,})" for part, change in zip(lines["selection"], lines["change"], strict=True)]
     headline = selection_label(selection_name(findings.headline))
-    return (
+    text = (
         f"{capitalise(join_words(named))} were the main contributing factors to the "
-        f"{'increase' if rising else 'reduction'} in {headline}."
+        f"{'increase' if rising else 'reduction'} in {headline}"
     )
+    if len(flags):
+        also = [f"{part} ({int(change):+,})" for part, change in zip(flags["selection"], flags["change"], strict=True)]
+        text += f", with {join_words(also)}, which runs across these offence lines, also contributing"
+    return text + "."
 
 
 def rate_sentence(findings: Findings, rows: pd.DataFrame) -> str:
-    """The sentence comparing the area's rate per 1,000 residents with its peer group's."""
-    own = rows[rows["finding"] == "rate"].iloc[0]
-    peer = rows[rows["finding"] == "peer rate"].iloc[0]
-    return (
+    """The sentence comparing the area's rates per 1,000 residents with its peer group's, headline first."""
+    own_rows, peer_rows = rows[rows["finding"] == "rate"], rows[rows["finding"] == "peer rate"].set_index("selection")
+    own = own_rows.iloc[0]
+    peers = peers_phrase(findings.peers)
+    alone = len(findings.peer_areas) < 2  # the group is the area itself: nothing to compare with
+    text = (
         f"That is {own['rate']:.1f} offences per 1,000 residents (mid-{int(own['population_year'])} population "
-        f"{count(own['population'])}), against {peer['rate']:.1f} across {peers_phrase(findings.peers)}."
+        f"{count(own['population'])})"
+    )
+    if not alone:
+        text += f", against {peer_rows.loc[own['selection'], 'rate']:.1f} across {peers}"
+    others = [
+        f"{selection_label(row.selection)}, {row.rate:.2f} per 1,000"
+        + ("" if alone else f" against {peer_rows.loc[row.selection, 'rate']:.2f}")
+        for row in own_rows.iloc[1:].itertuples()
+    ]
+    return text + (f"; for {'; for '.join(others)}." if others else ".")
+
+
+def hidden_crimes_sentence(findings: Findings, rows: pd.DataFrame) -> str:
+    """Traditionally hidden crimes (modern slavery, exploitation): small numbers, with the caution they need.
+
+    Says "small increases" / "small decreases" / "small changes" from the signs, each offence from
+    its count the year before to this year, and that such numbers move by chance and with recording.
+    """
+    rows = rows.sort_values("current", ascending=False)
+    moves = [
+        f"{row.selection.lower()} from {count(row.base)} to {count(row.current)}"
+        if row.change
+        else f"{row.selection.lower()} unchanged at {count(row.current)}"
+        for row in rows.itertuples()
+    ]
+    up, down = (rows["change"] > 0).any(), (rows["change"] < 0).any()
+    trend = "small increases" if up and not down else "small decreases" if down and not up else "small changes"
+    significant = rows["significance"].str.startswith("significant").fillna(False)
+    if significant.any():
+        named = join_words(rows.loc[significant, "selection"].str.lower().tolist())
+        test = f"the change in {named} is statistically significant"
+    else:
+        test = "none of these changes is statistically significant"
+    return (
+        f"Traditionally hidden crimes saw {trend}: {join_words(moves)} offences. Numbers this small move from year "
+        f"to year by chance ({test}), and more of these crimes being recorded often reflects better recognition "
+        "and reporting rather than more offending."
     )
 
 
