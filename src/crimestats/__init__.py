@@ -35,6 +35,7 @@ from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
 from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
+from .severity import category_weights, severity, severity_weights
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
 from .sources import Source
@@ -68,6 +69,7 @@ __all__ = [
     "UnknownDatasetError",
     "UnknownSelectionError",
     "area_name",
+    "category_weights",
     "change_p_value",
     "changes_from_published",
     "combine",
@@ -98,6 +100,8 @@ __all__ = [
     "read_police_uk_records",
     "rolling_12_months",
     "select",
+    "severity",
+    "severity_weights",
     "sources",
     "validate",
 ]
