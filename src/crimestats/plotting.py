@@ -339,3 +339,93 @@ def plot_category_changes(
 def add_source_note(fig: Figure, text: str) -> None:
     """Write a source line at the bottom left of a figure (space kept for it by constrained layout)."""
     fig.supxlabel(text, fontsize=7, color="#444444", x=0.01, ha="left")
+
+
+def plot_funnel(
+    table: pd.DataFrame,
+    *,
+    area: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    peer_label: str = "Peer group rate",
+) -> Axes:
+    """Funnel plot: each peer's rate against its population, with the peer rate and control limits.
+
+    Parameters
+    ----------
+    table
+        Output of :func:`crimestats.limits.peer_limits`.
+    area
+        The area to highlight (a larger, darker, labelled point).
+    ax
+        Axes to draw on; a new A4-width figure when None.
+    title
+        Chart title.
+    peer_label
+        Legend text for the peer group's rate.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The limit curves are lines labelled "95% limits" and "99.8% limits"; each peer is a
+        point of the "Peer areas" collection (x population, y rate).
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> from crimestats.limits import peer_limits
+    >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
+    >>> table = peer_limits(counts, year="2017/18", peers=cs.peer_areas("West Midlands"))
+    >>> ax = cs.plotting.plot_funnel(table, area="Wolverhampton")
+    >>> sorted({line.get_label() for line in ax.get_lines()} - {"_nolegend_"})[:2]
+    ['95% limits', '99.8% limits']
+    """
+    from .limits import funnel_limits, level_label
+
+    if table.empty:
+        raise SelectionError("no areas to plot: the table has no rows")
+    ax = _axes(ax, height=3.8)
+    by = table.attrs.get("by", table.columns[0])
+    per, levels, peer_rate = table.attrs["per"], table.attrs["levels"], table.attrs["peer_rate"]
+    population = table["population"].to_numpy(dtype=float)
+    grid = np.linspace(0.5 * population.min(), 1.1 * population.max(), 200)
+    curve = funnel_limits(peer_rate, grid, per=per, levels=levels)
+    styles = {0: ("--", 1.0), 1: (":", 1.2)}
+    for i, level in enumerate(levels):
+        style, width = styles.get(i, ("-.", 1.0))
+        label = f"{level * 100:g}% limits"
+        ax.plot(grid, curve[f"upper_{level_label(level)}"], color=REFERENCE, linestyle=style, lw=width, label=label)
+        ax.plot(
+            grid, curve[f"lower_{level_label(level)}"], color=REFERENCE, linestyle=style, lw=width, label="_nolegend_"
+        )
+    ax.axhline(peer_rate, color=BASE_COLOUR, linewidth=1.2, label=f"{peer_label} ({peer_rate:.1f})")
+    others = table[table[by] != area]
+    ax.scatter(
+        others["population"], others["rate"], color=OTHER, edgecolor="#333333", s=28, zorder=3, label="Peer areas"
+    )
+    for row in table.itertuples():
+        name = getattr(row, by)
+        ax.annotate(
+            str(name), (row.population, row.rate), xytext=(4, 3), textcoords="offset points", fontsize=_FONT["tick"]
+        )
+    if area is not None and area in set(table[by]):
+        own = table[table[by] == area]
+        ax.scatter(
+            own["population"],
+            own["rate"],
+            color=HIGHLIGHT,
+            edgecolor="#000000",
+            marker="D",
+            s=60,
+            zorder=4,
+            label=area,
+        )
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    _style(
+        ax,
+        title=title or f"Rate per {per:,} residents against population, {table.attrs.get('period', '')}",
+        xlabel="Population",
+        ylabel=f"Offences per {per:,} residents",
+    )
+    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
