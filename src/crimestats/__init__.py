@@ -6,6 +6,7 @@ the performance snapshot work on that table.
 
 from . import datasets, plotting, sources
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
+from .control import control_chart, monthly_series, same_month_last_year
 from .counts import CountsFrame, combine
 from .coverage import known_gaps
 from .exceptions import (
@@ -30,6 +31,7 @@ from .io import (
     read_police_uk,
     read_police_uk_records,
 )
+from .limits import peer_limits
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
@@ -75,6 +77,7 @@ __all__ = [
     "combine",
     "compare_years",
     "contributions",
+    "control_chart",
     "csps",
     "datasets",
     "empty_counts",
@@ -82,10 +85,12 @@ __all__ = [
     "forces",
     "known_gaps",
     "local_authorities",
+    "monthly_series",
     "monthly_trend",
     "offences",
     "ons_lines",
     "peer_areas",
+    "peer_limits",
     "performance_snapshot",
     "plotting",
     "population",
@@ -99,6 +104,7 @@ __all__ = [
     "read_police_uk",
     "read_police_uk_records",
     "rolling_12_months",
+    "same_month_last_year",
     "select",
     "severity",
     "severity_weights",

@@ -1,4 +1,4 @@
-"""Peer control limits (iQuanta-style): is an area's rate inside the normal range of areas like it?
+"""Peer control limits (iQuanta-style): whether an area's rate is inside the normal range of its peers.
 
 For a peer group with rate ``R`` (the group's offences over the group's residents, per 1,000), an
 area of population ``P`` would record ``lambda = R x P / 1000`` offences in a year if its true rate

@@ -429,3 +429,113 @@ def plot_funnel(
     )
     ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
+
+
+def plot_control_chart(chart: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Monthly counts against the expected level and control limits, flagged months marked.
+
+    Parameters
+    ----------
+    chart
+        Output of :func:`crimestats.control.control_chart`.
+    ax
+        Axes to draw on; a new A4-width figure when None.
+    title
+        Chart title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines labelled "Monthly count", "Expected level", "Control limits"; flagged months are the
+        "Outside the limits" and "Run on one side" collections.
+
+    Examples
+    --------
+    >>> from crimestats.control import control_chart
+    >>> months = pd.date_range("2016-04-01", periods=24, freq="MS")
+    >>> chart = control_chart(pd.Series([100] * 12 + [100, 180] + [100] * 10, index=months))
+    >>> ax = plot_control_chart(chart)
+    >>> [c.get_label() for c in ax.collections]
+    ['Outside the limits']
+    """
+    ax = _axes(ax, height=3.4)
+    x = chart["period_start"]
+    ax.plot(x, chart["count"], color=HIGHLIGHT, marker="o", markersize=3, linewidth=1.6, label="Monthly count")
+    ax.plot(x, chart["centre"], color=REFERENCE, linewidth=1, label="Expected level")
+    ax.plot(x, chart["upper"], color=REFERENCE, linestyle="--", linewidth=0.9, label="Control limits")
+    ax.plot(x, chart["lower"], color=REFERENCE, linestyle="--", linewidth=0.9, label="_nolegend_")
+    base = chart[chart["baseline"]]
+    if len(base):
+        ax.axvspan(base["period_start"].min(), base["period_start"].max(), color="#EEEEEE", zorder=0, label="Baseline")
+    outside = chart[chart["outside"] != 0]
+    if len(outside):
+        ax.scatter(
+            outside["period_start"],
+            outside["count"],
+            s=70,
+            color=INCREASE,
+            marker="D",
+            zorder=4,
+            label="Outside the limits",
+        )
+    run = chart[(chart["run"] != 0) & (chart["outside"] == 0)]
+    if len(run):
+        ax.scatter(
+            run["period_start"],
+            run["count"],
+            s=40,
+            facecolor="none",
+            edgecolor=INCREASE,
+            zorder=4,
+            label="Run on one side",
+        )
+    _style(
+        ax,
+        title=title or f"Monthly count against the expected range (baseline {chart.attrs.get('baseline')})",
+        ylabel="Offences per month",
+    )
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def plot_same_month_last_year(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Each month's count beside the same month of the previous year (paired bars).
+
+    Parameters
+    ----------
+    table
+        Output of :func:`crimestats.control.same_month_last_year`.
+    ax
+        Axes to draw on; a new A4-width figure when None.
+    title
+        Chart title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from crimestats.control import same_month_last_year
+    >>> months = pd.date_range("2016-01-01", periods=14, freq="MS")
+    >>> ax = plot_same_month_last_year(same_month_last_year(pd.Series(range(100, 114), index=months)))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['Jan 2017', 'Feb 2017']
+    """
+    if table.empty:
+        raise PeriodError("no month has the same month a year before in the series")
+    ax = _axes(ax, height=3.2)
+    positions = np.arange(len(table))
+    ax.bar(positions - 0.2, table["same_month_last_year"], width=0.4, color=BASE_COLOUR, label="Same month last year")
+    ax.bar(positions + 0.2, table["count"], width=0.4, color=HIGHLIGHT, label="This year")
+    ax.set_xticks(positions, [f"{month:%b %Y}" for month in table["period_start"]])
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    _style(ax, title=title or "Monthly count against the same month of the previous year", ylabel="Offences")
+    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
