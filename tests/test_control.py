@@ -64,6 +64,7 @@ def test_limits_are_the_poisson_quantiles_widened_for_dispersion():
     assert (centre[0], lower[0], upper[0]) == (100.0, 71.0, 132.0)  # poisson.ppf(0.001 / 0.999, 100)
     noisy = np.array([60, 140] * 6)
     _, low, high, phi = control_limits(noisy)
+    assert low[0] < 71.0
     assert phi[0] > 1 and high[0] - 100 == pytest.approx(32 * np.sqrt(phi[0]))
 
 

@@ -1,4 +1,4 @@
-"""Monthly process control: is this month unusual for this area?
+"""Monthly process control: whether a month is unusual for an area.
 
 A c-chart (counts of events in equal periods) with exact Poisson limits, widened for over-dispersion:
 
