@@ -13,13 +13,16 @@ from .. import plotting
 from ..text import capitalise
 from .findings import Findings, SelectionLike, selection_name, table_key
 from .labels import peers_phrase, selection_label
+from .standing_figures import standing_figures
 
 
 def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     """Every chart the findings support, by name.
 
-    ``peer_ranking_<selection>`` per selection, ``contributions`` (when the headline changed),
-    ``monthly_trend`` (when the counts are monthly) and ``categories``.
+    ``peer_ranking_<selection>`` per selection (when the group has 2 or more areas),
+    ``contributions`` (when the headline changed), ``monthly_trend`` (when the counts are monthly),
+    ``categories``, and the standing charts (``funnel``, ``control_chart``, ``same_month_last_year``:
+    :mod:`crimestats.snapshot.standing_figures`).
 
     Parameters
     ----------
@@ -39,14 +42,19 @@ def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
     >>> found = compute_findings(counts, area="Wolverhampton", year="2017/18", peers="West Midlands")
     >>> list(draw_figures(found, note="Source: scenario data."))
-    ['peer_ranking_total_recorded_crime', 'contributions', 'categories']
+    ['peer_ranking_total_recorded_crime', 'contributions', 'categories', 'funnel']
     """
-    figures = {f"peer_ranking_{table_key(s)}": peer_ranking_figure(findings, s, note=note) for s in findings.selections}
+    figures = {}
+    if len(findings.peer_areas) > 1:  # a peer group of one area is not ranked
+        figures = {
+            f"peer_ranking_{table_key(s)}": peer_ranking_figure(findings, s, note=note) for s in findings.selections
+        }
     if "contributions" in findings.tables:
         figures["contributions"] = contributions_figure(findings, note=note)
     if "monthly_trend" in findings.tables:
         figures["monthly_trend"] = monthly_trend_figure(findings, note=note)
     figures["categories"] = categories_figure(findings, note=note)
+    figures.update(standing_figures(findings, note=note))
     return figures
 
 

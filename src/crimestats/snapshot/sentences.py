@@ -7,6 +7,7 @@ import pandas as pd
 from ..text import capitalise, count, join_words, ordinal, percent
 from .findings import Findings, selection_name
 from .labels import peers_phrase, report_label, selection_label
+from .standing_sentences import STANDING_KINDS, standing_sentence
 
 
 def write_sentences(findings: Findings) -> list[str]:
@@ -36,6 +37,8 @@ def write_sentences(findings: Findings) -> list[str]:
             sentences.append(contributions_sentence(findings, rows))
         elif kind in ("rate", "peer rate"):
             sentences.append(rate_sentence(findings, rows))
+        elif kind in STANDING_KINDS:
+            sentences.append(standing_sentence(findings, rows))
         else:  # pragma: no cover - compute_findings writes no other kind
             raise AssertionError(f"no sentence for findings of kind {kind!r}")
     return sentences
@@ -77,7 +80,9 @@ def change_sentence(findings: Findings, row: pd.Series, *, first: bool) -> str:
             f"({percent(row['pct_change'])}) to {count(row['current'])}"
         )
     peer_table = findings.peer_table(row["selection"])
-    text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}."
+    if len(peer_table) > 1:  # a peer group of one area makes no ranking claim
+        text += f"; this is {rank_phrase(peer_table, row['change'], row['rank'])} across {peers_phrase(findings.peers)}"
+    text += "."
     if row["significance"] == "no significant change":
         text += (
             " The change is within normal year-to-year variation "
@@ -101,6 +106,11 @@ def rate_sentence(findings: Findings, rows: pd.DataFrame) -> str:
     """The sentence comparing the area's rate per 1,000 residents with its peer group's."""
     own = rows[rows["finding"] == "rate"].iloc[0]
     peer = rows[rows["finding"] == "peer rate"].iloc[0]
+    if len(findings.peer_areas) == 1:  # a group of one: no comparison to state
+        return (
+            f"That is {own['rate']:.1f} offences per 1,000 residents (mid-{int(own['population_year'])} "
+            f"population {count(own['population'])})."
+        )
     return (
         f"That is {own['rate']:.1f} offences per 1,000 residents (mid-{int(own['population_year'])} population "
         f"{count(own['population'])}), against {peer['rate']:.1f} across {peers_phrase(findings.peers)}."
