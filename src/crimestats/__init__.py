@@ -33,6 +33,7 @@ from .io import (
 )
 from .limits import peer_limits
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
+from .peergroups import read_peer_groups, resolve_peer_group, similar_areas
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
 from .schema import COLUMN_NAMES, empty_counts, validate
@@ -97,17 +98,20 @@ __all__ = [
     "quality_report",
     "rank_changes",
     "rates",
+    "resolve_peer_group",
     "read_extract",
     "read_home_office",
     "read_ons_pfa",
     "read_ons_pfa_change",
     "read_police_uk",
+    "read_peer_groups",
     "read_police_uk_records",
     "rolling_12_months",
     "same_month_last_year",
     "select",
     "severity",
     "severity_weights",
+    "similar_areas",
     "sources",
     "validate",
 ]

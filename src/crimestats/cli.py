@@ -156,7 +156,15 @@ def _snapshot(args: argparse.Namespace) -> int:
         sources, mapping, area, year, peers = args.sources, args.mapping, args.area, args.year, args.peers
         selections = args.selection or ["total recorded crime"]
     counts = _load_sources(sources, mapping)
-    snap = performance_snapshot(counts, area=area, year=year, peers=peers, selections=selections)
+    snap = performance_snapshot(
+        counts,
+        area=area,
+        year=year,
+        peers=peers,
+        selections=selections,
+        level=args.level,
+        peer_groups=args.peers_file,
+    )
     written = snap.save(args.out, formats=tuple(args.formats.split(",")))
     print(snap.title)
     for bullet in snap.bullets:
@@ -237,7 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument("--area", help="area the report is about, e.g. Wolverhampton")
     snapshot.add_argument("--year", help="report year, e.g. 2017/18")
-    snapshot.add_argument("--peers", help="peer group: a force area, region:<name>")
+    snapshot.add_argument(
+        "--peers",
+        help='peer group: a force area, region:<name>, a list ("Wolverhampton,Walsall,Sandwell,Dudley"), '
+        "a group named in --peers-file, or at --level force: region:<name>, England, England and Wales",
+    )
+    snapshot.add_argument("--peers-file", help="named peer groups you keep (TOML or CSV, see docs/peers.md)")
+    snapshot.add_argument(
+        "--level", choices=("csp", "force"), default="csp", help="compare CSPs (default) or police force areas"
+    )
     snapshot.add_argument(
         "--selection",
         action="append",

@@ -52,7 +52,7 @@ def read_peer_groups(path: str | Path) -> dict[str, list[str]]:
     --------
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "groups.toml").write_text('"my MSG" = ["Wolverhampton", "Walsall"]\\n')
+    >>> _ = (folder / "groups.toml").write_text('"my MSG" = ["Wolverhampton", "Walsall"]')
     >>> read_peer_groups(folder / "groups.toml")
     {'my MSG': ['Wolverhampton', 'Walsall']}
     """
@@ -201,7 +201,8 @@ def similar_areas(
     -------
     pandas.DataFrame
         The area itself first (distance 0), then its ``k`` nearest: ``<by>, distance, population,
-        rate`` and one ``share_<category>`` column per category.
+        rate`` and one ``share_<category>`` column per category. ``attrs["no_population"]`` lists
+        candidates left out because the shipped populations do not cover them.
 
     Examples
     --------
@@ -234,13 +235,13 @@ def similar_areas(
         pool = [force_name(n) if level == FORCE else area_name(n) for n in candidates]
     window = to_window(year)
     pool = sorted(set(pool) | {area})
-    known = []
+    known, no_population = [], []
     for name in pool:
         try:
             population(name, window.start.year)
             known.append(name)
         except PopulationError:
-            continue
+            no_population.append(name)  # reported in attrs, never compared on a guessed population
     scope = counts[counts[by].isin(known)]
     table = rates(scope, year=window, by=by).set_index(by)
     rows = window_rows(select(scope, "total recorded crime"), window)
@@ -259,5 +260,5 @@ def similar_areas(
     result = result.sort_values(["distance"]).head(k + 1)
     result.index.name = by
     result = result.reset_index()
-    result.attrs = {"year": window.label, "level": level, "candidates": len(known)}
+    result.attrs = {"year": window.label, "level": level, "candidates": len(known), "no_population": no_population}
     return result

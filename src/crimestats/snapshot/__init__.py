@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import labels
 from .figures import draw_figures
-from .findings import Findings, SelectionLike, compute_findings
+from .findings import Findings, PeerGroups, SelectionLike, compute_findings
 from .labels import SENTENCE_LABELS, source_note
 from .report import Snapshot
 from .sentences import write_notes, write_sentences
@@ -45,6 +45,8 @@ def performance_snapshot(
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
     base: str | None = None,
     source_note: str | None = None,
+    level: str = "csp",
+    peer_groups: PeerGroups = None,
 ) -> Snapshot:
     """Build the "Performance Snapshot" of a community-safety annual report.
 
@@ -58,8 +60,10 @@ def performance_snapshot(
     year
         The report year ("2017/18"); also calendar years or "12m:YYYY-MM".
     peers
-        Peer group: a force area ("West Midlands", any usual spelling), "region:<name>" or a list
-        of areas.
+        Peer group: a force area ("West Midlands", any usual spelling), "region:<name>", a list
+        of areas, a comma-separated string of areas, or the name of a group in ``peer_groups``
+        (see :func:`crimestats.peergroups.resolve_peer_group`). A group of one area makes no
+        ranking or peer-position claims.
     selections
         What to report on, first the headline (default total recorded crime); e.g. add
         "knife or sharp instrument offences". One string is one selection.
@@ -67,6 +71,12 @@ def performance_snapshot(
         The comparison year; default the year before ``year``.
     source_note
         Source line printed under every chart; default from the counts' sources.
+    level
+        "csp" (areas are CSPs) or "force" (``area`` and the peers are police force areas, e.g.
+        ``peers="region:West Midlands"`` or ``"England"``).
+    peer_groups
+        Named peer groups: a mapping of name to areas, or a TOML/CSV file
+        (:func:`crimestats.peergroups.read_peer_groups`).
 
     Returns
     -------
@@ -89,7 +99,16 @@ def performance_snapshot(
     Wolverhampton saw a 13.6% upturn in total recorded crime since 2016-2017, with 21,225 offences
     (an increase of 2,541); this is the 2nd lowest increase across the West Midlands.
     """
-    findings = compute_findings(counts, area=area, year=year, peers=peers, selections=selections, base=base)
+    findings = compute_findings(
+        counts,
+        area=area,
+        year=year,
+        peers=peers,
+        selections=selections,
+        base=base,
+        level=level,
+        peer_groups=peer_groups,
+    )
     return Snapshot(
         area=findings.area,
         year=findings.current.label,

@@ -69,6 +69,7 @@ def peer_ranking_figure(findings: Findings, selection: SelectionLike, *, note: s
     plotting.plot_peer_ranking(
         table,
         area=findings.area,
+        by="force" if "force" in table.columns else "area_name",
         ax=fig.add_subplot(),
         title=f"{capitalise(selection_label(selection_name(selection)))}: change {_window_labels(findings)}",
         average_label=f"{capitalise(peers_phrase(findings.peers))} overall",
