@@ -406,7 +406,14 @@ def plot_funnel(
     for row in table.itertuples():
         name = getattr(row, by)
         ax.annotate(
-            str(name), (row.population, row.rate), xytext=(4, 3), textcoords="offset points", fontsize=_FONT["tick"]
+            str(name),
+            (row.population, row.rate),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=_FONT["tick"],
+            fontweight="bold" if name == area else "normal",
+            bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+            zorder=5,
         )
     if area is not None and area in set(table[by]):
         own = table[table[by] == area]
@@ -427,7 +434,8 @@ def plot_funnel(
         xlabel="Population",
         ylabel=f"Offences per {per:,} residents",
     )
-    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    # Below the axes, so the legend never covers a point or squeezes the plot at A4 width.
+    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     return ax
 
 
@@ -498,7 +506,7 @@ def plot_control_chart(chart: pd.DataFrame, *, ax: Axes | None = None, title: st
     for label in ax.get_xticklabels():
         label.set_rotation(30)
         label.set_horizontalalignment("right")
-    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3)
     return ax
 
 
@@ -537,5 +545,5 @@ def plot_same_month_last_year(table: pd.DataFrame, *, ax: Axes | None = None, ti
         label.set_rotation(30)
         label.set_horizontalalignment("right")
     _style(ax, title=title or "Monthly count against the same month of the previous year", ylabel="Offences")
-    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=_FONT["tick"], frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
     return ax

@@ -11,7 +11,7 @@ table (so every number a bullet uses is in ``findings.csv``):
   area's rate per 1,000 residents against the peer group's control limits
   (:func:`crimestats.limits.peer_limits`); ``note`` is the verdict;
 - ``exceptional month`` (with ``expected level``, ``upper control limit``, ``lower control limit``
-  and ``months assessed``): months of the report year outside the control limits set by the base
+  ``months assessed`` and ``months outside the limits``): months of the report year outside the control limits set by the base
   year (:func:`crimestats.control.control_chart`), for the headline selection and each category.
 
 A peer group of one area makes no ranking or peer-position claims: those findings are left out.
@@ -203,6 +203,7 @@ def _exceptional_month_rows(counts, *, area, by, peer_names, base, current, head
         common = {"selection": series_name}
         assessed = int((chart["period_start"] >= current.start).sum())
         rows.append({"finding": "months assessed", "current": assessed, **common})
+        rows.append({"finding": "months outside the limits", "current": len(flagged), **common})
         rows.append(
             {"finding": "expected level", "rate": chart.attrs["centre"], "note": chart.attrs["baseline"], **common}
         )

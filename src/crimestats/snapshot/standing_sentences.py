@@ -82,22 +82,27 @@ def exceptional_months_sentence(findings, rows: pd.DataFrame) -> str:
         months = part[part["finding"] == "exceptional month"]
         expected = _one(part, "expected level")
         assessed = int(_one(part, "months assessed")["current"])
-        label = capitalise(selection_label(str(selection))) if not clauses else selection_label(str(selection))
+        label = selection_label(str(selection))
+        label = capitalise(label) if not clauses else label[:1].lower() + label[1:]
         directions = sorted(set(months["significance"]))
         if len(months) <= 3:
             named = [f"{row.note} ({count(int(row.current))})" for row in months.itertuples()]
             when = f"in {join_words(named)}"
         else:
             peak = months.loc[months["current"].astype(int).idxmax()]
-            when = f"in {len(months)} of the {assessed} months (highest {peak['note']}, {count(int(peak['current']))})"
+            outside = int(_one(part, "months outside the limits")["current"])
+            when = (
+                f"in {outside} of the {assessed} months, the highest in {peak['note']} "
+                f"({count(int(peak['current']))})"
+            )
         limits = []
         for side in ("upper", "lower"):
             limit = _one(part, f"{side} control limit")
             if limit is not None:
                 limits.append(f"{side} control limit {count(round(float(limit['rate'])))}")
         clause = (
-            f"{label} was {' or '.join(directions)} {when} "
-            f"(expected {count(round(float(expected['rate'])))} a month from {expected['note']}; {', '.join(limits)})"
+            f"{label} was {' or '.join(directions)} {when}, against an expected "
+            f"{count(round(float(expected['rate'])))} a month from {expected['note']} ({', '.join(limits)})"
         )
         clauses.append(clause)
     return "; ".join(clauses) + "."
