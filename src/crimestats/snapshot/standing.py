@@ -10,8 +10,9 @@ table (so every number a bullet uses is in ``findings.csv``):
 - ``peer position`` (with ``peer group rate`` and the ``lower/upper limit 95%/99.8%`` rows): the
   area's rate per 1,000 residents against the peer group's control limits
   (:func:`crimestats.limits.peer_limits`); ``note`` is the verdict;
-- ``exceptional month`` (with ``expected level``, ``upper control limit``, ``lower control limit``
-  ``months assessed`` and ``months outside the limits``): months of the report year outside the control limits set by the base
+- ``exceptional month`` (with ``expected level``, ``upper control limit``, ``lower control limit``,
+  ``months assessed`` and ``months outside the limits``): months of the report year outside the
+  control limits set by the base
   year (:func:`crimestats.control.control_chart`), for the headline selection and each category.
 
 A peer group of one area makes no ranking or peer-position claims: those findings are left out.
