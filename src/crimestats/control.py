@@ -96,14 +96,12 @@ def flag_months(
     values = np.atleast_2d(np.asarray(counts, dtype="float64"))
     outside = np.where(values > upper[:, None], 1, np.where(values < lower[:, None], -1, 0))
     side = np.sign(values - centre[:, None]).astype(int)
-    run = np.zeros_like(side)
-    for row in range(side.shape[0]):
-        start = 0
-        for month in range(1, side.shape[1] + 1):
-            if month == side.shape[1] or side[row, month] != side[row, start]:
-                if side[row, start] != 0 and month - start >= run_length:
-                    run[row, start:month] = side[row, start]
-                start = month
+    # Number the stretches of equal side along each row, globally unique, then measure each stretch.
+    breaks = np.ones_like(side, dtype=bool)
+    breaks[:, 1:] = side[:, 1:] != side[:, :-1]
+    stretch = np.cumsum(breaks.ravel()).reshape(side.shape)
+    length = np.bincount(stretch.ravel())[stretch]
+    run = np.where((length >= run_length) & (side != 0), side, 0)
     return outside, run
 
 
