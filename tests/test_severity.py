@@ -109,3 +109,14 @@ def test_compare_years_ranks_the_severity_score(scenario_csp):
     assert sorted(table["rank"]) == list(range(1, 8))
     assert (table["significance"] == "not tested").all()
     assert table.attrs["measure"] == "severity"
+
+
+def test_offence_groups_of_an_area_add_up_to_its_score(scenario_csp):
+    own = scenario_csp[scenario_csp["area_name"] == "Wolverhampton"]
+    people = cs.population("Wolverhampton", 2017)
+    groups = cs.severity(own, year="2017/18", by="offence_group", populations=people)
+    area = cs.severity(own, year="2017/18").iloc[0]
+    assert (groups["population"] == people).all()
+    assert groups["severity"].sum() == pytest.approx(area["severity"])
+    top = groups.sort_values("severity").iloc[-1]
+    assert top["offence_group"] == "Theft offences"  # burglary weighs 465 days each

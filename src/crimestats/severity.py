@@ -166,7 +166,7 @@ def severity(
     by: str = "area_name",
     per: int = 1,
     selection: str | Sequence[str] = "total recorded crime",
-    populations: Mapping[str, int] | None = None,
+    populations: Mapping[str, int] | int | None = None,
     category_table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Crime Severity Score per area (or force, or offence group within one area) for a year.
@@ -178,14 +178,16 @@ def severity(
     year
         The period scored ("2017/18", "2018", "12m:2018-03").
     by
-        Column to score by: "area_name", "force", or an offence column (then the scores add up
-        to the area's: filter ``counts`` to one area and pass ``populations``).
+        Column to score by: "area_name", "force", or an offence column ("offence_group",
+        "category"): filter ``counts`` to one area and pass its population as ``populations``;
+        the groups' scores then add up to the area's.
     per
         Residents per score unit: 1 as ONS publishes it (13.34), 1000 for per 1,000.
     selection
         What is weighted (default total recorded crime, which excludes fraud as ONS's CSS does).
     populations
-        Population per value of ``by``; default the mid-year estimate (:func:`crimestats.rates`).
+        Population per value of ``by``, or one population for every row (an area's offence
+        groups); default the mid-year estimate (:func:`crimestats.rates`).
     category_table
         Category weights for rows with no offence code (default :func:`category_weights`).
 
@@ -210,6 +212,8 @@ def severity(
     (260648, 'ONS weights by offence code', True)
     """
     window = to_window(year)
+    if isinstance(populations, int):  # one area's population for each of its offence groups
+        populations = dict.fromkeys(counts[by].dropna().unique(), populations)
     table = rates(counts, year=window, per=per, by=by, selection=selection, populations=populations)
     rows = window_rows(select(counts, selection), window)
     weighed = weigh(rows, category_table=category_table)
