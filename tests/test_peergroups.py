@@ -149,3 +149,15 @@ def test_similar_areas_distance_is_the_documented_formula(scenario_csp):
     expected = np.sqrt(((scaled - scaled.loc["Wolverhampton"]) ** 2).sum(axis=1))
     np.testing.assert_allclose(table["distance"], expected.loc[table.index])
     assert table.index[1] == "Walsall"
+
+
+def test_cli_force_level_group_of_one_makes_no_ranking_claims(tmp_path, capsys):
+    source = str(cs.datasets.path("scenario-csp"))
+    argv = ["snapshot", source, "--area", "West Midlands Police", "--year", "2017/18", "--peers", "West Midlands"]
+    assert main([*argv, "--level", "force", "--out", str(tmp_path), "--formats", "png"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "West Midlands saw a 13.1% upturn in total recorded crime" in out and "233,393" in out
+    assert "Crime Severity Score) in the West Midlands" in out
+    for claim in ("lowest", "highest", "across", "in line with"):
+        assert claim not in out
+    assert not (tmp_path / "funnel.png").exists()

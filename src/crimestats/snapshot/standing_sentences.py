@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..severity import BY_CODE
-from ..text import capitalise, count, join_words, ordinal, percent
+from ..text import capitalise, count, join_words, ordinal, percent, place
 from .labels import peers_phrase, selection_label
 
 #: The finding kind that opens each standing sentence.
@@ -32,7 +32,7 @@ def severity_sentence(findings, rows: pd.DataFrame) -> str:
     own, base, peer = _one(rows, "severity"), _one(rows, "severity base"), _one(rows, "peer severity")
     up = own["pct_change"] > 0
     text = (
-        f"Harm-weighted crime (the ONS Crime Severity Score) in {findings.area} "
+        f"Harm-weighted crime (the ONS Crime Severity Score) in {place(findings.area)} "
         f"{'rose' if up else 'fell'} by {percent(abs(own['pct_change']))} to {own['rate']:.2f} "
         f"(from {base['rate']:.2f} in {findings.base.label})"
     )
