@@ -80,8 +80,9 @@ def test_series_with_no_change_are_flagged_at_most_at_the_stated_rate(level, see
     assert (outside != 0).mean() <= 2 * ALPHA
     # Most years flag no month at all.
     assert (outside != 0).any(axis=1).mean() <= 0.045
-    # A run of 7 in 12 assessed months: about 1 year in 10 by chance, as documented.
-    assert (run != 0).any(axis=1).mean() <= 0.13
+    # A run of 7 in 12 assessed months: about 1 year in 10 by chance (1 in 8 at 2 a month), as documented;
+    # measured at most 0.126 over 40,000 years per level, and 4,000 draws have an SD of 0.005.
+    assert (run != 0).any(axis=1).mean() <= 0.15
 
 
 def test_the_chart_and_the_vectorised_core_agree():

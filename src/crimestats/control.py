@@ -17,7 +17,8 @@ Stated false-alarm rates when nothing changed (Poisson counts at the baseline's 
 ``alpha`` (0.2%) of assessed months outside the limits if the centre were known, a little more as it
 is estimated from 12 months (bounded in ``tests/test_control.py``: under 0.4% of months over
 thousands of simulated series); a run of 7 on one side somewhere in 12 assessed months happens in
-about 1 year in 10 by chance (the centre is itself estimated from 12 months), so a run is reported as
+about 1 year in 10 by chance (1 in 8 for series of 2 a month; the centre is itself estimated from
+12 months), so a run is reported as
 a shift worth checking, never as an exception.
 Seasonality is not modelled: the same-month-last-year chart (:func:`same_month_last_year`) shows it.
 """

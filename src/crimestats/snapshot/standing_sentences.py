@@ -92,8 +92,7 @@ def exceptional_months_sentence(findings, rows: pd.DataFrame) -> str:
             peak = months.loc[months["current"].astype(int).idxmax()]
             outside = int(_one(part, "months outside the limits")["current"])
             when = (
-                f"in {outside} of the {assessed} months, the highest in {peak['note']} "
-                f"({count(int(peak['current']))})"
+                f"in {outside} of the {assessed} months, the highest in {peak['note']} ({count(int(peak['current']))})"
             )
         limits = []
         for side in ("upper", "lower"):
