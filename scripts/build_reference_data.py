@@ -441,6 +441,33 @@ def build_boundaries(shared: Path, lads: pd.DataFrame, forces: pd.DataFrame) -> 
         table.to_parquet(OUT / f"{name}.parquet", index=False, compression="zstd")
 
 
+# The ONS severity file writes homicide as one row "1, 4.1/2/10"; the Home Office tables write it
+# as "1/4.1/4.10/4.2" (2017/18) or as separate codes. Every spelling gets the homicide weight.
+HOMICIDE_SEVERITY_CODE = "1, 4.1/2/10"
+HOMICIDE_CODES = ["1", "4.1", "4.2", "4.10", "1/4.1/4.10/4.2"]
+
+
+def build_severity_weights(shared: Path) -> pd.DataFrame:
+    """ONS Crime Severity Score weights, one row per Home Office offence code spelling.
+
+    The source has one row per offence *description* with ``code_severity`` (the code ONS weights
+    under) and ``code_original`` (the Home Office code); burglary "outcome only" codes 28A/30A
+    take the weights of 28C/30C, and homicide's row covers every homicide code.
+    """
+    table = pd.read_csv(shared / "css" / "crime-severity-weights-by-offence-code.csv", dtype=str)
+    table["weight"] = table["weight"].astype(float)
+    rows = []
+    for row in table.itertuples():
+        codes = HOMICIDE_CODES if row.code_severity == HOMICIDE_SEVERITY_CODE else [row.code_original]
+        rows += [(code, row.code_severity, row.offence, row.weight) for code in codes]
+    weights = pd.DataFrame(rows, columns=["offence_code", "ons_code", "ons_offence", "weight"])
+    weights = weights.drop_duplicates("offence_code")
+    clashes = table.groupby("code_original")["weight"].nunique()
+    if (clashes > 1).any():
+        raise SystemExit(f"codes with two weights: {sorted(clashes[clashes > 1].index)}")
+    return weights.sort_values("offence_code").reset_index(drop=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data/real"))
@@ -458,6 +485,7 @@ def main() -> None:
     pd.DataFrame(aliases, columns=["alias", "area_name"]).to_csv(OUT / "area_aliases.csv", index=False)
     build_offences(args.shared).to_csv(OUT / "offences.csv", index=False)
     build_population(args.shared, lads).to_csv(OUT / "population.csv", index=False)
+    build_severity_weights(args.shared).to_csv(OUT / "severity_weights.csv", index=False)
     build_lsoa(args.shared).to_parquet(OUT / "lsoa_lookup.parquet", index=False, compression="zstd")
     build_boundaries(args.shared, lads, forces)
 

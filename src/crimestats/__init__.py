@@ -6,6 +6,7 @@ the performance snapshot work on that table.
 
 from . import boundaries, datasets, plotting, sources
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
+from .control import control_chart, monthly_series, same_month_last_year
 from .counts import CountsFrame, combine
 from .coverage import known_gaps
 from .exceptions import (
@@ -32,12 +33,15 @@ from .io import (
     read_police_uk,
     read_police_uk_records,
 )
+from .limits import peer_limits
 from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
+from .peergroups import read_peer_groups, resolve_peer_group, similar_areas
 from .periods import FinancialYear, rolling_12_months
 from .quality import FileQuality, QualityReport, quality_report
 from .revisions import reconcile
 from .schema import COLUMN_NAMES, empty_counts, validate
 from .selections import SELECTIONS, ons_lines, select
+from .severity import category_weights, severity, severity_weights
 from .significance import change_p_value
 from .snapshot import Snapshot, performance_snapshot
 from .sources import Source
@@ -73,11 +77,13 @@ __all__ = [
     "UnknownSelectionError",
     "area_name",
     "boundaries",
+    "category_weights",
     "change_p_value",
     "changes_from_published",
     "combine",
     "compare_years",
     "contributions",
+    "control_chart",
     "csps",
     "datasets",
     "empty_counts",
@@ -85,10 +91,12 @@ __all__ = [
     "forces",
     "known_gaps",
     "local_authorities",
+    "monthly_series",
     "monthly_trend",
     "offences",
     "ons_lines",
     "peer_areas",
+    "peer_limits",
     "performance_snapshot",
     "plotting",
     "population",
@@ -100,11 +108,17 @@ __all__ = [
     "read_ons_csp",
     "read_ons_pfa",
     "read_ons_pfa_change",
+    "read_peer_groups",
     "read_police_uk",
     "read_police_uk_records",
     "reconcile",
+    "resolve_peer_group",
     "rolling_12_months",
+    "same_month_last_year",
     "select",
+    "severity",
+    "severity_weights",
+    "similar_areas",
     "sources",
     "validate",
 ]

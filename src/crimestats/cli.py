@@ -187,7 +187,16 @@ def _snapshot(args: argparse.Namespace) -> int:
     area_name(area)
     resolve_peers(peers)
     counts = _load_sources(sources, mapping)
-    snap = performance_snapshot(counts, area=area, year=year, base=args.base, peers=peers, selections=selections)
+    snap = performance_snapshot(
+        counts,
+        area=area,
+        year=year,
+        base=args.base,
+        peers=peers,
+        selections=selections,
+        level=args.level,
+        peer_groups=args.peers_file,
+    )
     written = snap.save(args.out, formats=formats)
     print(snap.title)
     for bullet in snap.bullets:
@@ -293,7 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="comparison period, any earlier period of the same length (default: the one just before; "
         "for a quarter, the same quarter a year before)",
     )
-    snapshot.add_argument("--peers", help="peer group: a force area, region:<name>")
+    snapshot.add_argument(
+        "--peers",
+        help='peer group: a force area, region:<name>, a list ("Wolverhampton,Walsall,Sandwell,Dudley"), '
+        "a group named in --peers-file, or at --level force: region:<name>, England, England and Wales",
+    )
+    snapshot.add_argument("--peers-file", help="named peer groups you keep (TOML or CSV, see docs/peers.md)")
+    snapshot.add_argument(
+        "--level", choices=("csp", "force"), default="csp", help="compare CSPs (default) or police force areas"
+    )
     snapshot.add_argument(
         "--selection",
         action="append",

@@ -149,6 +149,7 @@ def compare_years(
     selection: str | Sequence[str] = "total recorded crime",
     area: str | None = None,
     alpha: float = ALPHA,
+    measure: Literal["count", "severity"] = "count",
 ) -> pd.DataFrame:
     """Totals per area for two periods, their change, and the area's rank among its peers.
 
@@ -176,6 +177,11 @@ def compare_years(
         raised rather than leaving it out.
     alpha
         Significance level of the exact Poisson test (:mod:`crimestats.significance`).
+    measure
+        "count" (offences) or "severity": the Crime Severity Score of each period
+        (:mod:`crimestats.severity`, population of the year each period starts in), ranked the
+        same way; the Poisson test does not apply to weighted sums (``significance`` "not
+        tested"). Needs ``by`` "area_name" or "force".
 
     Raises
     ------
@@ -235,6 +241,8 @@ def compare_years(
     chosen, category_level = select_comparable(counts, selection, (base_window, current_window))
     if compared is not None:
         chosen = chosen[chosen[by].isin(compared)]
+    if measure == "severity":
+        return _compare_severity(chosen, by, compared, base_window, current_window, peers, within, excluded, selection)
     totals = {}
     for name, window in (("base", base_window), ("current", current_window)):
         rows = window_rows(chosen, window)
@@ -264,6 +272,56 @@ def compare_years(
         "within": within,
         "excluded": excluded,
         "category_level": None if category_level is None else f"data.police.uk {category_level.name} categories",
+    }
+    return table
+
+
+def _compare_severity(
+    chosen: pd.DataFrame,
+    by: str,
+    compared: list[str] | None,
+    base_window: Window,
+    current_window: Window,
+    peers: list[str] | None,
+    within: str | Sequence[str] | None,
+    excluded: dict[str, str],
+    selection: str | Sequence[str],
+) -> pd.DataFrame:
+    """:func:`compare_years` of the Crime Severity Score (``measure="severity"``)."""
+    from .severity import severity_totals
+
+    if compared is None:
+        raise SelectionError(f"measure='severity' compares areas or forces (by='area_name' or 'force'), not {by!r}")
+    parts = {
+        name: severity_totals(window_rows(chosen, window), by=by, names=compared, population_year=window.start.year)
+        for name, window in (("base", base_window), ("current", current_window))
+    }
+    table = pd.DataFrame({name: part["points"] / part["population"] for name, part in parts.items()})
+    table.index.name = by
+    table["change"] = table["current"] - table["base"]
+    table["pct_change"] = 100 * table["change"] / table["base"].where(table["base"] != 0)
+    table["p_value"] = np.nan
+    table["significant"] = pd.array([pd.NA] * len(table), dtype="boolean")
+    table["significance"] = "not tested"
+    if peers is not None:
+        table["rank"] = rank_changes(table)
+        table["n_areas"] = len(table)
+        peer_scores = {name: part["points"].sum() / part["population"].sum() for name, part in parts.items()}
+        table["peer_base"] = peer_scores["base"]
+        table["peer_current"] = peer_scores["current"]
+        table["peer_pct_change"] = 100 * (peer_scores["current"] - peer_scores["base"]) / peer_scores["base"]
+        table["peer_mean_pct_change"] = table["pct_change"].mean()
+        table = table.sort_values(["rank", by])
+    table = table.reset_index()
+    table.attrs = {
+        "base": base_window.label,
+        "current": current_window.label,
+        "by": by,
+        "selection": str(selection),
+        "within": within,
+        "excluded": excluded,
+        "measure": "severity",
+        "method": parts["current"]["basis"].iloc[0] if len(parts["current"]) else None,
     }
     return table
 

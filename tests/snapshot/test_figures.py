@@ -14,7 +14,7 @@ def _bars(fig):
 
 def test_one_figure_per_chart_the_findings_support(csp_findings):
     figures = draw_figures(csp_findings, note="Source: test.")
-    assert list(figures) == ["peer_ranking_total_recorded_crime", "contributions", "categories"]
+    assert list(figures) == ["peer_ranking_total_recorded_crime", "contributions", "categories", "funnel"]
     for figure in figures.values():
         assert figure.get_supxlabel() == "Source: test."
     ranking = figures["peer_ranking_total_recorded_crime"].axes[0]

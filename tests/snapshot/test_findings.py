@@ -22,9 +22,14 @@ def test_findings_table_holds_the_headline_numbers(csp_findings):
 
 
 def test_each_finding_points_at_one_sentence_in_order(csp_findings):
-    table = csp_findings.table[csp_findings.table["sentence"].notna()]  # coverage rows feed the notes
-    assert table["finding"].tolist() == ["change"] + ["contribution"] * 4 + ["rate", "peer rate"] + ["hidden crime"] * 2
-    assert table["sentence"].tolist() == [1, 2, 2, 2, 2, 3, 3, 4, 4]
+    table = csp_findings.table
+    standing = ["severity", "severity base", "peer severity", "peer position", "peer group rate"]
+    limits = ["lower limit 95%", "upper limit 95%", "lower limit 99.8%", "upper limit 99.8%"]
+    numbered = table[table["sentence"].notna()]  # coverage rows feed the notes, not a sentence
+    assert numbered["finding"].tolist() == (
+        ["change"] + ["contribution"] * 4 + ["rate", "peer rate"] + ["hidden crime"] * 2 + standing + limits
+    )
+    assert numbered["sentence"].tolist() == [1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 5, 6, 6, 6, 6, 6, 6]
     contributions = table[table["finding"] == "contribution"]
     assert contributions["selection"].iloc[0] == "vehicle offences"
     assert contributions["change"].tolist() == sorted(contributions["change"], reverse=True)
@@ -35,7 +40,13 @@ def test_each_finding_points_at_one_sentence_in_order(csp_findings):
 
 def test_tables_behind_the_findings(csp_findings):
     # Quarterly counts: no monthly trend.
-    assert list(csp_findings.tables) == ["peers_total_recorded_crime", "contributions", "categories"]
+    assert list(csp_findings.tables) == [
+        "peers_total_recorded_crime",
+        "contributions",
+        "severity",
+        "peer_limits",
+        "categories",
+    ]
     peers = csp_findings.peer_table("total recorded crime")
     assert sorted(peers["area_name"]) == csp_findings.peer_areas == cs.peer_areas("West Midlands")
     assert peers.attrs["within"] == "West Midlands"

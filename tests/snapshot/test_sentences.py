@@ -14,7 +14,7 @@ HEADLINE = (
 
 def test_one_sentence_per_sentence_number(csp_findings):
     sentences = write_sentences(csp_findings)
-    assert len(sentences) == csp_findings.table["sentence"].max() == 4
+    assert len(sentences) == csp_findings.table["sentence"].max() == 6
     assert sentences[0] == HEADLINE
     assert sentences[1].startswith("Vehicle offences (+726), violence with injury (+383)")
     assert sentences[1].endswith("main contributing factors to the increase in total recorded crime.")

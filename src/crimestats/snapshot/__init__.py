@@ -20,7 +20,7 @@ import pandas as pd
 from ..metrics import PeriodLike
 from . import labels
 from .figures import draw_figures
-from .findings import Findings, SelectionLike, compute_findings
+from .findings import Findings, PeerGroups, SelectionLike, compute_findings
 from .labels import SENTENCE_LABELS, source_note
 from .provenance import Provenance, provenance_of
 from .report import CHART_FORMATS, DOCUMENT_FORMATS, OutputFormatError, Snapshot
@@ -53,6 +53,8 @@ def performance_snapshot(
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
     base: PeriodLike | None = None,
     source_note: str | None = None,
+    level: str = "csp",
+    peer_groups: PeerGroups = None,
 ) -> Snapshot:
     """Build the "Performance Snapshot" of a community-safety annual report.
 
@@ -69,8 +71,10 @@ def performance_snapshot(
         ("2017/18 Q3"), a calendar year ("2017"), "12m:YYYY-MM" (the 12 months to a month) or a
         (first, last) pair of months.
     peers
-        Peer group: a force area ("West Midlands", any usual spelling), "region:<name>" or a list
-        of areas.
+        Peer group: a force area ("West Midlands", any usual spelling), "region:<name>", a list
+        of areas, a comma-separated string of areas, or the name of a group in ``peer_groups``
+        (see :func:`crimestats.peergroups.resolve_peer_group`). A group of one area makes no
+        ranking or peer-position claims.
     selections
         What to report on, first the headline (default total recorded crime); e.g. add
         "knife or sharp instrument offences". One string is one selection.
@@ -79,6 +83,12 @@ def performance_snapshot(
         before ``year`` (for a quarter, the same quarter a year before).
     source_note
         Source line printed under every chart; default from the counts' sources.
+    level
+        "csp" (areas are CSPs) or "force" (``area`` and the peers are police force areas, e.g.
+        ``peers="region:West Midlands"`` or ``"England"``).
+    peer_groups
+        Named peer groups: a mapping of name to areas, or a TOML/CSV file
+        (:func:`crimestats.peergroups.read_peer_groups`).
 
     Returns
     -------
@@ -101,7 +111,16 @@ def performance_snapshot(
     Wolverhampton saw a 13.6% upturn in total recorded crime since 2016-2017, with 21,225 offences
     (an increase of 2,541); this is the 2nd lowest increase across the West Midlands.
     """
-    findings = compute_findings(counts, area=area, year=year, peers=peers, selections=selections, base=base)
+    findings = compute_findings(
+        counts,
+        area=area,
+        year=year,
+        peers=peers,
+        selections=selections,
+        base=base,
+        level=level,
+        peer_groups=peer_groups,
+    )
     return Snapshot(
         area=findings.area,
         year=findings.current.label,

@@ -13,14 +13,16 @@ from .. import plotting
 from ..text import capitalise
 from .findings import Findings, SelectionLike, selection_name, table_key
 from .labels import peers_phrase, period_title, selection_label
+from .standing_figures import standing_figures
 
 
 def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     """Every chart the findings support, by name.
 
-    ``peer_ranking_<selection>`` per selection (when two or more peers are compared),
-    ``contributions`` (when the headline changed), ``monthly_trend`` (when the counts are monthly:
-    the area's rolling 12-month total in offences) and ``categories``.
+    ``peer_ranking_<selection>`` per selection (when the group has 2 or more areas),
+    ``contributions`` (when the headline changed), ``monthly_trend`` (when the counts are monthly),
+    ``categories``, and the standing charts (``funnel``, ``control_chart``, ``same_month_last_year``:
+    :mod:`crimestats.snapshot.standing_figures`).
 
     Parameters
     ----------
@@ -40,7 +42,7 @@ def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     >>> counts = cs.read_home_office(cs.datasets.path("scenario-csp"))
     >>> found = compute_findings(counts, area="Wolverhampton", year="2017/18", peers="West Midlands")
     >>> list(draw_figures(found, note="Source: scenario data."))
-    ['peer_ranking_total_recorded_crime', 'contributions', 'categories']
+    ['peer_ranking_total_recorded_crime', 'contributions', 'categories', 'funnel']
     """
     # A ranking of one area ranks nothing: a single-area peer group gets no ranking chart.
     figures = {
@@ -53,6 +55,7 @@ def draw_figures(findings: Findings, *, note: str) -> dict[str, Figure]:
     if "monthly_trend" in findings.tables:
         figures["monthly_trend"] = monthly_trend_figure(findings, note=note)
     figures["categories"] = categories_figure(findings, note=note)
+    figures.update(standing_figures(findings, note=note))
     return figures
 
 
@@ -67,6 +70,7 @@ def peer_ranking_figure(findings: Findings, selection: SelectionLike, *, note: s
     plotting.plot_peer_ranking(
         table,
         area=findings.area,
+        by="force" if "force" in table.columns else "area_name",
         ax=fig.add_subplot(),
         title=f"{capitalise(selection_label(selection_name(selection)))}: change {_window_labels(findings)}",
         average_label=f"{capitalise(peers_phrase(findings.peers))} overall",

@@ -9,8 +9,9 @@ the question asked (area, year, peers, selections). Names are resolved on entry,
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -19,15 +20,18 @@ from ..boundaries import boundaries_of
 from ..coverage import area_forces
 from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
 from ..metrics import PeriodLike, compare_years, contributions, monthly_trend, rates, window_rows
+from ..peergroups import resolve_peer_group
 from ..periods import FinancialYear, Window, check_in_data, data_months, resolve_period, rolling_12_months, to_window
 from ..selections import Selection, resolve_selection, select
 from ..significance import describe_change
 from ..sources import label as source_label
 from ..taxonomy import hidden_harm_codes
+from .standing import standing_findings
 
 logger = logging.getLogger(__name__)
 
 SelectionLike = str | Selection
+PeerGroups = Mapping[str, Sequence[str]] | str | Path | None
 
 #: Columns of the findings table, in order (``findings.csv``).
 COLUMNS = [
@@ -128,9 +132,16 @@ def table_key(selection: SelectionLike) -> str:
 
 
 def resolve_peers(
-    peers: str | Sequence[str], *, boundaries: str | int | None = None
+    peers: str | Sequence[str],
+    *,
+    level: str = "csp",
+    peer_groups: PeerGroups = None,
+    boundaries: str | int | None = None,
 ) -> tuple[str | list[str], list[str]]:
     """The canonical peer group and its areas, from any usual spelling.
+
+    Named groups (``peer_groups``), comma-separated lists and force-level groups are resolved by
+    :func:`crimestats.peergroups.resolve_peer_group`.
 
     Examples
     --------
@@ -139,6 +150,8 @@ def resolve_peers(
     >>> resolve_peers(["city of wolverhampton", "Dudley"])
     (['Wolverhampton', 'Dudley'], ['Wolverhampton', 'Dudley'])
     """
+    if level != "csp" or peer_groups is not None or (isinstance(peers, str) and "," in peers):
+        return resolve_peer_group(peers, level=level, groups=peer_groups)
     if not isinstance(peers, str):
         names = peer_areas(list(peers))
         return names, names
@@ -231,6 +244,8 @@ def compute_findings(
     peers: str | Sequence[str],
     selections: SelectionLike | Sequence[SelectionLike] = ("total recorded crime",),
     base: PeriodLike | None = None,
+    level: str = "csp",
+    peer_groups: PeerGroups = None,
 ) -> Findings:
     """Every number of a performance snapshot, computed once.
 
@@ -258,9 +273,11 @@ def compute_findings(
     >>> found.table.set_index("finding").loc["change", ["current", "rank"]].tolist()
     [21225, 2]
     """
-    area = area_name(area)
-    # The peers' CSPs on the boundaries the counts are on (police.uk counts: the latest by default).
-    peers, peer_names = resolve_peers(peers, boundaries=boundaries_of(counts["area_code"].dropna().unique()))
+    by = "force" if level == "force" else "area_name"
+    area = force_name(area) if by == "force" else area_name(area)
+    # CSP peers on the boundaries the counts are on (police.uk counts: the latest by default).
+    boundaries = boundaries_of(counts["area_code"].dropna().unique()) if by == "area_name" else None
+    peers, peer_names = resolve_peers(peers, level=level, peer_groups=peer_groups, boundaries=boundaries)
     if area not in peer_names:
         raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
     chosen = resolve_selections(selections)
@@ -271,15 +288,15 @@ def compute_findings(
     tables: dict[str, pd.DataFrame] = {}
     for number, selection in enumerate(chosen, start=1):
         table = compare_years(
-            counts, base=base_window, current=current, within=peer_names, selection=selection, area=area
+            counts, base=base_window, current=current, by=by, within=peer_names, selection=selection, area=area
         )
         table.attrs["within"] = peers  # the group as asked for, not its list of areas
         tables[f"peers_{table_key(selection)}"] = table
-        numbers = table.set_index("area_name").loc[area, list(_CHANGE_NUMBERS)].to_dict()
+        numbers = table.set_index(by).loc[area, list(_CHANGE_NUMBERS)].to_dict()
         rows.append({"finding": "change", "selection": selection_name(selection), **numbers, "sentence": number})
 
     sentence = len(chosen) + 1
-    parts = _contributions(counts, area, base_window, current, headline)
+    parts = _contributions(counts, area, base_window, current, headline, by=by)
     if parts is not None and parts.attrs["net_change"] != 0:
         tables["contributions"] = parts
         contributors = _contributors(parts, sentence)
@@ -289,17 +306,30 @@ def compute_findings(
             rows += flag_contributions(counts, area, base_window, current, headline, net, sentence)
         sentence += bool(contributors)
 
-    rates_rows = [r for s in chosen for r in _rates(counts, area, peer_names, current, s, sentence)]
+    rates_rows = [r for s in chosen for r in _rates(counts, area, peer_names, current, s, sentence, by=by)]
     rows += rates_rows
     sentence += bool(rates_rows)
 
-    rows += hidden_crimes(counts, area, base_window, current, sentence)
+    hidden = hidden_crimes(counts, area, base_window, current, sentence) if by == "area_name" else []
+    rows += hidden
+    sentence += bool(hidden)
+    rows += standing_findings(
+        counts,
+        area=area,
+        by=by,
+        peer_names=peer_names,
+        base=base_window,
+        current=current,
+        selections=chosen,
+        sentence=sentence,
+        tables=tables,
+    )
 
-    trend = _monthly_trend(counts, peer_names, headline)
+    trend = _monthly_trend(counts, peer_names, headline, by=by)
     if trend is not None:
         tables["monthly_trend"] = trend
 
-    own = counts[counts["area_name"] == area]
+    own = counts[counts[by] == area]
     by_category = compare_years(own, base=base_window, current=current, by="category", selection=headline)
     tables["categories"] = by_category[(by_category["base"] > 0) | (by_category["current"] > 0)]
 
@@ -388,11 +418,11 @@ def _findings_table(rows: list[dict], area: str, base: Window, current: Window) 
 
 
 def _contributions(
-    counts: pd.DataFrame, area: str, base: Window, current: Window, headline: SelectionLike
+    counts: pd.DataFrame, area: str, base: Window, current: Window, headline: SelectionLike, *, by: str = "area_name"
 ) -> pd.DataFrame | None:
     for level in ("ons_line", "category"):
         try:
-            return contributions(counts, area=area, base=base, current=current, level=level, selection=headline)
+            return contributions(counts, area=area, base=base, current=current, level=level, selection=headline, by=by)
         except SelectionError as error:
             logger.info("contributions by %s not possible: %s", level, error)
     return None
@@ -502,16 +532,23 @@ def hidden_crimes(counts: pd.DataFrame, area: str, base: Window, current: Window
 
 
 def _rates(
-    counts: pd.DataFrame, area: str, peer_names: list[str], window: Window, headline: SelectionLike, sentence: int
+    counts: pd.DataFrame,
+    area: str,
+    peer_names: list[str],
+    window: Window,
+    headline: SelectionLike,
+    sentence: int,
+    *,
+    by: str = "area_name",
 ) -> list[dict]:
     """The area's rate per 1,000 residents and its peer group's; none when populations are unknown."""
     # Only the area and its peers need a population: other areas in the counts must not matter.
     try:
-        table = rates(counts[counts["area_name"].isin(peer_names)], year=window, selection=headline)
+        table = rates(counts[counts[by].isin(peer_names)], year=window, selection=headline, by=by)
     except (PopulationError, PeriodError, SelectionError) as error:
         logger.info("no rate of %s: %s", selection_name(headline), error)
         return []
-    table = table.set_index("area_name")
+    table = table.set_index(by)
     if area not in table.index:
         return []
     row = table.loc[area]
@@ -530,9 +567,11 @@ def _rates(
     ]
 
 
-def _monthly_trend(counts: pd.DataFrame, peer_names: list[str], headline: SelectionLike) -> pd.DataFrame | None:
+def _monthly_trend(
+    counts: pd.DataFrame, peer_names: list[str], headline: SelectionLike, *, by: str = "area_name"
+) -> pd.DataFrame | None:
     monthly = counts[counts["period_months"] == 1]
     if monthly.empty or monthly["period_start"].nunique() < 12:
         logger.info("no trend chart: it needs at least 12 months of monthly counts")
         return None
-    return monthly_trend(monthly, areas=peer_names, selection=headline)
+    return monthly_trend(monthly, by=by, areas=peer_names, selection=headline)

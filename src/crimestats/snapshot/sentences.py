@@ -7,6 +7,7 @@ import pandas as pd
 from ..text import capitalise, count, join_words, ordinal, percent
 from .findings import Findings, selection_name
 from .labels import peers_phrase, period_phrase, selection_label
+from .standing_sentences import STANDING_KINDS, standing_sentence
 
 
 def write_sentences(findings: Findings) -> list[str]:
@@ -38,6 +39,8 @@ def write_sentences(findings: Findings) -> list[str]:
             sentences.append(rate_sentence(findings, rows))
         elif kind == "hidden crime":
             sentences.append(hidden_crimes_sentence(findings, rows))
+        elif kind in STANDING_KINDS:
+            sentences.append(standing_sentence(findings, rows))
         else:  # pragma: no cover - compute_findings writes no other kind
             raise AssertionError(f"no sentence for findings of kind {kind!r}")
     return sentences
