@@ -181,11 +181,11 @@ def _snapshot(args: argparse.Namespace) -> int:
         sources, mapping, area, year, peers = args.sources, args.mapping, args.area, args.year, args.peers
         selections = args.selection or ["total recorded crime"]
     # Names first: a typo is reported at once, not after reading every source.
-    from .areas import area_name
+    from .areas import area_name, force_name
     from .snapshot.findings import resolve_peers
 
-    area_name(area)
-    resolve_peers(peers)
+    (force_name if args.level == "force" else area_name)(area)
+    resolve_peers(peers, level=args.level, peer_groups=args.peers_file)
     counts = _load_sources(sources, mapping)
     snap = performance_snapshot(
         counts,
