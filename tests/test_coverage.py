@@ -199,3 +199,49 @@ def test_status_names_a_known_gap(tmp_path, capsys):
     assert main(["status", "--store", str(store)]) == 0
     out = capsys.readouterr().out
     assert "missing 2019-07 (known gaps: Greater Manchester Police" in out
+
+
+def test_a_month_not_covered_is_missing_in_the_monthly_trend_never_zero(scenario_extract):
+    counts = scenario_extract[scenario_extract["period_start"] != pd.Timestamp("2017-06-01")]
+    counts.coverage = scenario_extract.coverage[scenario_extract.coverage["period_start"] != pd.Timestamp("2017-06-01")]
+    trend = cs.monthly_trend(counts, areas=["Wolverhampton"]).set_index("period_start")
+    assert pd.isna(trend.loc["2017-06-01", "count"])
+    assert pd.isna(trend.loc["2017-06-01", "change_on_last_year"])
+    assert trend.loc["2017-06-01":, "rolling_12m"].isna().all()  # every window holding June 2017
+    assert trend.loc["2017-05-01", "rolling_12m"] > 0
+    assert trend.loc["2017-05-01", "count"] > 0
+
+
+def test_the_extract_covers_every_area_of_its_force_each_month_of_its_span(scenario_extract):
+    coverage = scenario_extract.coverage
+    assert coverage["area_name"].isna().all() and len(coverage) == 24
+
+
+def test_two_sources_for_one_force_are_refused_not_added(scenario_extract, scenario_csp):
+    both = cs.combine([scenario_extract, scenario_csp])
+    with pytest.raises(cs.SelectionError, match="count the same crimes"):
+        cs.compare_years(both, base="2016/17", current="2017/18", within="West Midlands")
+    one = cs.read_police_uk(TEST_DATA / "police-uk" / "city-of-london")
+    with pytest.raises(cs.CoverageError, match="count it twice"):
+        cs.combine([one, one])
+
+
+def test_a_flag_missing_for_one_force_is_an_error_not_zero(scenario_extract):
+    other = scenario_extract.copy()
+    other["force"] = "Staffordshire"
+    other["knife"] = pd.NA
+    with pytest.raises(cs.SelectionError, match="extract for Staffordshire"):
+        cs.select(cs.combine([scenario_extract, pd.DataFrame(other)]), "knife")
+
+
+def test_api_mistakes_are_crimestats_errors(scenario_csp, tmp_path):
+    with pytest.raises(cs.SelectionError, match="not a column"):
+        cs.compare_years(scenario_csp, base="2016/17", current="2017/18", by="nonexistent")
+    with pytest.raises(cs.SelectionError, match="level="):
+        cs.contributions(scenario_csp, area="Wolverhampton", base="2016/17", current="2017/18", level="foo")
+    with pytest.raises(cs.UnknownSelectionError):
+        cs.select(scenario_csp, 123)
+    with pytest.raises(cs.SelectionError, match="empty list"):
+        cs.select(scenario_csp, [])
+    with pytest.raises(cs.StoreError, match="no store here"):
+        cs.Store(tmp_path / "typo").read()

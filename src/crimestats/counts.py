@@ -95,20 +95,36 @@ def combine(frames: Sequence[pd.DataFrame]) -> CountsFrame:
 
     Use this rather than bare ``pd.concat``, which drops both. Where any part carries no coverage
     (a frame built by hand), the result carries none, and coverage is inferred from the rows.
+    The same file in two parts is refused (it would be counted twice); two *sources* for the same
+    force and period are refused by the metrics (:func:`crimestats.metrics.check_one_source`).
 
     Examples
     --------
     >>> import crimestats as cs
     >>> one = cs.read_police_uk(cs.datasets.path("police-uk-city-of-london-2017-01"))
-    >>> both = cs.combine([one, one])
-    >>> int(both["count"].sum()), len(both.quality), len(both.coverage)
-    (966, 2, 1)
+    >>> both = cs.combine([one, cs.read_home_office(cs.datasets.path("scenario-csp"))])
+    >>> int(both["count"].sum()) > 483, len(both.quality)
+    (True, 2)
+    >>> cs.combine([one, one])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    crimestats.exceptions.CoverageError: ...: combining would count it twice
     """
     from .schema import empty_counts
 
     frames = list(frames)
     if not frames:
         return attach(empty_counts(), coverage=empty_coverage(), quality=[])
+    seen: dict[str, int] = {}
+    for number, frame in enumerate(frames):
+        for quality in quality_of(frame):
+            file = str(getattr(quality, "file", ""))
+            if file and seen.setdefault(file, number) != number:
+                from .exceptions import CoverageError
+
+                raise CoverageError(
+                    f"{file} is in parts {seen[file] + 1} and {number + 1}: combining would count it twice"
+                )
     data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     parts = [coverage_of(frame) for frame in frames]
     coverage = None if any(part is None for part in parts) else make_coverage(pd.concat(parts, ignore_index=True))

@@ -94,6 +94,25 @@ def _windows(base: PeriodLike, current: PeriodLike) -> tuple[Window, Window]:
     return base_window, current_window
 
 
+def check_one_source(counts: pd.DataFrame, windows: Sequence[Window]) -> None:
+    """Refuse counts in which two sources cover the same force in the periods compared.
+
+    A Home Office table and a force extract (or police.uk and an ONS table) count the same crimes
+    differently: adding them counts every crime twice. Pick one with ``counts[counts["source"] == ...]``.
+    """
+    parts = [window_rows(counts, window) for window in windows]
+    rows = pd.concat([part[["force", "source"]] for part in parts], ignore_index=True) if parts else counts
+    per_force = rows.drop_duplicates().groupby("force", observed=True)["source"].agg(lambda s: sorted(set(s)))
+    doubled = per_force[per_force.map(len) > 1]
+    if len(doubled):
+        force, sources_ = doubled.index[0], doubled.iloc[0]
+        raise SelectionError(
+            f"the counts hold {' and '.join(sources_)} for {force} in the periods compared: they count the same "
+            "crimes, so adding them would count each twice; choose one source, e.g. "
+            f"counts[counts['source'] == {sources_[0]!r}]"
+        )
+
+
 def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) -> list[str] | None:
     if within is None:
         return None
@@ -213,6 +232,9 @@ def compare_years(
     base_window, current_window = _windows(base, current)
     for window in (base_window, current_window):
         window_rows(counts, window)  # periods that straddle a window's edge are an error first
+    if by not in counts.columns:
+        raise SelectionError(f"by={by!r} is not a column of the counts; use 'area_name', 'force' or 'category'")
+    check_one_source(counts, [base_window, current_window])
     peers = _peers(counts, by, within)
     focus = None if area is None else (area_name(area) if by == "area_name" else area)
     if by in ("area_name", "force"):
@@ -375,9 +397,14 @@ def contributions(
         scope = counts[counts[by] == area]
         if scope.empty:
             raise SelectionError(f"no counts for {by} {area!r}")
+    check_one_source(scope, [base_window, current_window])
     # One area: it must be covered; all rows: every force in them must be.
     check_covered(scope, [base_window, current_window], by=by if area is not None else "force")
     chosen = select(scope, selection)
+    if level not in ("category", "offence_group", "offence_subgroup", "offence_code", "ons_line"):
+        raise SelectionError(
+            f"level={level!r}; expected one of category, offence_group, offence_subgroup, offence_code, ons_line"
+        )
     if level == "ons_line":
         chosen = chosen.assign(ons_line=ons_lines(chosen))
     elif chosen[level].isna().all():
@@ -441,6 +468,7 @@ def rates(
     (260648, 2017, 81.4)
     """
     window = to_window(year)
+    check_one_source(counts, [window])
     population_year = window.start.year
     names = sorted(counts[by].dropna().unique())
     missing = coverage.uncovered(counts, areas=names, by=by, windows=[window]) if by in ("area_name", "force") else {}
@@ -482,8 +510,10 @@ def monthly_trend(
 ) -> pd.DataFrame:
     """Monthly counts per area with the rolling 12-month total and the same month a year before.
 
-    Months with no records inside the data's span count as 0. The rolling total is missing until
-    12 months of data exist, as is the same month last year.
+    A covered month with no records counts as 0; a month the sources did not cover for the area
+    (see :mod:`crimestats.coverage`) is missing, and so are the rolling total and the change on
+    last year of every window that touches it. The rolling total is missing until 12 months of
+    data exist, as is the same month last year.
 
     Returns
     -------
@@ -498,18 +528,26 @@ def monthly_trend(
     >>> int(trend["rolling_12m"].iloc[-1])
     21225
     """
-    chosen = select(counts, selection)
-    if (chosen["period_months"] != 1).any():
+    if (counts["period_months"] != 1).any():
         raise PeriodError("a monthly trend needs monthly counts (police.uk or an extract), not quarterly or annual")
+    chosen = select(counts, selection)
     if areas is not None:
         chosen = chosen[chosen[by].isin(areas)]
-    months = pd.date_range(chosen["period_start"].min(), chosen["period_start"].max(), freq="MS")
+    months = pd.date_range(counts["period_start"].min(), counts["period_start"].max(), freq="MS")
     names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
     grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
-    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("int64")
+    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
+    # Months not covered for an area are missing, never zero (coverage checked before the selection).
+    if by in ("area_name", "force") and len(months):
+        window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
+        for name, missing in coverage.uncovered(counts, areas=names, by=by, windows=[window]).items():
+            monthly.loc[[(name, month) for month in missing]] = pd.NA
     table = monthly.rename("count").reset_index()
     grouped = table.groupby(by)["count"]
-    table["rolling_12m"] = grouped.transform(lambda s: s.rolling(12, min_periods=12).sum()).astype("Int64")
+    # min_periods=12 on a float view: a window holding a missing month has no total.
+    table["rolling_12m"] = (
+        grouped.transform(lambda s: s.astype("float64").rolling(12, min_periods=12).sum()).round().astype("Int64")
+    )
     table["same_month_last_year"] = grouped.shift(12).astype("Int64")
     table["change_on_last_year"] = table["count"] - table["same_month_last_year"]
     return table

@@ -51,15 +51,21 @@ class Selection:
         return mask
 
     def _check_flag(self, counts: pd.DataFrame) -> None:
-        """A source whose rows never carry the flag cannot make this selection: an error, not zero rows."""
+        """A source or force whose rows never carry the flag cannot make this selection: an error, not zero rows.
+
+        Checked per source and force: one force's extract without the column must not read as
+        that force having no flagged offences.
+        """
         if counts.empty:
             return
-        lacking = counts[self.flag].isna().groupby(counts["source"].astype("string"), observed=True).all()
+        keys = [counts["source"].astype("string"), counts["force"].astype("string")]
+        lacking = counts[self.flag].isna().groupby(keys, observed=True).all()
         lacking = sorted(lacking[lacking].index)
         if lacking:
+            which = "; ".join(f"{source} for {force}" for source, force in lacking[:5])
             raise SelectionError(
-                f"selection {self.name!r} needs the {self.flag} flag, which the source(s) {', '.join(lacking)} "
-                f"do not carry (a force extract with a {self.flag} column does)"
+                f"selection {self.name!r} needs the {self.flag} flag, which the source(s) do not carry: {which} "
+                f"(a force extract with a {self.flag} column does)"
             )
 
     def _check_detail(self, counts: pd.DataFrame) -> None:
@@ -172,7 +178,11 @@ def resolve_selection(selection: str | Selection | Iterable[str]) -> Selection:
     if isinstance(selection, Selection):
         return selection
     if not isinstance(selection, str):
+        if not isinstance(selection, Iterable):
+            raise UnknownSelectionError(f"{selection!r} is not a selection name or a list of offence codes")
         codes = [str(code) for code in selection]
+        if not codes:
+            raise SelectionError("an empty list of offence codes selects nothing; give at least one code")
         unknown = sorted(set(codes) - set(_offences()["offence_code"]))
         if unknown:
             raise UnknownSelectionError(f"unknown offence codes {unknown}")

@@ -200,6 +200,7 @@ def read_extract(path: str | Path, mapping: str | Path | Mapping[str, Any] | Ext
         count_in=rows_read,
         problems=problems,
         area_by=spec.area_by,
+        coverage=_coverage(frame["period_start"], spec),
     )
     for name in ("rows_no_area", "unknown_offence_codes", "unknown_flag_values", "dates_ambiguous"):
         if problems.get(name):

@@ -192,6 +192,8 @@ def previous_year(window: Window) -> Window:
     '2016/17'
     >>> previous_year(to_window("2017/18 Q3")).label
     'Q3 2016/17'
+    >>> previous_year(to_window(("2017-10", "2018-03"))).label
+    'Oct 2016 to Mar 2017'
     """
     if window.months == 3 and window.start.month in (1, 4, 7, 10):
         fy = FinancialYear.containing(window.start)
@@ -203,7 +205,12 @@ def previous_year(window: Window) -> Window:
         return to_window(FinancialYear(start.year))
     if window.months == 12 and window.start.month == 1:
         return to_window(str(start.year))
-    return Window(start, window.start, f"12 months to {(window.start - pd.DateOffset(days=1)):%B %Y}")
+    if window.months == 12:
+        return Window(start, window.start, f"12 months to {(window.start - pd.DateOffset(days=1)):%B %Y}")
+    # Any other span: the same months a year before (seasons differ), labelled as its months.
+    year_before = window.start - pd.DateOffset(years=1)
+    last = year_before + pd.DateOffset(months=window.months - 1)
+    return to_window((f"{year_before:%Y-%m}", f"{last:%Y-%m}"))
 
 
 def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike | None) -> tuple[Window, Window]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..exceptions import StoreError
 from . import read as _read
 from .manifest import read_manifest
 from .read import COUNTS_SCHEMA, slug
@@ -107,7 +108,7 @@ class Store:
         Raises
         ------
         StoreError
-            When the manifest or a data file it names cannot be read.
+            When the store folder does not exist, or the manifest or a data file it names cannot be read.
 
         Examples
         --------
@@ -117,6 +118,8 @@ class Store:
         >>> int(store.read(start="2017-01", end="2017-01")["count"].sum())
         483
         """
+        if not self.root.exists():  # a mistyped store is an error, never an empty result
+            raise StoreError(f"{self.root}: no store here (the folder does not exist); check the path")
         filters = {"forces": forces, "areas": areas, "start": start, "end": end}
         return _read.consistent(
             self.root, lambda manifest: _read.read_counts(self.root, manifest, columns=columns, **filters)

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from .. import sources
-from ..counts import attach, make_coverage
+from ..counts import attach, empty_coverage, make_coverage
 from ..coverage import known_gap
 from ..exceptions import CrimestatsError, StoreError
 from ..periods import parse_month
@@ -130,7 +130,8 @@ def read_counts(
     """Canonical counts of the files ``manifest`` names (see :meth:`crimestats.Store.read`)."""
     counts = dataset(root, manifest, "counts")
     if counts is None:
-        return empty_counts() if columns is None else empty_counts()[list(columns)]
+        empty = empty_counts() if columns is None else empty_counts()[list(columns)]
+        return attach(empty, coverage=empty_coverage(), quality=[])
     wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
     frame = counts.to_table(columns=wanted, filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
     if columns is None:
