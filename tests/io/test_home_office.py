@@ -56,9 +56,11 @@ def test_scenario_csp_table_gives_wolverhampton_totals(scenario_csp):
     assert set(wolves["area_code"]) == {"E22000341"}
 
 
-def _write_new_vintage(tmp_path: Path, suffix: str) -> Path:
+def _write_new_vintage(tmp_path: Path, suffix: str, areas: list[str] | None = None) -> Path:
     """The CSP table as a newer edition: renamed columns, one sheet per year, a notes sheet."""
     table = pd.read_csv(cs.datasets.path("scenario-csp"), dtype=str)
+    if areas is not None:
+        table = table[table["CSP Name"].isin(areas)]
     table = table.rename(columns={"Force Name": "Police Force", "Number of Offences": "Offence Count"})
     table["Offence Count"] = table["Offence Count"].astype(int)
     path = tmp_path / f"prc-csp{suffix}"
@@ -74,8 +76,11 @@ def _write_new_vintage(tmp_path: Path, suffix: str) -> Path:
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
 def test_spreadsheet_editions_with_new_column_names_read_the_same(tmp_path, scenario_csp, suffix):
-    counts = cs.read_home_office(_write_new_vintage(tmp_path, suffix))
-    pd.testing.assert_frame_equal(counts.reset_index(drop=True), scenario_csp.reset_index(drop=True), check_like=False)
+    # Two CSPs keep the .ods case quick (odfpy writes and reads slowly); the layout is the same.
+    areas = ["Wolverhampton", "Dudley"]
+    counts = cs.read_home_office(_write_new_vintage(tmp_path, suffix, areas))
+    expected = scenario_csp[scenario_csp["area_name"].isin(areas)]
+    pd.testing.assert_frame_equal(counts.reset_index(drop=True), expected.reset_index(drop=True), check_like=False)
 
 
 def test_missing_or_renamed_column_names_the_file_and_column(tmp_path):
