@@ -120,3 +120,11 @@ def test_offence_groups_of_an_area_add_up_to_its_score(scenario_csp):
     assert groups["severity"].sum() == pytest.approx(area["severity"])
     top = groups.sort_values("severity").iloc[-1]
     assert top["offence_group"] == "Theft offences"  # burglary weighs 465 days each
+
+
+def test_compare_years_by_severity_reports_the_offences_with_no_weight(scenario_csp):
+    table = cs.compare_years(
+        scenario_csp, base="2016/17", current="2017/18", within="West Midlands", measure="severity"
+    )
+    assert set(table.attrs["unweighted"]) == {"base", "current"}
+    assert all(isinstance(v, int) and v >= 0 for v in table.attrs["unweighted"].values())

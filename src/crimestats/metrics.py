@@ -343,6 +343,7 @@ def _compare_severity(
         "within": within,
         "excluded": excluded,
         "measure": "severity",
+        "unweighted": {name: int(part["unweighted"].sum()) for name, part in parts.items()},
         "method": parts["current"]["basis"].iloc[0] if len(parts["current"]) else None,
     }
     return table

@@ -256,10 +256,25 @@ def severity(
 
 
 def severity_totals(rows: pd.DataFrame, *, by: str, names: Sequence[str], population_year: int) -> pd.DataFrame:
-    """Severity points and population per area of ``names`` (for :func:`crimestats.compare_years`)."""
+    """Severity points, population and offences with no weight per area (for :func:`crimestats.compare_years`).
+
+    Offences with no weight add no points and are counted in ``unweighted`` (and logged), so the
+    score leaves them out visibly rather than weighting them 0 unseen.
+    """
     from .areas import population
 
     weighed = weigh(rows)
     points = weighed["points"].fillna(0.0).groupby(rows[by]).sum().reindex(names, fill_value=0.0)
+    no_weight = weighed["weight"].isna()
+    unweighted = rows.loc[no_weight, "count"].groupby(rows.loc[no_weight, by]).sum().reindex(names, fill_value=0)
+    if unweighted.sum():
+        logger.warning("severity: %s offences have no weight and are left out of the score", int(unweighted.sum()))
     pops = pd.Series([population(name, population_year) for name in names], index=names, dtype="int64")
-    return pd.DataFrame({"points": points, "population": pops, "basis": method_label(weighed["basis"])})
+    return pd.DataFrame(
+        {
+            "points": points,
+            "population": pops,
+            "unweighted": unweighted.astype("int64"),
+            "basis": method_label(weighed["basis"]),
+        }
+    )
