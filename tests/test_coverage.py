@@ -245,3 +245,10 @@ def test_api_mistakes_are_crimestats_errors(scenario_csp, tmp_path):
         cs.select(scenario_csp, [])
     with pytest.raises(cs.StoreError, match="no store here"):
         cs.Store(tmp_path / "typo").read()
+
+
+def test_two_tables_of_one_workbook_combine_and_keep_their_records(ons_p1, ons_p5):
+    both = cs.combine([ons_p1, ons_p5])  # attrs holding frames do not break the concat
+    assert len(both) == len(ons_p1) + len(ons_p5) and len(both.quality) == 2
+    with pytest.raises(cs.CoverageError):
+        cs.combine([ons_p1, ons_p1])

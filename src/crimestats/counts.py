@@ -115,17 +115,24 @@ def combine(frames: Sequence[pd.DataFrame]) -> CountsFrame:
     frames = list(frames)
     if not frames:
         return attach(empty_counts(), coverage=empty_coverage(), quality=[])
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str], int] = {}
     for number, frame in enumerate(frames):
         for quality in quality_of(frame):
             file = str(getattr(quality, "file", ""))
-            if file and seen.setdefault(file, number) != number:
+            details = getattr(quality, "details", {}) or {}
+            table = str(details.get("table") or details.get("tables") or "")  # P1 and P5 of one workbook differ
+            if file and seen.setdefault((file, table), number) != number:
                 from .exceptions import CoverageError
 
                 raise CoverageError(
-                    f"{file} is in parts {seen[file] + 1} and {number + 1}: combining would count it twice"
+                    f"{file} is in parts {seen[(file, table)] + 1} and {number + 1}: combining would count it twice"
                 )
-    data = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    # Without their attrs: pandas compares the inputs' attrs on concat, and a reader's attrs may
+    # hold a frame (an ONS table's reconciliation), whose truth value pandas cannot take.
+    bare = [pd.DataFrame(frame, copy=False) for frame in frames]
+    for frame in bare:
+        frame.attrs = {}
+    data = pd.concat(bare, ignore_index=True) if len(bare) > 1 else bare[0].copy()
     parts = [coverage_of(frame) for frame in frames]
     coverage = None if any(part is None for part in parts) else make_coverage(pd.concat(parts, ignore_index=True))
     data.attrs = {}

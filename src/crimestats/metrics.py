@@ -100,12 +100,14 @@ def check_one_source(counts: pd.DataFrame, windows: Sequence[Window]) -> None:
     A Home Office table and a force extract (or police.uk and an ONS table) count the same crimes
     differently: adding them counts every crime twice. Pick one with ``counts[counts["source"] == ...]``.
     """
-    parts = [window_rows(counts, window) for window in windows]
-    rows = pd.concat([part[["force", "source"]] for part in parts], ignore_index=True) if parts else counts
-    per_force = rows.drop_duplicates().groupby("force", observed=True)["source"].agg(lambda s: sorted(set(s)))
-    doubled = per_force[per_force.map(len) > 1]
-    if len(doubled):
-        force, sources_ = doubled.index[0], doubled.iloc[0]
+    per_force: dict[str, set[str]] = {}
+    for window in windows:
+        pairs = window_rows(counts, window)[["force", "source"]].drop_duplicates()
+        for force, source in pairs.itertuples(index=False):
+            per_force.setdefault(str(force), set()).add(str(source))
+    doubled = {force: sorted(found) for force, found in per_force.items() if len(found) > 1}
+    if doubled:
+        force, sources_ = next(iter(doubled.items()))
         raise SelectionError(
             f"the counts hold {' and '.join(sources_)} for {force} in the periods compared: they count the same "
             "crimes, so adding them would count each twice; choose one source, e.g. "
