@@ -279,24 +279,38 @@ def compare_years(
     table["change"] = table["current"] - table["base"]
     table["pct_change"] = 100 * table["change"] / table["base"].where(table["base"] != 0)
     table = table.join(describe_change(table["base"], table["current"], alpha=alpha))
-    if peers is not None:
+    peer_totals = None if peers is None else (int(table["base"].sum()), int(table["current"].sum()))
+    return _ranked(
+        table,
+        by=by,
+        peer_totals=peer_totals,
+        attrs={
+            "base": base_window.label,
+            "current": current_window.label,
+            "by": by,
+            "selection": str(selection),
+            "within": within,
+            "excluded": excluded,
+            "category_level": None if category_level is None else f"data.police.uk {category_level.name} categories",
+        },
+    )
+
+
+def _ranked(
+    table: pd.DataFrame, *, by: str, peer_totals: tuple[float, float] | None, attrs: dict[str, object]
+) -> pd.DataFrame:
+    """A comparison table with its peer ranks and peer-group totals (when ranked), rows in rank order."""
+    if peer_totals is not None:
+        peer_base, peer_current = peer_totals
         table["rank"] = rank_changes(table)
         table["n_areas"] = len(table)  # the areas compared; those left out are in attrs["excluded"]
-        table["peer_base"] = int(table["base"].sum())
-        table["peer_current"] = int(table["current"].sum())
+        table["peer_base"] = peer_base
+        table["peer_current"] = peer_current
         table["peer_pct_change"] = 100 * (table["peer_current"] - table["peer_base"]) / table["peer_base"]
         table["peer_mean_pct_change"] = table["pct_change"].mean()
         table = table.sort_values(["rank", by])
     table = table.reset_index()
-    table.attrs = {
-        "base": base_window.label,
-        "current": current_window.label,
-        "by": by,
-        "selection": str(selection),
-        "within": within,
-        "excluded": excluded,
-        "category_level": None if category_level is None else f"data.police.uk {category_level.name} categories",
-    }
+    table.attrs = attrs
     return table
 
 
@@ -327,28 +341,23 @@ def _compare_severity(
     table["p_value"] = np.nan
     table["significant"] = pd.array([pd.NA] * len(table), dtype="boolean")
     table["significance"] = "not tested"
-    if peers is not None:
-        table["rank"] = rank_changes(table)
-        table["n_areas"] = len(table)
-        peer_scores = {name: part["points"].sum() / part["population"].sum() for name, part in parts.items()}
-        table["peer_base"] = peer_scores["base"]
-        table["peer_current"] = peer_scores["current"]
-        table["peer_pct_change"] = 100 * (peer_scores["current"] - peer_scores["base"]) / peer_scores["base"]
-        table["peer_mean_pct_change"] = table["pct_change"].mean()
-        table = table.sort_values(["rank", by])
-    table = table.reset_index()
-    table.attrs = {
-        "base": base_window.label,
-        "current": current_window.label,
-        "by": by,
-        "selection": str(selection),
-        "within": within,
-        "excluded": excluded,
-        "measure": "severity",
-        "unweighted": {name: int(part["unweighted"].sum()) for name, part in parts.items()},
-        "method": parts["current"]["basis"].iloc[0] if len(parts["current"]) else None,
-    }
-    return table
+    scores = {name: part["points"].sum() / part["population"].sum() for name, part in parts.items()}
+    return _ranked(
+        table,
+        by=by,
+        peer_totals=None if peers is None else (scores["base"], scores["current"]),
+        attrs={
+            "base": base_window.label,
+            "current": current_window.label,
+            "by": by,
+            "selection": str(selection),
+            "within": within,
+            "excluded": excluded,
+            "measure": "severity",
+            "unweighted": {name: int(part["unweighted"].sum()) for name, part in parts.items()},
+            "method": parts["current"]["basis"].iloc[0] if len(parts["current"]) else None,
+        },
+    )
 
 
 def contributions(
