@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..areas import NATIONAL, force_name, force_names, forces_of_kind
-from ..counts import COVERED, NOT_PUBLISHED, make_coverage
+from ..counts import NOT_PUBLISHED, make_coverage
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..periods import FinancialYear
 from ..sources import Probe, Source, register
@@ -33,6 +33,7 @@ from ._common import finish
 from .ons_grid import (
     SPANNING_HEADINGS,
     absent_lines,
+    cell_coverage,
     clean_code,
     is_blank,
     label_key,
@@ -130,16 +131,7 @@ def read_ons_pfa(path: str | Path, table: str = "P1") -> pd.DataFrame:
     for period, group in _by_period(data, edition):
         for i in rows.index[forces_]:
             missing = [c.label for c in group if unpublished.at[i, c.measure]]
-            coverage.append(
-                {
-                    "source": SOURCE.name,
-                    "force": rows.at[i, "force"],
-                    "period_start": period,
-                    "period_months": 12,
-                    "status": NOT_PUBLISHED if missing else COVERED,
-                    "note": f"{table}: not published ({', '.join(missing)})" if missing else pd.NA,
-                }
-            )
+            coverage.append(cell_coverage(SOURCE.name, rows.at[i, "force"], period, missing, table))
             for column in group:
                 value = wide.at[i, column.measure]
                 if column.kind == "line" and not column.line.leaf:

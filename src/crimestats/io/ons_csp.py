@@ -28,13 +28,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..areas import AREA_VINTAGE, area_codes, force_names, local_authorities
-from ..counts import COVERED, NOT_PUBLISHED, make_coverage
+from ..counts import make_coverage
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..sources import Probe, Source, register
 from ..taxonomy import P1Line
 from ._common import finish
 from .ons_grid import (
     absent_lines,
+    cell_coverage,
     clean_code,
     is_blank,
     label_key,
@@ -269,16 +270,15 @@ def _read_table(
         else:
             missing = [line.label for line in leaves if unpublished_frame.at[i, line.name]]
             coverage.append(
-                {
-                    "source": SOURCE.name,
-                    "force": row["force"],
-                    "area_code": row["area_code"],
-                    "area_name": row["area_name"],
-                    "period_start": period,
-                    "period_months": 12,
-                    "status": NOT_PUBLISHED if missing else COVERED,
-                    "note": f"{table}: not published ({', '.join(missing)})" if missing else pd.NA,
-                }
+                cell_coverage(
+                    SOURCE.name,
+                    row["force"],
+                    period,
+                    missing,
+                    table,
+                    area_code=row["area_code"],
+                    area_name=row["area_name"],
+                )
             )
         for line in leaves:
             value = wide_frame.at[i, line.name]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..counts import COVERED, NOT_PUBLISHED
 from ..exceptions import SourceFormatError
 from ..taxonomy import P1Line, p1_lines
 
@@ -199,3 +200,26 @@ def parse_cells(values: pd.Series, *, path: Path, label: str, whole: bool = True
             path, f"{values.loc[first]!r} is not a {'count' if whole else 'number'}", row=int(first) + 1, column=label
         )
     return numbers.astype("Float64"), marker
+
+
+def cell_coverage(
+    source: str,
+    force: str,
+    period: pd.Timestamp,
+    missing: list[str],
+    table: str,
+    *,
+    area_code: object = pd.NA,
+    area_name: object = pd.NA,
+) -> dict[str, object]:
+    """The coverage row of one force (or CSP) and year of an ONS table: covered, or not published and which lines."""
+    return {
+        "source": source,
+        "force": force,
+        "area_code": area_code,
+        "area_name": area_name,
+        "period_start": period,
+        "period_months": 12,
+        "status": NOT_PUBLISHED if missing else COVERED,
+        "note": f"{table}: not published ({', '.join(missing)})" if missing else pd.NA,
+    }
