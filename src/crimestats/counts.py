@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from .exceptions import CoverageError
+
 #: Coverage table columns. ``area_code``/``area_name`` are missing where the source covers every
 #: area of the force (a police.uk street file, a force-level table).
 COVERAGE_COLUMNS = ("source", "force", "area_code", "area_name", "period_start", "period_months", "status", "note")
@@ -118,12 +120,8 @@ def combine(frames: Sequence[pd.DataFrame]) -> CountsFrame:
     seen: dict[tuple[str, str], int] = {}
     for number, frame in enumerate(frames):
         for quality in quality_of(frame):
-            file = str(getattr(quality, "file", ""))
-            details = getattr(quality, "details", {}) or {}
-            table = str(details.get("table") or details.get("tables") or "")  # P1 and P5 of one workbook differ
+            file, table = str(quality.file), quality.tables  # P1 and P5 of one workbook are two tables
             if file and seen.setdefault((file, table), number) != number:
-                from .exceptions import CoverageError
-
                 raise CoverageError(
                     f"{file} is in parts {seen[(file, table)] + 1} and {number + 1}: combining would count it twice"
                 )

@@ -86,6 +86,12 @@ class FileQuality:
             return self.unknown.get(key[len("unknown_") :], {})
         return self.details[key]
 
+    @property
+    def tables(self) -> str:
+        """Which tables of the file were read ("P1", "C2+C3"), empty for a file that is one table."""
+        found = self.details.get("table") or self.details.get("tables") or ""
+        return "+".join(map(str, found)) if isinstance(found, list | tuple) else str(found)
+
     def get(self, key: str, default: Any = None) -> Any:
         """``quality[key]``, or ``default`` when the record has no such item."""
         try:

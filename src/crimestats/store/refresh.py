@@ -185,7 +185,7 @@ def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str 
     """
     if unit.source.has_records or counts.empty:
         return None, None
-    tables = sorted({str(q.details.get("table") or q.details.get("tables") or "") for q in quality_of(counts)})
+    tables = sorted({q.tables for q in quality_of(counts)})
     level = "area" if counts["area_name"].notna().any() else "force"
     last = max(
         start + pd.DateOffset(months=int(months) - 1)
