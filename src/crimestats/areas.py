@@ -151,10 +151,20 @@ def _did_you_mean(key: str, known: Mapping[str, str]) -> str:
 
 def force_names(names: pd.Series) -> pd.Series:
     """Vectorised :func:`force_name`: unknown names become <NA> (callers count and report them)."""
-    keys = _force_keys()
     unique = names.dropna().unique()
-    mapping = {name: keys.get(_force_key(str(name))) for name in unique}
+    mapping = {name: known_force(str(name)) for name in unique}
     return names.map(mapping).astype("string")
+
+
+def known_force(name: str) -> str | None:
+    """Canonical name of a police force from any of its usual spellings, or None for no force's name.
+
+    Examples
+    --------
+    >>> known_force("Avon & Somerset Constabulary"), known_force("Atlantis")
+    ('Avon and Somerset', None)
+    """
+    return _force_keys().get(_force_key(name))
 
 
 def local_authorities(vintage: str = AREA_VINTAGE) -> pd.DataFrame:

@@ -21,10 +21,11 @@ How the tables were derived is in ``crimestats/data/README.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -155,8 +156,8 @@ def _lsoa_changes() -> pd.DataFrame:
 
 @cache
 def _lsoa_sets() -> tuple[frozenset[str], frozenset[str]]:
-    codes21 = frozenset(_lsoa21()["lsoa21_code"])
-    codes11 = frozenset(_lsoa_changes()["lsoa11_code"])
+    codes21 = frozenset(_lsoa21()["lsoa21_code"].tolist())
+    codes11 = frozenset(_lsoa_changes()["lsoa11_code"].tolist())
     return codes11, codes21
 
 
@@ -221,14 +222,32 @@ def detect_lsoa_vintage(codes: Iterable[str], *, month: pd.Timestamp | str | Non
 @cache
 def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
     """LSOA code (2011 or 2021) -> (CSP code, CSP name) on a boundary vintage."""
-    lsoa21 = _lsoa21().set_index("lsoa21_code")[f"csp_{vintage}"]
+    names = dict(zip(*(csp_lookup(vintage)[c].tolist() for c in ("csp_code", "csp_name")), strict=True))
+    lsoa21 = _lsoa21()
+    found = {
+        lsoa: (csp, names[csp])
+        for lsoa, csp in zip(lsoa21["lsoa21_code"].tolist(), lsoa21[f"csp_{vintage}"].tolist(), strict=True)
+    }
     best = _lsoa_changes()
     best = best[best["best_fit"]]
-    lsoa11 = pd.Series(best["lsoa21_code"].map(lsoa21).to_numpy(), index=best["lsoa11_code"].to_numpy())
-    # Unchanged LSOAs keep their code, so the two sets agree wherever they overlap.
-    both = pd.concat([lsoa21, lsoa11[~lsoa11.index.isin(lsoa21.index)]])
-    names = dict(zip(*(csp_lookup(vintage)[c] for c in ("csp_code", "csp_name")), strict=True))
-    return {str(lsoa): (str(csp), names[csp]) for lsoa, csp in both.items()}
+    # Unchanged LSOAs keep their code, so the two sets agree wherever they overlap: 2021 codes win.
+    for lsoa11, lsoa21_code in zip(best["lsoa11_code"].tolist(), best["lsoa21_code"].tolist(), strict=True):
+        if lsoa11 not in found and lsoa21_code in found:
+            found[lsoa11] = found[lsoa21_code]
+    return found
+
+
+def lsoa_area_lookup(boundaries: str | int | None = None) -> Mapping[str, tuple[str, str]]:
+    """Every LSOA code of either vintage -> (CSP code, CSP name) on a boundary vintage (read-only).
+
+    The table :func:`lsoa_areas` looks codes up in, for readers that map each distinct code once.
+
+    Examples
+    --------
+    >>> lsoa_area_lookup("2019")["E01027079"]
+    ('E22000236', 'Kettering')
+    """
+    return MappingProxyType(_lsoa_csp(check_boundaries(boundaries)))
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:

@@ -8,310 +8,142 @@ ignored (and listed in the quality report), never mixed into crime counts.
 from __future__ import annotations
 
 import logging
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, force_name, force_names, forces_of_kind
-from ..boundaries import check_boundaries, detect_lsoa_vintage, lad_areas, lsoa_areas
+from ..areas import force_name
+from ..boundaries import check_boundaries, detect_lsoa_vintage
 from ..counts import attach, make_coverage
 from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
 from ..sources import Probe, Source, register
-from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
-from ._common import finish, progress_bar, quality_record, read_text_csv
+from ..taxonomy import CATEGORIES
+from ._common import finish, progress_bar, quality_record
+from .street_chunks import REASONS, Places, StreetTally, read_street_file
 from .street_files import (
     COMPANION_FILE,
     STREET_FILE,
+    CrimeIdTally,
     StreetFile,
     check_identity,
-    checked_content,
-    coordinate_problems,
     force_of_slug,
-    load,
+    same_content,
     select_files,
 )
+from .street_records import RECORD_COLUMNS as RECORD_COLUMNS  # re-exported: the record columns
+from .street_records import street_records
 
 logger = logging.getLogger(__name__)
 
-#: data.police.uk column -> canonical (snake_case) record column.
-VARIABLE_MAP: dict[str, str] = {
-    "Crime ID": "crime_id",
-    "Month": "month",
-    "Reported by": "reported_by",
-    "Falls within": "falls_within",
-    "Longitude": "longitude",
-    "Latitude": "latitude",
-    "Location": "location",
-    "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name",
-    "Crime type": "crime_type",
-    "Last outcome category": "outcome",
-    "Context": "context",
-}
-_REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
-_KEYS = ["month", "falls_within", "lsoa_code", "lsoa_name", "crime_type"]
 _COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
-RECORD_COLUMNS = [
-    "crime_id",
-    "period_start",
-    "force",
-    "lsoa_code",
-    "lsoa_name",
-    "area_code",
-    "area_name",
-    "category",
-    "is_crime",
-    "outcome",
-    "location",
-    "longitude",
-    "latitude",
-    "context",
-]
+_COUNT_COLUMNS_NO_MONTHS = [c for c in _COUNT_COLUMNS if c != "period_months"]
 
 
-def _read_raw(file: StreetFile, columns: Iterable[str]) -> pd.DataFrame:
-    """Read one street file's columns as strings, checking its header and that no row is short.
-
-    The original layout (until early 2013: ``Easting``/``Northing``, no ``Crime ID`` and no LSOA
-    columns) is read too: its rows are marked for :func:`_locate` to count at force level.
-    """
-    wanted = list(columns)
-    try:
-        with file.open() as handle:
-            raw = read_text_csv(
-                handle, usecols=lambda c: c in wanted or c in _REQUIRED or c in _PRE_2013_ONLY, on_bad_lines="error"
-            )
-    except pd.errors.EmptyDataError as error:
-        raise SourceFormatError(file.label, "file is empty") from error
-    except (pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile, EOFError) as error:
-        raise SourceFormatError(file.label, f"cannot be parsed as a street CSV (truncated?): {error}") from error
-    missing = [c for c in _REQUIRED if c not in raw.columns]
-    if missing and _is_pre_2013_layout(raw.columns):
-        raw = _from_pre_2013_layout(raw, wanted)
-        missing = [c for c in _REQUIRED if c not in raw.columns]
-    if missing:
-        raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
-    # A truncated line leaves its trailing fields empty; real rows always have a month, a force
-    # and a crime type.
-    essential = raw[["Month", "Falls within", "Crime type"]]
-    short = (essential.isna() | (essential == "")).any(axis=1)
-    if short.any():
-        position = int(np.flatnonzero(short.to_numpy())[0])
-        raise SourceFormatError(
-            file.label, "row is missing Month, Falls within or Crime type (file truncated?)", row=position + 2
-        )
-    return raw.rename(columns=VARIABLE_MAP)
+#: One counted row of a file: period_start, force, area_code, area_name, category, count.
+_Row = tuple[pd.Timestamp, str, str | None, str | None, str, int]
 
 
-_PRE_2013_ONLY = ("Easting", "Northing")
-# Stands in for the LSOA code of pre-2013 rows through grouping; _locate turns it into <NA>.
-_NO_LSOA_COLUMNS = "<no LSOA columns>"
-
-
-def _is_pre_2013_layout(columns: Iterable[str]) -> bool:
-    present = set(columns)
-    return set(_PRE_2013_ONLY) <= present and {"LSOA code", "LSOA name"}.isdisjoint(present)
-
-
-def _from_pre_2013_layout(raw: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
-    """Give a pre-2013 file the current columns: no LSOA (marked), no crime ID, no coordinates.
-
-    Easting/Northing (British National Grid) are dropped rather than converted: crimestats has no
-    projection library, and the counts are placed at force level only.
-    """
-    raw = raw.drop(columns=list(_PRE_2013_ONLY))
-    raw["LSOA code"] = _NO_LSOA_COLUMNS
-    raw["LSOA name"] = ""
-    for column in wanted:
-        if column not in raw.columns and column not in _REQUIRED:  # required ones are checked by the caller
-            raw[column] = ""
-    return raw.astype("string")
-
-
-def _check_months(raw: pd.DataFrame, file: StreetFile) -> dict[str, pd.Timestamp]:
-    parsed = {}
-    for month in raw["month"].unique():
-        try:
-            parsed[month] = parse_month(month)
-        except PeriodError as error:
-            position = int(np.flatnonzero((raw["month"] == month).to_numpy())[0])
-            raise SourceFormatError(
-                file.label, f"malformed month {month!r} (expected YYYY-MM)", row=position + 2, column="Month"
-            ) from error
-    return parsed
-
-
-def _keep_months(raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], months: set[str] | None) -> pd.DataFrame:
-    if months is None:
-        return raw
-    keep = {label for label, month in parsed.items() if f"{month:%Y-%m}" in months}
-    return raw[raw["month"].isin(keep)]
-
-
-def _locate(frame: pd.DataFrame, *, boundaries: str | int | None = None) -> pd.DataFrame:
-    """Add force, area (CSP on ``boundaries``), no-area reason and the file's LSOA vintage.
-
-    ``frame`` holds one file's rows keyed by month / falls_within / lsoa_code / lsoa_name. LSOA
-    codes of either vintage are placed (2011 codes through the ONS change lookup, see
-    :mod:`crimestats.boundaries`); the vintage the codes come from is detected and stored in the
-    constant columns ``lsoa_vintage`` and ``lsoa_vintage_basis``.
-    """
-    vintage = check_boundaries(boundaries)
-    force = force_names(frame["falls_within"])
-    frame["force"] = force.fillna(frame["falls_within"].str.strip())
-    code = frame["lsoa_code"].astype("string").str.strip().replace("", pd.NA)
-    no_columns = (code == _NO_LSOA_COLUMNS).fillna(False)
-    code = code.mask(no_columns)
-    frame["lsoa_code"] = code
-    found = lsoa_areas(code, boundaries=vintage)
-    frame["area_code"] = found["area_code"]
-    frame["area_name"] = found["area_name"]
-    # Fallback only where the code is unknown: "Birmingham 001A" -> "Birmingham".
-    unresolved = code.notna() & frame["area_code"].isna()
-    if unresolved.any():
-        prefix = frame.loc[unresolved, "lsoa_name"].str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
-        by_name = lad_areas(prefix, boundaries=vintage)
-        frame.loc[unresolved, "area_code"] = by_name["area_code"]
-        frame.loc[unresolved, "area_name"] = by_name["area_name"]
-    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    reason[code.isna()] = "no_lsoa"
-    reason[no_columns] = "no_lsoa_columns"
-    reason[code.notna() & frame["area_code"].isna()] = "unknown_lsoa"
-    reason[unresolved & frame["area_code"].notna()] = "lsoa_name_fallback"
-    national = frame["force"].isin(forces_of_kind(NATIONAL))
-    outside = frame["force"].isin(forces_of_kind(OUTSIDE_ENGLAND_AND_WALES))
-    reason[national] = "national_force"
-    reason[outside] = "outside_england_wales"
-    frame.loc[national | outside, ["area_code", "area_name"]] = pd.NA
-    frame["no_area_reason"] = reason
-    lsoa_vintage, basis = _lsoa_vintage(frame, code, no_columns)
-    frame["lsoa_vintage"] = pd.Series(lsoa_vintage, index=frame.index, dtype="string")
-    frame["lsoa_vintage_basis"] = basis
-    return frame
-
-
-def _lsoa_vintage(frame: pd.DataFrame, codes: pd.Series, no_columns: pd.Series) -> tuple[str | None, str]:
-    """The file's LSOA vintage ("2011"/"2021"/None) and what decided it, for the quality record."""
-    if no_columns.any():
-        return None, "pre-2013 layout: no LSOA columns"
-    try:
-        month = parse_month(str(frame["month"].max())) if len(frame) else None
-    except PeriodError:
-        month = None
-    detected = detect_lsoa_vintage(codes.dropna().unique(), month=month)
-    basis = {
-        "codes": "codes found only in that set",
-        "majority": f"codes of both sets ({detected.codes_2011_only} 2011-only, {detected.codes_2021_only} "
-        "2021-only): the larger",
-        "month": "every code is in both sets: the file's month (2021 codes from June 2023)",
-    }.get(detected.basis, detected.basis)
-    return detected.vintage, basis
-
-
-def _geography_quality(grouped: pd.DataFrame, boundaries: str | int | None) -> dict[str, object]:
+def _geography_quality(tally: StreetTally, boundaries: str | int | None) -> dict[str, object]:
     """The quality-record keys on geography: LSOA vintage, what decided it, the boundaries used."""
-    first = grouped.iloc[0] if len(grouped) else None
-    vintage = None if first is None or pd.isna(first["lsoa_vintage"]) else str(first["lsoa_vintage"])
-    return {
-        "lsoa_vintage": vintage,
-        "lsoa_vintage_basis": None if first is None else str(first["lsoa_vintage_basis"]),
-        "boundaries": check_boundaries(boundaries),
-    }
-
-
-def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
-    category = category_of_crime_type(frame["crime_type"])
-    frame["known_type"] = category.notna()
-    frame["category"] = category.fillna(UNCLASSIFIED)
-    frame["is_crime"] = is_crime(frame["category"])
-    return frame
+    vintage, basis = None, None
+    if tally.lsoa_codes is None:
+        basis = "pre-2013 layout: no LSOA columns"
+    elif tally.entries:
+        try:
+            month = parse_month(max(entry[0] for entry in tally.entries))
+        except PeriodError:
+            month = None
+        detected = detect_lsoa_vintage(tally.lsoa_codes, month=month)
+        vintage = detected.vintage
+        basis = {
+            "codes": "codes found only in that set",
+            "majority": f"codes of both sets ({detected.codes_2011_only} 2011-only, {detected.codes_2021_only} "
+            "2021-only): the larger",
+            "month": "every code is in both sets: the file's month (2021 codes from June 2023)",
+        }.get(detected.basis, detected.basis)
+    return {"lsoa_vintage": vintage, "lsoa_vintage_basis": basis, "boundaries": check_boundaries(boundaries)}
 
 
 def _file_parts(
     file: StreetFile,
     months: set[str] | None,
+    places: Places,
     *,
     records: bool = False,
     boundaries: str | int | None = None,
     trust_content: bool = False,
-) -> tuple[pd.DataFrame, FileQuality, np.ndarray, pd.DataFrame | None]:
-    """Counts, quality record, crime-ID hashes and (when asked) records of one street file, parsed once."""
-    raw = _read_raw(file, VARIABLE_MAP if records else ["Crime ID", "Longitude", "Latitude", *_REQUIRED])
-    rows_read = len(raw)
-    # Bad input checks (issue 16): every line a row, the name agrees with the rows, coordinates numbers.
-    checks = checked_content(file, raw, rows_read)
-    parsed = _check_months(raw, file)
-    checks.update(check_identity(file, raw, parsed, trust_content=trust_content))
-    raw = _keep_months(raw, parsed, months)
-    checks.update(coordinate_problems(raw))
-    ids = raw["crime_id"].str.strip() if "crime_id" in raw else pd.Series([], dtype="string")
-    ids = ids[ids != ""]
-    hashes = pd.util.hash_array(ids.to_numpy(dtype=object)) if len(ids) else np.empty(0, dtype=np.uint64)
-    grouped = raw.groupby(_KEYS, dropna=False, sort=False).size().rename("count").reset_index()
-    grouped = _categorise(_locate(grouped, boundaries=boundaries))
-    grouped["period_start"] = grouped["month"].map(parsed)
-    grouped["period_months"] = 1
-    reasons = grouped.dropna(subset=["no_area_reason"]).groupby("no_area_reason")["count"].sum()
-    unknown_types = grouped[~grouped["known_type"]].groupby("crime_type")["count"].sum()
-    asb = int(grouped.loc[~grouped["is_crime"], "count"].sum())
-    counted = int(grouped["count"].sum())
+) -> tuple[list[_Row], FileQuality, np.ndarray, pd.DataFrame | None]:
+    """Counted rows, quality record, crime-ID hashes and (when asked) records of one street file, parsed once.
+
+    Works on the file's distinct (month, force, crime type, area, reason) tallies only: no pandas
+    object per file, so thousands of small files cost no more than one large one.
+    """
+    tally = read_street_file(file, places, months=months, records=records)
+    checks: dict[str, object] = dict(tally.structure)
+    checks.update(check_identity(file, tally, lambda value: places.force(value)[0], trust_content=trust_content))
+    if tally.coordinates:
+        checks["non_numeric_coordinates"] = tally.coordinates
+    rows: list[_Row] = []
+    reasons: dict[str, int] = {}
+    unknown_types: dict[str, int] = {}
+    unknown_forces: set[str] = set()
+    asb = 0
+    for (month, written_force, written_type, area, reason), count in tally.entries.items():
+        force, known_force, _ = places.force(written_force)
+        category, known_type = places.category(written_type)
+        if not known_force:
+            unknown_forces.add(written_force)
+        if not known_type:
+            unknown_types[written_type] = unknown_types.get(written_type, 0) + count
+        if reason:
+            reasons[REASONS[reason]] = reasons.get(REASONS[reason], 0) + count
+        if not CATEGORIES[category].is_crime:
+            asb += count
+        code, name = places.areas[area] if area >= 0 else (None, None)
+        rows.append((tally.parsed[month], force, code, name, category, count))
+    counted = sum(row[-1] for row in rows)
+    hashes = tally.id_hashes
     quality = quality_record(
         path=file.label,
         source=SOURCE.name,
-        rows_read=rows_read,
+        rows_read=tally.rows_read,
         rows_counted=counted,
         count=counted,
         area_by="lsoa",
         problems={
-            "rows_no_area": {str(k): int(v) for k, v in reasons.items() if k != "lsoa_name_fallback"},
-            "lsoa_name_fallback": int(reasons.get("lsoa_name_fallback", 0)),
-            "unknown_crime_types": {str(k): int(v) for k, v in unknown_types.items()},
-            "unknown_forces": sorted(set(grouped.loc[force_names(grouped["falls_within"]).isna(), "falls_within"])),
-            "duplicate_crime_ids": int(pd.Series(hashes).duplicated().sum()),
-            "asb_share": round(asb / rows_read, 4) if rows_read else 0.0,
-            "months": sorted(f"{parsed[m]:%Y-%m}" for m in raw["month"].unique()),
-            **_geography_quality(grouped, boundaries),
+            "rows_no_area": {k: reasons[k] for k in sorted(reasons) if k != "lsoa_name_fallback"},
+            "lsoa_name_fallback": reasons.get("lsoa_name_fallback", 0),
+            "unknown_crime_types": {k: unknown_types[k] for k in sorted(unknown_types)},
+            "unknown_forces": sorted(unknown_forces),
+            "duplicate_crime_ids": int(len(hashes) - len(pd.unique(hashes))),
+            "asb_share": round(asb / tally.rows_read, 4) if tally.rows_read else 0.0,
+            "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in {entry[0] for entry in tally.entries}),
+            **_geography_quality(tally, boundaries),
             **checks,
         },
     )
-    return grouped, quality, hashes, (_records(raw, parsed, boundaries=boundaries) if records else None)
+    return rows, quality, hashes, (street_records(tally, places) if records else None)
 
 
-def _file_coverage(file: StreetFile, grouped: pd.DataFrame, wanted_forces: set[str] | None) -> list[dict]:
+def _file_coverage(file: StreetFile, rows: list[_Row], wanted_forces: set[str] | None) -> list[dict]:
     """What a street file covers: every area of its force in its month, whatever categories have rows.
 
     The force and month are those the file's name gives (data.police.uk names each file for one
     force and month); a file named otherwise covers the forces and months its rows hold.
     """
     force = force_of_slug(file.force_slug) if file.force_slug else None
-    forces_ = [force] if force else sorted(set(grouped["force"].dropna()))
-    months = [parse_month(file.month)] if file.month else sorted(set(grouped["period_start"].dropna()))
+    forces_ = [force] if force else sorted({row[1] for row in rows})
+    months = [parse_month(file.month)] if file.month else sorted({row[0] for row in rows})
     return [
         {"source": SOURCE.name, "force": f, "period_start": m, "period_months": 1}
         for f in forces_
         for m in months
         if wanted_forces is None or f in wanted_forces
     ]
-
-
-def _records(
-    raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], *, boundaries: str | int | None = None
-) -> pd.DataFrame:
-    """One row per record, in the record columns, from a street file's raw rows."""
-    frame = _categorise(_locate(raw.copy(), boundaries=boundaries))
-    frame["period_start"] = frame["month"].map(parsed).astype("datetime64[ns]")
-    for column in ("longitude", "latitude"):
-        frame[column] = pd.to_numeric(frame[column].replace("", pd.NA), errors="coerce").astype("float64")
-    for column in ("crime_id", "lsoa_code", "lsoa_name", "outcome", "location", "context"):
-        if column not in frame:
-            frame[column] = pd.NA
-        frame[column] = frame[column].str.strip().replace("", pd.NA).astype("string")
-    return frame[RECORD_COLUMNS]
 
 
 def read_police_uk(
@@ -402,34 +234,37 @@ def _read(
     """Counts and (when asked) records of street files, each file parsed once."""
     files, ignored, month_set = select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
-    parts, qualities, hashes, record_parts, covered = [], [], [], [], []
-    first_with: dict[str, str] = {}
-    duplicate_files = []
+    places = Places(boundaries)
+    rows: list[_Row] = []
+    qualities, record_parts, covered = [], [], []
+    same_as = same_content(files)
+    duplicate_files = [{"file": label, "same_as": first} for label, first in same_as.items()]
+    crime_ids = CrimeIdTally()
     for file in progress_bar(files, progress, "police.uk files"):
-        file = load(file)
         # The same file reached twice (`2017-01/` and `copy/2017-01/`) is read once, never summed twice.
-        first = first_with.setdefault(file.content.digest, file.label)  # type: ignore[union-attr]
-        if first != file.label:
-            logger.warning("%s: same content as %s; read once", file.label, first)
-            duplicate_files.append({"file": file.label, "same_as": first})
+        if file.label in same_as:
+            logger.warning("%s: same content as %s; read once", file.label, same_as[file.label])
             continue
-        grouped, quality, file_hashes, file_records = _file_parts(
-            file, month_set, records=records, boundaries=boundaries, trust_content=trust_content
+        file_rows, quality, file_hashes, file_records = _file_parts(
+            file, month_set, places, records=records, boundaries=boundaries, trust_content=trust_content
         )
-        covered += _file_coverage(file, grouped, wanted_forces)
+        covered += _file_coverage(file, file_rows, wanted_forces)
         if wanted_forces is not None:
-            grouped = grouped[grouped["force"].isin(wanted_forces)]
-            quality.rows_counted = quality.count = int(grouped["count"].sum())
+            file_rows = [row for row in file_rows if row[1] in wanted_forces]
+            quality.rows_counted = quality.count = sum(row[-1] for row in file_rows)
             if file_records is not None:
                 file_records = file_records[file_records["force"].isin(wanted_forces)]
-        parts.append(grouped[_COUNT_COLUMNS])
+        rows += file_rows
         qualities.append(quality)
-        hashes.append(file_hashes)
+        crime_ids.add(file.month or (quality.months[0] if quality.months else None), file_hashes)
         if file_records is not None:
             record_parts.append(file_records)
-    if not parts:
+    if not qualities:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
-    raw = pd.concat(parts, ignore_index=True)
+    raw = pd.DataFrame(rows, columns=_COUNT_COLUMNS_NO_MONTHS)
+    raw["period_start"] = raw["period_start"].astype("datetime64[ns]")
+    raw["period_months"] = 1
+    raw = raw[_COUNT_COLUMNS]
     counts = finish(
         raw,
         path=path,
@@ -438,11 +273,10 @@ def _read(
         count_in=int(raw["count"].sum()),
         coverage=make_coverage(covered),
     )
-    all_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     counts.quality = qualities
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_files"] = duplicate_files
-    counts.attrs["duplicate_crime_ids_across_files"] = int(pd.Series(all_hashes).duplicated().sum())
+    counts.attrs["duplicate_crime_ids_across_files"] = crime_ids.duplicates()
     for quality in qualities:
         if quality.unknown.get("crime_types"):
             logger.warning("%s: unknown crime types %s", quality.file, quality.unknown["crime_types"])

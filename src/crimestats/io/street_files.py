@@ -7,20 +7,26 @@ one force and month. :mod:`crimestats.io.police_uk` reads what is listed here.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import logging
 import re
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from ..areas import force_name, force_names
+from ..areas import force_name
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..periods import parse_month
-from .structure import CheckedCsv, load_csv
+from .structure import CheckedCsv, reading
+
+if TYPE_CHECKING:
+    from .street_chunks import StreetTally
 
 logger = logging.getLogger(__name__)
 
@@ -116,57 +122,111 @@ def force_of_slug(slug: str) -> str | None:
         return None
 
 
-def load(file: StreetFile) -> StreetFile:
-    """The file with its bytes read and structurally checked (one row per line, field counts, no NULs)."""
-    if file.content is not None:
-        return file
-    return replace(file, content=load_csv(file.open, file.label))
+def file_size(file: StreetFile) -> int:
+    """The size of a street file's content, learnt without reading it (a gzip's from its trailer)."""
+    if file.archive is not None:
+        with zipfile.ZipFile(file.archive) as zipped:
+            return zipped.getinfo(file.name).file_size
+    path = Path(file.name)
+    if file.name.lower().endswith(".gz"):
+        with open(path, "rb") as handle:
+            handle.seek(-4, io.SEEK_END)
+            return int.from_bytes(handle.read(4), "little")  # ISIZE: the size modulo 2**32
+    return path.stat().st_size
 
 
-def checked_content(file: StreetFile, raw: pd.DataFrame, rows_read: int) -> dict[str, object]:
-    """Confirm the parser read every data line of the file as one row; what the structure check reports."""
-    if file.content is None:
-        return {}
-    file.content.confirm(rows_read)
-    return dict(file.content.report())
+def _digest(file: StreetFile) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with file.open() as handle:
+        while block := handle.read(2**24):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def same_content(files: Sequence[StreetFile]) -> dict[str, str]:
+    """Files whose content is that of an earlier file in ``files`` (label -> the earlier one's label).
+
+    Only files of the same size can be the same: those alone are hashed, so a read of files that
+    all differ in size never reads a byte twice.
+    """
+    by_size: dict[int, list[StreetFile]] = {}
+    for file in files:
+        with reading(file.label):
+            by_size.setdefault(file_size(file), []).append(file)
+    same: dict[str, str] = {}
+    for group in by_size.values():
+        if len(group) < 2:
+            continue
+        first_with: dict[str, str] = {}
+        for file in group:
+            with reading(file.label):
+                first = first_with.setdefault(_digest(file), file.label)
+            if first != file.label:
+                same[file.label] = first
+    return same
+
+
+class CrimeIdTally:
+    """Crime IDs met more than once across the files of a read, month by month.
+
+    A crime ID belongs to one month's files, so hashes are held for one month at a time (files
+    are read in month order): memory is one month's IDs, not the whole read's.
+    """
+
+    def __init__(self) -> None:
+        self._month: str | None = None
+        self._held: list[np.ndarray] = []
+        self._duplicates = 0
+
+    def add(self, month: str | None, hashes: np.ndarray) -> None:
+        """Take one file's crime-ID hashes (``month`` the file's)."""
+        if month != self._month:
+            self._flush()
+            self._month = month
+        self._held.append(hashes)
+
+    def _flush(self) -> None:
+        if self._held:
+            every = np.concatenate(self._held)
+            self._duplicates += len(every) - len(pd.unique(every))
+        self._held = []
+
+    def duplicates(self) -> int:
+        """IDs met more than once (each extra occurrence counted), within and across files of a month."""
+        self._flush()
+        return self._duplicates
 
 
 def check_identity(
-    file: StreetFile, raw: pd.DataFrame, parsed: dict[str, pd.Timestamp], *, trust_content: bool
+    file: StreetFile, tally: StreetTally, force_of: Callable[[str], str], *, trust_content: bool
 ) -> dict[str, object]:
     """Refuse a file whose name and rows disagree on month or force; report rows of other months or forces.
 
     The name is what a folder walk, a month filter and the store trust; the rows are what is
     counted. When most rows say another month (or force) than the name, one of them is wrong and
     reading on would count the rows where the name does not say: refused unless
-    ``trust_content``. A minority of rows of another month or force is reported.
+    ``trust_content``. A minority of rows of another month or force is reported. ``tally`` holds
+    the rows per month and force as written (:mod:`crimestats.io.street_chunks`); ``force_of``
+    names the force of a Falls within value (itself, stripped, when it is no force's name).
     """
     found: dict[str, object] = {}
-    if raw.empty:
+    if not tally.rows_read:
         return found
-    # Tallies of the distinct raw values first: the per-row work is two value_counts.
-    month_of = {label: f"{month:%Y-%m}" for label, month in parsed.items()}
-    raw_forces = raw["falls_within"].value_counts(sort=False)
-    stripped = pd.Series(raw_forces.index, dtype="string").str.strip()
-    force_of = dict(zip(raw_forces.index, force_names(stripped).fillna(stripped), strict=True))
-    tallies = {
-        "month": _tally_of(raw["month"].value_counts(sort=False), month_of),
-        "force": _tally_of(raw_forces, force_of),
-    }
+    month_of = {label: f"{month:%Y-%m}" for label, month in tally.parsed.items()}
+    force_of_value = {value: force_of(value) for value in tally.force_rows}
+    tallies = {"month": _tally_of(tally.month_rows, month_of), "force": _tally_of(tally.force_rows, force_of_value)}
+    firsts = {"month": tally.month_first, "force": tally.force_first}
     named = {"month": file.month, "force": force_of_slug(file.force_slug) if file.force_slug else None}
-    for kind, column, raw_column, of in (
-        ("month", "Month", "month", month_of),
-        ("force", "Falls within", "falls_within", force_of),
-    ):
-        tally, name = tallies[kind], named[kind]
+    for kind, column, of in (("month", "Month", month_of), ("force", "Falls within", force_of_value)):
+        counts, name = tallies[kind], named[kind]
         if name is None:
             continue
-        majority = next(iter(tally))
-        if tally.get(name, 0) < tally[majority]:
-            position = int(raw.index[raw[raw_column].map(of) == majority][0])
+        majority = next(iter(counts))
+        if counts.get(name, 0) < counts[majority]:
+            position = min(first for value, first in firsts[kind].items() if of[value] == majority)
             problem = (
-                f"the file name says {kind} {name} but {tally[majority]:,} of {len(raw):,} rows say {majority} "
-                f"(and {tally.get(name, 0):,} say {name}); expected the rows of the {kind} its name gives"
+                f"the file name says {kind} {name} but {counts[majority]:,} of {tally.rows_read:,} rows say "
+                f"{majority} (and {counts.get(name, 0):,} say {name}); expected the rows of the {kind} its name gives"
             )
             if not trust_content:
                 raise SourceFormatError(
@@ -176,28 +236,17 @@ def check_identity(
                     column=column,
                 )
             logger.warning("%s: %s; counted as the rows say (trust_content)", file.label, problem)
-            found[f"name_{kind}_disagrees"] = {"named": name, "rows": tally}
-        elif len(tally) > 1:
-            found[f"rows_other_{kind}s"] = {k: v for k, v in tally.items() if k != name}
+            found[f"name_{kind}_disagrees"] = {"named": name, "rows": counts}
+        elif len(counts) > 1:
+            found[f"rows_other_{kind}s"] = {k: v for k, v in counts.items() if k != name}
     if named["month"] is None and len(tallies["month"]) > 1:
         found["rows_other_months"] = dict(list(tallies["month"].items())[1:])
     return found
 
 
-def _tally_of(counts: pd.Series, canonical: dict) -> dict[str, int]:
-    """Rows per canonical value, most first, from rows per raw value."""
-    tally = counts.groupby(counts.index.map(canonical)).sum().sort_values(ascending=False, kind="stable")
-    return {str(k): int(v) for k, v in tally.items()}
-
-
-def coordinate_problems(raw: pd.DataFrame) -> dict[str, object]:
-    """Rows whose Longitude or Latitude is written but is not a number (records get NaN there): counted."""
-    found = {}
-    for column, name in (("longitude", "Longitude"), ("latitude", "Latitude")):
-        if column not in raw:
-            continue
-        text = raw[column].str.strip()
-        bad = (text != "") & pd.to_numeric(text, errors="coerce").isna()
-        if bad.any():
-            found[name] = {"rows": int(bad.sum()), "first_row": int(raw.index[bad][0]) + 2}
-    return {"non_numeric_coordinates": found} if found else {}
+def _tally_of(rows: dict[str, int], canonical: dict[str, str]) -> dict[str, int]:
+    """Rows per canonical value, most first (ties in alphabetical order), from rows per value as written."""
+    tally: dict[str, int] = {}
+    for value, count in rows.items():
+        tally[canonical[value]] = tally.get(canonical[value], 0) + count
+    return {k: tally[k] for k in sorted(tally, key=lambda k: (-tally[k], k))}

@@ -1,0 +1,598 @@
+"""One data.police.uk street file read in Arrow: bytes in blocks, each distinct value mapped once, counts out.
+
+The hot path of :func:`crimestats.read_police_uk` (issue 15). A street file is read in blocks of
+whole lines (:data:`BLOCK_BYTES`), so memory is bounded by one block and the aggregated output,
+whatever the size of the file. Each block is
+
+1. checked cheaply for what a parser would let through (NUL bytes, non-UTF-8 text, blank lines,
+   a last line without its break) and parsed by pyarrow's multithreaded CSV reader, only the
+   columns counting needs, strings dictionary-encoded;
+2. compared with its physical line count: any parser error, or a row count that is not the
+   number of data lines (a quote swallowing a line end), sends the block through the exact
+   structural scan of :func:`crimestats.io.structure.check_csv`, which raises the error naming
+   the file and line that the pandas reader raised before;
+3. mapped through its dictionaries: months parsed, forces named, LSOA codes placed in areas
+   (:class:`Places`, shared by every file of a read) and crime types categorised once per
+   distinct value, rows touched only as integer codes;
+4. aggregated on those codes with numpy before any pandas object exists.
+
+What the quality record needs (rows per month and force as written, the first row of each
+value for error messages, crime-ID hashes, non-numeric coordinates, LSOA codes present) is
+tallied on the way. :func:`crimestats.io.police_uk` turns a :class:`StreetTally` into counts,
+coverage and the quality record.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
+from ..boundaries import check_boundaries, lad_areas, lsoa_area_lookup
+from ..exceptions import PeriodError, SourceFormatError
+from ..periods import parse_month
+from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
+from .street_files import StreetFile
+from .structure import CheckedCsv, check_csv, reading
+
+#: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
+BLOCK_BYTES = 32 * 2**20
+
+#: data.police.uk column -> canonical (snake_case) record column.
+VARIABLE_MAP: dict[str, str] = {
+    "Crime ID": "crime_id",
+    "Month": "month",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Longitude": "longitude",
+    "Latitude": "latitude",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "crime_type",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
+REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
+_PRE_2013_ONLY = ("Easting", "Northing")
+_ESSENTIAL = ("Month", "Falls within", "Crime type")
+_COORDINATES = ("Longitude", "Latitude")
+_DICT = pa.dictionary(pa.int32(), pa.string())
+#: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
+REASONS = (
+    None,
+    "no_lsoa",
+    "no_lsoa_columns",
+    "unknown_lsoa",
+    "lsoa_name_fallback",
+    "national_force",
+    "outside_england_wales",
+)
+_NO_LSOA, _NO_COLUMNS, _UNKNOWN, _FALLBACK, _NATIONAL, _OUTSIDE = range(1, 7)
+_BOM = b"\xef\xbb\xbf"
+_LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
+
+
+class Places:
+    """Every distinct value of a read looked up once: forces, crime types, months, LSOA codes and names.
+
+    One instance serves every file of a read, so a value seen in an earlier file costs a
+    dictionary look-up and no file pays a fixed cost in pandas. Areas are numbered in the order
+    first met (``areas[i]`` is ``(code, name)``) on the boundary vintage asked for.
+    """
+
+    def __init__(self, boundaries: str | int | None) -> None:
+        self.boundaries = check_boundaries(boundaries)
+        self.areas: list[tuple[str, str]] = []
+        self._area_id: dict[tuple[str, str], int] = {}
+        self._lsoa = lsoa_area_lookup(self.boundaries)
+        self._by_code: dict[str, int] = {}
+        self._by_prefix: dict[str, int] = {}
+        self._forces: dict[str, tuple[str, bool, int]] = {}
+        self._types: dict[str, tuple[str, bool]] = {}
+        self._months: dict[str, pd.Timestamp] = {}
+        self._national = forces_of_kind(NATIONAL)
+        self._outside = forces_of_kind(OUTSIDE_ENGLAND_AND_WALES)
+
+    def _id(self, area: tuple[str, str] | None) -> int:
+        if area is None:
+            return -1
+        found = self._area_id.get(area)
+        if found is None:
+            found = self._area_id[area] = len(self.areas)
+            self.areas.append(area)
+        return found
+
+    def of_codes(self, codes: list[str | None]) -> np.ndarray:
+        """Area id of each LSOA code (-1 where unknown or missing)."""
+        ids = []
+        for code in codes:
+            if code is None:
+                ids.append(-1)
+                continue
+            found = self._by_code.get(code)
+            if found is None:
+                found = self._by_code[code] = self._id(self._lsoa.get(code))
+            ids.append(found)
+        return np.array(ids, dtype=np.int64)
+
+    def of_prefixes(self, prefixes: list[str]) -> np.ndarray:
+        """Area id of each council name ("Birmingham" of "Birmingham 001A"), -1 where unknown."""
+        new = sorted({p for p in prefixes if p not in self._by_prefix})
+        if new:
+            found = lad_areas(pd.Series(new, dtype="string"), boundaries=self.boundaries)
+            for prefix, code, name in zip(new, found["area_code"], found["area_name"], strict=True):
+                self._by_prefix[prefix] = -1 if pd.isna(code) else self._id((str(code), str(name)))
+        return np.array([self._by_prefix[p] for p in prefixes], dtype=np.int64)
+
+    def force(self, written: str) -> tuple[str, bool, int]:
+        """(force, whether the name is known, no-area reason of its kind or 0) of a Falls within value."""
+        found = self._forces.get(written)
+        if found is None:
+            stripped = written.strip()
+            canonical = known_force(stripped)
+            force = stripped if canonical is None else canonical
+            kind = _NATIONAL if force in self._national else _OUTSIDE if force in self._outside else 0
+            found = self._forces[written] = (force, canonical is not None, kind)
+        return found
+
+    def category(self, written: str) -> tuple[str, bool]:
+        """(category, whether the crime type is known) of a Crime type value."""
+        found = self._types.get(written)
+        if found is None:
+            category = POLICE_UK_CRIME_TYPES.get(written.strip())
+            found = self._types[written] = (category or UNCLASSIFIED, category is not None)
+        return found
+
+    def month(self, written: str) -> pd.Timestamp:
+        """The month a Month value names; raises :class:`~crimestats.PeriodError` when malformed."""
+        found = self._months.get(written)
+        if found is None:
+            found = self._months[written] = parse_month(written)
+        return found
+
+
+@dataclass
+class StreetTally:
+    """What one street file gave: aggregated rows and everything its quality record and checks need."""
+
+    label: str
+    header: list[str]
+    #: Rows counted per (Month, Falls within, Crime type as written, area id in :attr:`Places.areas`
+    #: or -1, index into :data:`REASONS`).
+    entries: dict[tuple[str, str, str, int, int], int] = field(default_factory=dict)
+    rows_read: int = 0
+    #: Rows per Month and per Falls within value as written (all rows, before any month filter).
+    month_rows: dict[str, int] = field(default_factory=dict)
+    force_rows: dict[str, int] = field(default_factory=dict)
+    #: 0-based data row of the first row holding each Month / Falls within value.
+    month_first: dict[str, int] = field(default_factory=dict)
+    force_first: dict[str, int] = field(default_factory=dict)
+    #: Parsed month of each Month value.
+    parsed: dict[str, pd.Timestamp] = field(default_factory=dict)
+    #: LSOA codes (stripped) of the rows kept; ``None`` for a file with no LSOA columns (pre-2013).
+    lsoa_codes: set[str] | None = field(default_factory=set)
+    #: 64-bit hashes of the non-blank crime IDs of the rows kept.
+    id_hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    #: Non-numeric coordinates: column -> {"rows", "first_row"} (rows as in messages, 1-based with header).
+    coordinates: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: What the structure check reports (blank lines, last line unterminated).
+    structure: dict[str, int] = field(default_factory=dict)
+    #: One Arrow table per block of the rows kept (records only).
+    records: list[pa.Table] = field(default_factory=list)
+
+
+def _is_pre_2013_layout(columns: list[str]) -> bool:
+    present = set(columns)
+    return set(_PRE_2013_ONLY) <= present and {"LSOA code", "LSOA name"}.isdisjoint(present)
+
+
+def _header(file: StreetFile, line: bytes) -> list[str]:
+    text = line.removeprefix(_BOM).rstrip(b"\r\n")
+    try:
+        return next(csv.reader([text.decode("utf-8")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        check_csv(line, file.label)  # raises the exact error for a bad first line
+        raise SourceFormatError(file.label, "the header cannot be read as CSV") from None
+
+
+def _check_header(file: StreetFile, header: list[str]) -> bool:
+    """Raise unless the header is a street file's; True for the pre-2013 layout (no LSOA columns)."""
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise SourceFormatError(file.label, f"wrong header: {twice} named more than once; expected each column once")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing and _is_pre_2013_layout(header):
+        missing = [c for c in REQUIRED if c not in header and c not in ("LSOA code", "LSOA name")]
+        if not missing:
+            return True
+    if missing:
+        raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
+    return False
+
+
+def blocks(handle, size: int = BLOCK_BYTES) -> Iterator[bytes]:
+    """Blocks of whole lines (each ends at a line break, but perhaps the last)."""
+    rest = b""
+    while True:
+        data = handle.read(size)
+        if not data:
+            if rest:
+                yield rest
+            return
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield data[: cut + 1]
+
+
+class _Block:
+    """Where a block sits in its file, for the numbers in messages."""
+
+    def __init__(self, first_line: int, first_row: int) -> None:
+        self.first_line = first_line  # physical line number of the block's first line
+        self.first_row = first_row  # 0-based data row of its first data row
+
+
+def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: _Block, problem: str) -> CheckedCsv:
+    """Run the exact structural scan over a block a cheap check doubted; raise what it finds (or ``problem``)."""
+    try:
+        checked = check_csv(header_line + data, file.label)
+    except SourceFormatError as error:
+        row = None if error.row is None else (error.row if error.row == 1 else error.row - 2 + where.first_line)
+        raise SourceFormatError(file.label, error.problem, row=row, column=error.column) from None
+    if problem:
+        raise SourceFormatError(file.label, problem)
+    return checked
+
+
+def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str, pa.DataType]]:
+    types: dict[str, pa.DataType] = {c: _DICT for c in REQUIRED}
+    types["Crime ID"] = pa.binary()
+    types.update({c: pa.float64() for c in _COORDINATES})
+    if records:
+        types.update({"Last outcome category": _DICT, "Location": _DICT, "Context": pa.string()})
+    wanted = [c for c in header if c in types]
+    return wanted, {c: types[c] for c in wanted}
+
+
+def _parse(data: bytes, header: list[str], wanted: list[str], types: dict[str, pa.DataType]) -> pa.Table:
+    return pv.read_csv(
+        pa.py_buffer(data),
+        read_options=pv.ReadOptions(column_names=header, use_threads=True, block_size=4 * 2**20),
+        parse_options=pv.ParseOptions(newlines_in_values=False),
+        convert_options=pv.ConvertOptions(
+            include_columns=wanted,
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and the distinct values of a dictionary column (chunks unified)."""
+    if column.num_chunks == 0:
+        return np.empty(0, dtype=np.int32), []
+    column = column.unify_dictionaries() if column.num_chunks > 1 else column
+    values = column.chunk(0).dictionary.to_pylist()
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
+    return codes, values
+
+
+def _first_positions(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """The first position of each code (-1 where it does not occur)."""
+    first = np.full(n_values, -1, dtype=np.int64)
+    positions = np.arange(len(codes), dtype=np.int64)
+    first[codes[::-1]] = positions[::-1]
+    return first
+
+
+def _mix64(words: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of a uint64 matrix (multiply-xorshift; collisions ~ n^2 / 2^65)."""
+    h = np.full(len(words), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(words.shape[1]):
+            h = (h ^ words[:, j]) * np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(31)
+    return h
+
+
+def crime_id_hashes(ids: pa.ChunkedArray, keep: np.ndarray | None) -> np.ndarray:
+    """64-bit hashes of the non-blank crime IDs (whitespace stripped) of the rows ``keep`` selects."""
+    array = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
+    if keep is not None:
+        array = array.filter(pa.array(keep))
+    if len(array) == 0:
+        return np.empty(0, dtype=np.uint64)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
+    lengths = np.diff(offsets)
+    body = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if array.buffers()[2] else None
+    if body is not None and np.isin(lengths, (0, 64)).all() and not (body <= 0x20).any():
+        # data.police.uk IDs: 64 hex characters, or blank; the non-blank ones lie end to end.
+        return _mix64(body.reshape(-1, 64).view("<u8"))
+    text = pc.utf8_trim_whitespace(array.cast(pa.string()))
+    text = text.filter(pc.not_equal(text, ""))
+    return pd.util.hash_array(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object))
+
+
+class _Reader:
+    """Reads one street file block by block into a :class:`StreetTally`."""
+
+    def __init__(
+        self, file: StreetFile, places: Places, *, months: set[str] | None, records: bool, header: list[str]
+    ) -> None:
+        self.file, self.places, self.months, self.records = file, places, months, records
+        self.no_lsoa_columns = _check_header(file, header)
+        self.header = header
+        self.wanted, self.types = _column_types(header, records)
+        self.tally = StreetTally(label=file.label, header=header)
+        if self.no_lsoa_columns:
+            self.tally.lsoa_codes = None
+        self.hashes: list[np.ndarray] = []
+
+    def block(self, header_line: bytes, data: bytes, where: _Block, last: bool) -> int:
+        """Read one block; returns its data rows."""
+        file = self.file
+        if b"\x00" in data:
+            _exact_check(file, header_line, data, where, "NUL bytes (file corrupted?)")
+        if np.frombuffer(data, dtype=np.uint8).max(initial=0) >= 0x80:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                _exact_check(file, header_line, data, where, "not UTF-8 text")
+        newlines = data.count(b"\n")
+        unterminated = last and not data.endswith(b"\n")
+        lines = newlines + (1 if unterminated else 0)
+        try:
+            table = _parse(data, self.header, self.wanted, self.types)
+        except pa.ArrowInvalid as error:
+            if "conversion error" in str(error).lower():  # a coordinate that is not a number: counted
+                try:
+                    table = self._parse_text_coordinates(data)
+                except pa.ArrowInvalid:
+                    _exact_check(file, header_line, data, where, f"cannot be parsed as a street CSV: {error}")
+                    raise
+            else:
+                _exact_check(file, header_line, data, where, f"cannot be parsed as a street CSV: {error}")
+                raise  # pragma: no cover - _exact_check always raises here
+        if table.num_rows != lines:
+            # The parser skips blank lines, and a quote left open swallows line ends: the exact
+            # scan tells which, counting blank lines or raising at the line at fault.
+            checked = _exact_check(file, header_line, data, where, "")
+            if checked.data_rows != table.num_rows:
+                _exact_check(
+                    file,
+                    header_line,
+                    data,
+                    where,
+                    f"the parser read {table.num_rows:,} rows but the block holds {checked.data_rows:,} data "
+                    "lines; expected every line to be one row",
+                )
+            if checked.blank_lines:
+                self.tally.structure["blank_lines"] = self.tally.structure.get("blank_lines", 0) + checked.blank_lines
+        if unterminated:
+            self.tally.structure["last_line_unterminated"] = where.first_line + newlines
+        self._rows(table, where)
+        return table.num_rows
+
+    def _parse_text_coordinates(self, data: bytes) -> pa.Table:
+        types = {**self.types, **{c: pa.string() for c in _COORDINATES if c in self.types}}
+        return _parse(data, self.header, self.wanted, types)
+
+    def _rows(self, table: pa.Table, where: _Block) -> None:
+        n = table.num_rows
+        tally = self.tally
+        tally.rows_read += n
+        if n == 0:
+            return
+        coded = {c: _codes(table.column(c)) for c in self.wanted if pa.types.is_dictionary(self.types[c])}
+        # A truncated line leaves its trailing fields empty; real rows always have a month, a force and a type.
+        blank_at = [
+            int(np.flatnonzero(codes == values.index(""))[0])
+            for codes, values in (coded[c] for c in _ESSENTIAL)
+            if "" in values
+        ]
+        if blank_at:
+            raise SourceFormatError(
+                self.file.label,
+                "row is missing Month, Falls within or Crime type (file truncated?)",
+                row=where.first_row + min(blank_at) + 2,
+            )
+        month_codes, month_values = coded["Month"]
+        force_codes, force_values = coded["Falls within"]
+        month_first = _first_positions(month_codes, len(month_values))
+        for value, first in zip(month_values, month_first, strict=True):
+            try:
+                tally.parsed[value] = self.places.month(value)
+            except PeriodError as error:
+                raise SourceFormatError(
+                    self.file.label,
+                    f"malformed month {value!r} (expected YYYY-MM)",
+                    row=where.first_row + int(first) + 2,
+                    column="Month",
+                ) from error
+        _add_tallies(tally.month_rows, tally.month_first, month_codes, month_values, month_first, where.first_row)
+        force_first = _first_positions(force_codes, len(force_values))
+        _add_tallies(tally.force_rows, tally.force_first, force_codes, force_values, force_first, where.first_row)
+        keep = None
+        if self.months is not None:
+            wanted = np.array([f"{tally.parsed[v]:%Y-%m}" in self.months for v in month_values], dtype=bool)
+            keep = wanted[month_codes]
+            if keep.all():
+                keep = None
+        self._coordinates(table, keep, where)
+        if "Crime ID" in table.column_names:
+            self.hashes.append(crime_id_hashes(table.column("Crime ID"), keep))
+        self._aggregate(coded, keep, table)
+
+    def _coordinates(self, table: pa.Table, keep: np.ndarray | None, where: _Block) -> None:
+        for name in _COORDINATES:
+            if name not in table.column_names:
+                continue
+            column = table.column(name)
+            if pa.types.is_floating(column.type):
+                if not pc.any(pc.is_nan(column)).as_py():
+                    continue
+                text = pc.cast(column, pa.string())  # "nan" is not a number to pandas either
+            else:
+                text = pc.utf8_trim_whitespace(column)
+            values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+            numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+            bad = (values != "") & (values != None) & numbers.isna().to_numpy()  # noqa: E711 - elementwise
+            if keep is not None:
+                bad &= keep
+            if bad.any():
+                first = where.first_row + 2 + int(np.flatnonzero(bad)[0])
+                found = self.tally.coordinates.setdefault(name, {"rows": 0, "first_row": first})
+                found["rows"] += int(bad.sum())
+
+    def _aggregate(self, coded: dict, keep: np.ndarray | None, table: pa.Table) -> None:
+        places = self.places
+        month_codes, month_values = coded["Month"]
+        force_codes, force_values = coded["Falls within"]
+        type_codes, type_values = coded["Crime type"]
+        kind_reason = np.array([places.force(v)[2] for v in force_values], dtype=np.int64)
+        if self.no_lsoa_columns:
+            area = np.full(len(month_codes), -1, dtype=np.int64)
+            reason = np.full(len(month_codes), _NO_COLUMNS, dtype=np.int64)
+            code_codes = None
+        else:
+            code_codes, code_values = coded["LSOA code"]
+            codes = [v.strip() or None for v in code_values]
+            area_of_code = places.of_codes(codes)
+            missing = np.array([c is None for c in codes], dtype=bool)
+            reason_of_code = np.where(missing, _NO_LSOA, np.where(area_of_code < 0, _UNKNOWN, 0))
+            area = area_of_code[code_codes]
+            reason = reason_of_code[code_codes]
+            unknown = reason == _UNKNOWN
+            if unknown.any():
+                # Fallback only where the code is unknown: "Birmingham 001A" -> "Birmingham".
+                name_codes, name_values = coded["LSOA name"]
+                prefixes = [_LSOA_SUFFIX.sub("", v) for v in name_values]
+                by_name = places.of_prefixes(prefixes)[name_codes[unknown]]
+                area[unknown] = by_name
+                reason[unknown] = np.where(by_name >= 0, _FALLBACK, _UNKNOWN)
+        by_kind = kind_reason[force_codes]
+        special = by_kind > 0
+        if special.any():
+            reason[special] = by_kind[special]
+            area[special] = -1
+        if keep is not None:
+            month_codes, force_codes, type_codes, area, reason = (
+                a[keep] for a in (month_codes, force_codes, type_codes, area, reason)
+            )
+            if code_codes is not None:
+                code_codes = code_codes[keep]
+        if code_codes is not None and self.tally.lsoa_codes is not None:
+            present = np.bincount(code_codes, minlength=len(codes)) > 0
+            self.tally.lsoa_codes.update(c for c, p in zip(codes, present, strict=True) if p and c is not None)
+        sizes = (len(month_values), len(force_values), len(places.areas) + 1, len(type_values), len(REASONS))
+        key = month_codes.astype(np.int64)
+        for values, size in zip((force_codes, area + 1, type_codes, reason), sizes[1:], strict=True):
+            key = key * size + values
+        total = int(np.prod(sizes, dtype=np.float64))
+        if total <= 4 * len(key) + 1024:
+            counts = np.bincount(key, minlength=total)
+            keys = np.flatnonzero(counts)
+            counts = counts[keys]
+        else:
+            keys, counts = np.unique(key, return_counts=True)
+        digits = []
+        for size in reversed(sizes[1:]):
+            digits.append(keys % size)
+            keys = keys // size
+        reason_k, type_k, area_k, force_k = digits
+        entries = self.tally.entries
+        for m, f, t, a, r, c in zip(
+            keys.tolist(),
+            force_k.tolist(),
+            type_k.tolist(),
+            area_k.tolist(),
+            reason_k.tolist(),
+            counts.tolist(),
+            strict=True,
+        ):
+            entry = (month_values[m], force_values[f], type_values[t], a - 1, r)
+            entries[entry] = entries.get(entry, 0) + c
+        if self.records:
+            self._keep_records(table, keep, area, month_codes, force_codes, force_values, month_values)
+
+    def _keep_records(self, table, keep, area, month_codes, force_codes, force_values, month_values) -> None:
+        if keep is not None:
+            table = table.filter(pa.array(keep))
+        periods = np.array([self.tally.parsed[v] for v in month_values], dtype="datetime64[ns]")
+        forces = np.array([self.places.force(v)[0] for v in force_values], dtype=object)
+        extra = {
+            "period_start": pa.array(periods[month_codes]),
+            "force": pa.array(forces[force_codes], type=pa.string()),
+            "area": pa.array(area),
+        }
+        for name, values in extra.items():
+            table = table.append_column(name, values)
+        self.tally.records.append(table)
+
+    def finish(self) -> StreetTally:
+        self.tally.id_hashes = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
+        return self.tally
+
+
+def _add_tallies(
+    rows: dict, first: dict, codes: np.ndarray, values: list[str], firsts: np.ndarray, offset: int
+) -> None:
+    counts = np.bincount(codes, minlength=len(values))
+    for value, count, position in zip(values, counts, firsts, strict=True):
+        if count:
+            rows[value] = rows.get(value, 0) + int(count)
+            first.setdefault(value, offset + int(position))
+
+
+def read_street_file(
+    file: StreetFile, places: Places, *, months: set[str] | None = None, records: bool = False
+) -> StreetTally:
+    """Read one street file block by block into a :class:`StreetTally` (see the module docstring).
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the file (and line or row) for an empty file, a wrong header, a structural fault
+        (field counts, quotes, NULs, encoding), a row missing its month, force or crime type, or
+        a malformed month.
+    SourceReadError
+        For a file that cannot be read at all.
+    """
+    with reading(file.label), file.open() as handle:
+        stream = blocks(handle)
+        first = next(stream, b"")
+        if not first.strip(_BOM + b" \t\r\n"):
+            check_csv(first, file.label)  # raises "file is empty"
+        if first[:4].startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+            check_csv(first, file.label)  # raises "file is UTF-16/32 text"
+        cut = first.find(b"\n") + 1 or len(first)
+        header_line, data = first[:cut], first[cut:]
+        if b"\x00" in header_line:
+            _exact_check(file, b"", header_line, _Block(first_line=1, first_row=0), "NUL bytes (file corrupted?)")
+        header = _header(file, header_line)
+        reader = _Reader(file, places, months=months, records=records, header=header)
+        where = _Block(first_line=2, first_row=0)
+        pending = data
+        for following in stream:
+            if pending:
+                rows = reader.block(header_line, pending, where, last=False)
+                where = _Block(where.first_line + pending.count(b"\n"), where.first_row + rows)
+            pending = following
+        if pending:
+            reader.block(header_line, pending, where, last=True)
+    return reader.finish()

@@ -1,0 +1,137 @@
+"""The Arrow street-file path (issue 15) against the pandas reader it replaced, and read in blocks."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import crimestats as cs
+from crimestats.io import police_uk, street_chunks
+from crimestats.io.street_files import discover
+from tests.conftest import SHARED, TEST_DATA
+from tests.io import legacy_police_uk as legacy
+
+CITY = TEST_DATA / "police-uk" / "city-of-london"
+MIXED = TEST_DATA / "police-uk" / "mixed-2022-06"
+SAMPLE = cs.datasets.path("police-uk-city-of-london-2017-01")
+REAL = SHARED / "real" / "police-uk"
+REAL_FOLDERS = sorted(p.name for p in REAL.iterdir()) if REAL.exists() else []
+
+
+def assert_same(old: pd.DataFrame, new: pd.DataFrame) -> None:
+    """Counts, coverage and every quality record equal."""
+    pd.testing.assert_frame_equal(pd.DataFrame(old), pd.DataFrame(new))
+    pd.testing.assert_frame_equal(old.coverage, new.coverage)
+    assert [q.to_dict() for q in old.quality] == [q.to_dict() for q in new.quality]
+    for key in ("ignored_files", "duplicate_files"):
+        assert old.attrs[key] == new.attrs[key]
+
+
+def duplicate_ids_within_months(path) -> int:
+    """Crime IDs met more than once among the files of each month, counted the legacy way (pandas)."""
+    total = 0
+    files, _ = discover(path)
+    for month in sorted({f.month for f in files}):
+        parts = [
+            pd.read_csv(f.name, usecols=["Crime ID"], dtype="string")["Crime ID"]
+            for f in files
+            if f.month == month and "Crime ID" in pd.read_csv(f.name, nrows=0).columns
+        ]
+        if not parts:
+            continue
+        ids = pd.concat(parts).str.strip().dropna()
+        total += int(ids[ids != ""].duplicated().sum())
+    return total
+
+
+@pytest.mark.parametrize("path", [SAMPLE, CITY, MIXED], ids=["sample", "city", "mixed"])
+def test_arrow_path_equals_the_pandas_reader_on_bundled_files(path):
+    old_counts, old_records = legacy._read(path, records=True)
+    new_counts, new_records = police_uk._read(path, records=True)
+    assert_same(old_counts, new_counts)
+    pd.testing.assert_frame_equal(pd.DataFrame(old_records), pd.DataFrame(new_records))
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("folder", REAL_FOLDERS or ["(shared data absent)"])
+def test_arrow_path_equals_the_pandas_reader_on_every_real_folder(folder):
+    if not REAL_FOLDERS:
+        pytest.skip("shared data not available: ../shared/data/real/police-uk")
+    path = REAL / folder
+    old, _ = legacy._read(path)
+    new, _ = police_uk._read(path)
+    assert_same(old, new)
+    assert int(new["count"].sum()) == sum(q.rows_read for q in new.quality)
+    # Crime IDs are now compared within each month (memory is one month's IDs, not the read's).
+    assert new.attrs["duplicate_crime_ids_across_files"] == duplicate_ids_within_months(path)
+
+
+@pytest.mark.shared
+def test_records_equal_the_pandas_reader_on_a_real_folder_with_the_2011_layout():
+    path = REAL / "west-midlands-2011-02"
+    if not path.exists():
+        pytest.skip("shared data not available")
+    _, old = legacy._read(path, records=True)
+    new = cs.read_police_uk_records(path)
+    pd.testing.assert_frame_equal(pd.DataFrame(old), pd.DataFrame(new))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(block=st.integers(min_value=200, max_value=40_000))
+def test_a_file_read_in_small_blocks_gives_what_one_block_gives(monkeypatch, block):
+    whole = cs.read_police_uk(MIXED)
+    monkeypatch.setattr(street_chunks, "BLOCK_BYTES", block)
+    monkeypatch.setattr(street_chunks.blocks, "__defaults__", (block,))
+    parts = cs.read_police_uk(MIXED)
+    assert_same(whole, parts)
+
+
+def test_errors_in_a_later_block_name_the_same_line(tmp_path, monkeypatch):
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    bad = tmp_path / "2017-01-city-of-london-street.csv"
+    lines[300] = lines[300].replace(b",2017-01,", b",2017-13,")
+    bad.write_bytes(b"".join(lines))
+    with pytest.raises(cs.SourceFormatError) as whole:
+        cs.read_police_uk(bad)
+    monkeypatch.setattr(street_chunks.blocks, "__defaults__", (4096,))
+    with pytest.raises(cs.SourceFormatError) as parts:
+        cs.read_police_uk(bad)
+    assert str(parts.value) == str(whole.value)
+    assert whole.value.row == 301 and whole.value.column == "Month"
+    # A cut last line: the field count error names the last line, whatever the block size.
+    bad.write_bytes(b"".join(lines[:-1]) + lines[-1][:40])
+    with pytest.raises(cs.SourceFormatError, match="expected 12 as in the header") as cut:
+        cs.read_police_uk(bad)
+    assert cut.value.row == len(lines)
+
+
+def test_blank_lines_and_a_missing_last_line_break_are_reported_not_fatal(tmp_path):
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    path = tmp_path / "2017-01-city-of-london-street.csv"
+    path.write_bytes(b"".join(lines[:10]) + b"\n\r\n" + b"".join(lines[10:]).rstrip(b"\r\n"))
+    counts = cs.read_police_uk(path)
+    (quality,) = counts.quality
+    assert int(counts["count"].sum()) == len(lines) - 1
+    assert quality.details["blank_lines"] == 2
+    assert quality.details["last_line_unterminated"] == len(lines) + 2
+
+
+def test_crime_id_hashes_agree_for_data_police_uk_ids_and_any_other_text():
+    ids = ["a" * 64, "b" * 64, "a" * 64, "", "c" * 64]
+    fast = street_chunks.crime_id_hashes(pa.chunked_array([pa.array([i.encode() for i in ids], pa.binary())]), None)
+    other = [" x ", "x", "", "yy", "x"]
+    slow = street_chunks.crime_id_hashes(pa.chunked_array([pa.array([i.encode() for i in other], pa.binary())]), None)
+    assert len(fast) == 4 and len(np.unique(fast)) == 3
+    assert len(slow) == 4 and len(np.unique(slow)) == 2  # " x " is "x" once stripped
+
+
+def test_the_same_file_twice_is_found_by_size_then_content(tmp_path):
+    shutil.copytree(CITY, tmp_path / "a")
+    shutil.copytree(CITY, tmp_path / "b")
+    counts = cs.read_police_uk(tmp_path)
+    assert int(counts["count"].sum()) == int(cs.read_police_uk(CITY)["count"].sum())
+    assert len(counts.attrs["duplicate_files"]) == len(list(CITY.rglob("*-street.csv")))
