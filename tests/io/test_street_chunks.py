@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crimestats as cs
-from crimestats.io import police_uk, street_chunks
+from crimestats.io import police_uk, street_blocks, street_chunks
 from crimestats.io.street_files import discover
 from tests.conftest import SHARED, TEST_DATA
 from tests.io import legacy_police_uk as legacy
@@ -84,8 +84,7 @@ def test_records_equal_the_pandas_reader_on_a_real_folder_with_the_2011_layout()
 @given(block=st.integers(min_value=200, max_value=40_000))
 def test_a_file_read_in_small_blocks_gives_what_one_block_gives(monkeypatch, block):
     whole = cs.read_police_uk(MIXED)
-    monkeypatch.setattr(street_chunks, "BLOCK_BYTES", block)
-    monkeypatch.setattr(street_chunks.blocks, "__defaults__", (block,))
+    monkeypatch.setattr(street_blocks, "BLOCK_BYTES", block)
     parts = cs.read_police_uk(MIXED)
     assert_same(whole, parts)
 
@@ -93,11 +92,10 @@ def test_a_file_read_in_small_blocks_gives_what_one_block_gives(monkeypatch, blo
 def test_errors_in_a_later_block_name_the_same_line(tmp_path, monkeypatch):
     lines = SAMPLE.read_bytes().splitlines(keepends=True)
     bad = tmp_path / "2017-01-city-of-london-street.csv"
-    lines[300] = lines[300].replace(b",2017-01,", b",2017-13,")
-    bad.write_bytes(b"".join(lines))
+    bad.write_bytes(b"".join([*lines[:300], lines[300].replace(b",2017-01,", b",2017-13,"), *lines[301:]]))
     with pytest.raises(cs.SourceFormatError) as whole:
         cs.read_police_uk(bad)
-    monkeypatch.setattr(street_chunks.blocks, "__defaults__", (4096,))
+    monkeypatch.setattr(street_blocks, "BLOCK_BYTES", 4096)
     with pytest.raises(cs.SourceFormatError) as parts:
         cs.read_police_uk(bad)
     assert str(parts.value) == str(whole.value)

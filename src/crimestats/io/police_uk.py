@@ -23,7 +23,7 @@ from ..quality import FileQuality
 from ..sources import Probe, Source, register
 from ..taxonomy import CATEGORIES
 from ._common import finish, progress_bar, quality_record
-from .street_chunks import REASONS, Places, StreetTally, read_street_file
+from .street_chunks import REASONS, Places, StreetTally, read_street_files
 from .street_files import (
     COMPANION_FILE,
     STREET_FILE,
@@ -70,19 +70,18 @@ def _geography_quality(tally: StreetTally, boundaries: str | int | None) -> dict
 
 def _file_parts(
     file: StreetFile,
-    months: set[str] | None,
+    tally: StreetTally,
     places: Places,
     *,
     records: bool = False,
     boundaries: str | int | None = None,
     trust_content: bool = False,
 ) -> tuple[list[_Row], FileQuality, np.ndarray, pd.DataFrame | None]:
-    """Counted rows, quality record, crime-ID hashes and (when asked) records of one street file, parsed once.
+    """Counted rows, quality record, crime-ID hashes and (when asked) records of one street file's tally.
 
     Works on the file's distinct (month, force, crime type, area, reason) tallies only: no pandas
     object per file, so thousands of small files cost no more than one large one.
     """
-    tally = read_street_file(file, places, months=months, records=records)
     checks: dict[str, object] = dict(tally.structure)
     checks.update(check_identity(file, tally, lambda value: places.force(value)[0], trust_content=trust_content))
     if tally.coordinates:
@@ -240,13 +239,14 @@ def _read(
     same_as = same_content(files)
     duplicate_files = [{"file": label, "same_as": first} for label, first in same_as.items()]
     crime_ids = CrimeIdTally()
-    for file in progress_bar(files, progress, "police.uk files"):
-        # The same file reached twice (`2017-01/` and `copy/2017-01/`) is read once, never summed twice.
-        if file.label in same_as:
-            logger.warning("%s: same content as %s; read once", file.label, same_as[file.label])
-            continue
+    # The same file reached twice (`2017-01/` and `copy/2017-01/`) is read once, never summed twice.
+    for label, first in same_as.items():
+        logger.warning("%s: same content as %s; read once", label, first)
+    files = [file for file in files if file.label not in same_as]
+    tallies = read_street_files(files, places, months=month_set, records=records)
+    for file, tally in zip(progress_bar(files, progress, "police.uk files"), tallies, strict=True):
         file_rows, quality, file_hashes, file_records = _file_parts(
-            file, month_set, places, records=records, boundaries=boundaries, trust_content=trust_content
+            file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
         )
         covered += _file_coverage(file, file_rows, wanted_forces)
         if wanted_forces is not None:

@@ -1,71 +1,34 @@
-"""One data.police.uk street file read in Arrow: bytes in blocks, each distinct value mapped once, counts out.
+"""data.police.uk street files tallied from their parsed blocks: each distinct value mapped once, counts out.
 
-The hot path of :func:`crimestats.read_police_uk` (issue 15). A street file is read in blocks of
-whole lines (:data:`BLOCK_BYTES`), so memory is bounded by one block and the aggregated output,
-whatever the size of the file. Each block is
-
-1. checked cheaply for what a parser would let through (NUL bytes, non-UTF-8 text, blank lines,
-   a last line without its break) and parsed by pyarrow's multithreaded CSV reader, only the
-   columns counting needs, strings dictionary-encoded;
-2. compared with its physical line count: any parser error, or a row count that is not the
-   number of data lines (a quote swallowing a line end), sends the block through the exact
-   structural scan of :func:`crimestats.io.structure.check_csv`, which raises the error naming
-   the file and line that the pandas reader raised before;
-3. mapped through its dictionaries: months parsed, forces named, LSOA codes placed in areas
-   (:class:`Places`, shared by every file of a read) and crime types categorised once per
-   distinct value, rows touched only as integer codes;
-4. aggregated on those codes with numpy before any pandas object exists.
-
-What the quality record needs (rows per month and force as written, the first row of each
-value for error messages, crime-ID hashes, non-numeric coordinates, LSOA codes present) is
-tallied on the way. :func:`crimestats.io.police_uk` turns a :class:`StreetTally` into counts,
-coverage and the quality record.
+The second stage of the Arrow ingest path (issue 15; :mod:`crimestats.io.street_blocks` reads,
+checks and parses the blocks). Each parsed block is mapped through its dictionaries: months
+parsed, forces named, LSOA codes placed in areas and crime types categorised once per distinct
+value for the whole read (:class:`Places`), rows touched only as integer codes, and aggregated
+with numpy before any pandas object exists. What the quality record needs (rows per month and
+force as written, the first row of each value for error messages, crime-ID hashes, non-numeric
+coordinates, LSOA codes present) is tallied on the way. :mod:`crimestats.io.police_uk` turns a
+:class:`StreetTally` into counts, coverage and the quality record.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pv
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
 from ..boundaries import check_boundaries, lad_areas, lsoa_area_lookup
 from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
+from .street_blocks import COORDINATES, DICT, FileStart, ParsedBlock, Where, parse, parsed_blocks, parsed_files
 from .street_files import StreetFile
-from .structure import CheckedCsv, check_csv, reading
 
-#: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
-BLOCK_BYTES = 32 * 2**20
-
-#: data.police.uk column -> canonical (snake_case) record column.
-VARIABLE_MAP: dict[str, str] = {
-    "Crime ID": "crime_id",
-    "Month": "month",
-    "Reported by": "reported_by",
-    "Falls within": "falls_within",
-    "Longitude": "longitude",
-    "Latitude": "latitude",
-    "Location": "location",
-    "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name",
-    "Crime type": "crime_type",
-    "Last outcome category": "outcome",
-    "Context": "context",
-}
-REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
-_PRE_2013_ONLY = ("Easting", "Northing")
-_ESSENTIAL = ("Month", "Falls within", "Crime type")
-_COORDINATES = ("Longitude", "Latitude")
-_DICT = pa.dictionary(pa.int32(), pa.string())
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
     None,
@@ -77,7 +40,7 @@ REASONS = (
     "outside_england_wales",
 )
 _NO_LSOA, _NO_COLUMNS, _UNKNOWN, _FALLBACK, _NATIONAL, _OUTSIDE = range(1, 7)
-_BOM = b"\xef\xbb\xbf"
+_ESSENTIAL = ("Month", "Falls within", "Crime type")
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
@@ -190,98 +153,6 @@ class StreetTally:
     records: list[pa.Table] = field(default_factory=list)
 
 
-def _is_pre_2013_layout(columns: list[str]) -> bool:
-    present = set(columns)
-    return set(_PRE_2013_ONLY) <= present and {"LSOA code", "LSOA name"}.isdisjoint(present)
-
-
-def _header(file: StreetFile, line: bytes) -> list[str]:
-    text = line.removeprefix(_BOM).rstrip(b"\r\n")
-    try:
-        return next(csv.reader([text.decode("utf-8")]))
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        check_csv(line, file.label)  # raises the exact error for a bad first line
-        raise SourceFormatError(file.label, "the header cannot be read as CSV") from None
-
-
-def _check_header(file: StreetFile, header: list[str]) -> bool:
-    """Raise unless the header is a street file's; True for the pre-2013 layout (no LSOA columns)."""
-    twice = sorted({c for c in header if header.count(c) > 1})
-    if twice:
-        raise SourceFormatError(file.label, f"wrong header: {twice} named more than once; expected each column once")
-    missing = [c for c in REQUIRED if c not in header]
-    if missing and _is_pre_2013_layout(header):
-        missing = [c for c in REQUIRED if c not in header and c not in ("LSOA code", "LSOA name")]
-        if not missing:
-            return True
-    if missing:
-        raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
-    return False
-
-
-def blocks(handle, size: int = BLOCK_BYTES) -> Iterator[bytes]:
-    """Blocks of whole lines (each ends at a line break, but perhaps the last)."""
-    rest = b""
-    while True:
-        data = handle.read(size)
-        if not data:
-            if rest:
-                yield rest
-            return
-        data = rest + data if rest else data
-        cut = data.rfind(b"\n")
-        if cut < 0:
-            rest = data
-            continue
-        rest = data[cut + 1 :]
-        yield data[: cut + 1]
-
-
-class _Block:
-    """Where a block sits in its file, for the numbers in messages."""
-
-    def __init__(self, first_line: int, first_row: int) -> None:
-        self.first_line = first_line  # physical line number of the block's first line
-        self.first_row = first_row  # 0-based data row of its first data row
-
-
-def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: _Block, problem: str) -> CheckedCsv:
-    """Run the exact structural scan over a block a cheap check doubted; raise what it finds (or ``problem``)."""
-    try:
-        checked = check_csv(header_line + data, file.label)
-    except SourceFormatError as error:
-        row = None if error.row is None else (error.row if error.row == 1 else error.row - 2 + where.first_line)
-        raise SourceFormatError(file.label, error.problem, row=row, column=error.column) from None
-    if problem:
-        raise SourceFormatError(file.label, problem)
-    return checked
-
-
-def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str, pa.DataType]]:
-    types: dict[str, pa.DataType] = {c: _DICT for c in REQUIRED}
-    types["Crime ID"] = pa.binary()
-    types.update({c: pa.float64() for c in _COORDINATES})
-    if records:
-        types.update({"Last outcome category": _DICT, "Location": _DICT, "Context": pa.string()})
-    wanted = [c for c in header if c in types]
-    return wanted, {c: types[c] for c in wanted}
-
-
-def _parse(data: bytes, header: list[str], wanted: list[str], types: dict[str, pa.DataType]) -> pa.Table:
-    return pv.read_csv(
-        pa.py_buffer(data),
-        read_options=pv.ReadOptions(column_names=header, use_threads=True, block_size=4 * 2**20),
-        parse_options=pv.ParseOptions(newlines_in_values=False),
-        convert_options=pv.ConvertOptions(
-            include_columns=wanted,
-            column_types=types,
-            null_values=[""],
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-
-
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Integer codes and the distinct values of a dictionary column (chunks unified)."""
     if column.num_chunks == 0:
@@ -329,70 +200,35 @@ def crime_id_hashes(ids: pa.ChunkedArray, keep: np.ndarray | None) -> np.ndarray
 
 
 class _Reader:
-    """Reads one street file block by block into a :class:`StreetTally`."""
+    """Tallies one street file's parsed blocks into a :class:`StreetTally`."""
 
-    def __init__(
-        self, file: StreetFile, places: Places, *, months: set[str] | None, records: bool, header: list[str]
-    ) -> None:
-        self.file, self.places, self.months, self.records = file, places, months, records
-        self.no_lsoa_columns = _check_header(file, header)
-        self.header = header
-        self.wanted, self.types = _column_types(header, records)
-        self.tally = StreetTally(label=file.label, header=header)
+    def __init__(self, start: FileStart, places: Places, *, months: set[str] | None, records: bool) -> None:
+        self.file, self.places, self.months, self.records = start.file, places, months, records
+        self.no_lsoa_columns = start.no_lsoa_columns
+        self.header, self.wanted, self.types = start.header, start.wanted, start.types
+        self.tally = StreetTally(label=self.file.label, header=self.header)
         if self.no_lsoa_columns:
             self.tally.lsoa_codes = None
         self.hashes: list[np.ndarray] = []
+        self._block: ParsedBlock | None = None
 
-    def block(self, header_line: bytes, data: bytes, where: _Block, last: bool) -> int:
-        """Read one block; returns its data rows."""
-        file = self.file
-        if b"\x00" in data:
-            _exact_check(file, header_line, data, where, "NUL bytes (file corrupted?)")
-        if np.frombuffer(data, dtype=np.uint8).max(initial=0) >= 0x80:
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError:
-                _exact_check(file, header_line, data, where, "not UTF-8 text")
-        newlines = data.count(b"\n")
-        unterminated = last and not data.endswith(b"\n")
-        lines = newlines + (1 if unterminated else 0)
-        try:
-            table = _parse(data, self.header, self.wanted, self.types)
-        except pa.ArrowInvalid as error:
-            if "conversion error" in str(error).lower():  # a coordinate that is not a number: counted
-                try:
-                    table = self._parse_text_coordinates(data)
-                except pa.ArrowInvalid:
-                    _exact_check(file, header_line, data, where, f"cannot be parsed as a street CSV: {error}")
-                    raise
-            else:
-                _exact_check(file, header_line, data, where, f"cannot be parsed as a street CSV: {error}")
-                raise  # pragma: no cover - _exact_check always raises here
-        if table.num_rows != lines:
-            # The parser skips blank lines, and a quote left open swallows line ends: the exact
-            # scan tells which, counting blank lines or raising at the line at fault.
-            checked = _exact_check(file, header_line, data, where, "")
-            if checked.data_rows != table.num_rows:
-                _exact_check(
-                    file,
-                    header_line,
-                    data,
-                    where,
-                    f"the parser read {table.num_rows:,} rows but the block holds {checked.data_rows:,} data "
-                    "lines; expected every line to be one row",
-                )
-            if checked.blank_lines:
-                self.tally.structure["blank_lines"] = self.tally.structure.get("blank_lines", 0) + checked.blank_lines
-        if unterminated:
-            self.tally.structure["last_line_unterminated"] = where.first_line + newlines
-        self._rows(table, where)
-        return table.num_rows
+    def take(self, block: ParsedBlock) -> None:
+        """Tally one parsed block."""
+        structure = self.tally.structure
+        if block.blank_lines:
+            structure["blank_lines"] = structure.get("blank_lines", 0) + block.blank_lines
+        if block.unterminated_line is not None:
+            structure["last_line_unterminated"] = block.unterminated_line
+        self._block = block
+        self._rows(block.table, block.where)
+        self._block = None
 
-    def _parse_text_coordinates(self, data: bytes) -> pa.Table:
-        types = {**self.types, **{c: pa.string() for c in _COORDINATES if c in self.types}}
-        return _parse(data, self.header, self.wanted, types)
+    def _names(self) -> tuple[np.ndarray, list[str]]:
+        """The LSOA name column of the block being read (parsed again: needed only for unknown codes)."""
+        table = parse(self._block.data, self.header, ["LSOA name"], {"LSOA name": DICT})
+        return _codes(table.column("LSOA name"))
 
-    def _rows(self, table: pa.Table, where: _Block) -> None:
+    def _rows(self, table: pa.Table, where: Where) -> None:
         n = table.num_rows
         tally = self.tally
         tally.rows_read += n
@@ -438,8 +274,8 @@ class _Reader:
             self.hashes.append(crime_id_hashes(table.column("Crime ID"), keep))
         self._aggregate(coded, keep, table)
 
-    def _coordinates(self, table: pa.Table, keep: np.ndarray | None, where: _Block) -> None:
-        for name in _COORDINATES:
+    def _coordinates(self, table: pa.Table, keep: np.ndarray | None, where: Where) -> None:
+        for name in COORDINATES:
             if name not in table.column_names:
                 continue
             column = table.column(name)
@@ -480,7 +316,7 @@ class _Reader:
             unknown = reason == _UNKNOWN
             if unknown.any():
                 # Fallback only where the code is unknown: "Birmingham 001A" -> "Birmingham".
-                name_codes, name_values = coded["LSOA name"]
+                name_codes, name_values = coded["LSOA name"] if "LSOA name" in coded else self._names()
                 prefixes = [_LSOA_SUFFIX.sub("", v) for v in name_values]
                 by_name = places.of_prefixes(prefixes)[name_codes[unknown]]
                 area[unknown] = by_name
@@ -559,6 +395,33 @@ def _add_tallies(
             first.setdefault(value, offset + int(position))
 
 
+def _add_tallies(
+    rows: dict, first: dict, codes: np.ndarray, values: list[str], firsts: np.ndarray, offset: int
+) -> None:
+    counts = np.bincount(codes, minlength=len(values))
+    for value, count, position in zip(values, counts, firsts, strict=True):
+        if count:
+            rows[value] = rows.get(value, 0) + int(count)
+            first.setdefault(value, offset + int(position))
+
+
+def _tallies(
+    items: Iterator[FileStart | ParsedBlock | BaseException], places: Places, months: set[str] | None, records: bool
+) -> Iterator[StreetTally]:
+    reader = None
+    for item in items:
+        if isinstance(item, BaseException):
+            raise item
+        if isinstance(item, FileStart):
+            if reader is not None:
+                yield reader.finish()
+            reader = _Reader(item, places, months=months, records=records)
+        else:
+            reader.take(item)  # type: ignore[union-attr]
+    if reader is not None:
+        yield reader.finish()
+
+
 def read_street_file(
     file: StreetFile, places: Places, *, months: set[str] | None = None, records: bool = False
 ) -> StreetTally:
@@ -573,26 +436,19 @@ def read_street_file(
     SourceReadError
         For a file that cannot be read at all.
     """
-    with reading(file.label), file.open() as handle:
-        stream = blocks(handle)
-        first = next(stream, b"")
-        if not first.strip(_BOM + b" \t\r\n"):
-            check_csv(first, file.label)  # raises "file is empty"
-        if first[:4].startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-            check_csv(first, file.label)  # raises "file is UTF-16/32 text"
-        cut = first.find(b"\n") + 1 or len(first)
-        header_line, data = first[:cut], first[cut:]
-        if b"\x00" in header_line:
-            _exact_check(file, b"", header_line, _Block(first_line=1, first_row=0), "NUL bytes (file corrupted?)")
-        header = _header(file, header_line)
-        reader = _Reader(file, places, months=months, records=records, header=header)
-        where = _Block(first_line=2, first_row=0)
-        pending = data
-        for following in stream:
-            if pending:
-                rows = reader.block(header_line, pending, where, last=False)
-                where = _Block(where.first_line + pending.count(b"\n"), where.first_row + rows)
-            pending = following
-        if pending:
-            reader.block(header_line, pending, where, last=True)
-    return reader.finish()
+    (tally,) = _tallies(parsed_blocks(file, records=records), places, months, records)
+    return tally
+
+
+def read_street_files(
+    files: Sequence[StreetFile], places: Places, *, months: set[str] | None = None, records: bool = False
+) -> Iterator[StreetTally]:
+    """:func:`read_street_file` of each file in turn, the next files parsed in a background thread meanwhile.
+
+    Raises the first file's error, as reading them one by one would.
+    """
+    items = parsed_files(files, records=records)
+    try:
+        yield from _tallies(items, places, months, records)
+    finally:
+        items.close()  # type: ignore[attr-defined]

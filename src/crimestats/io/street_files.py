@@ -135,35 +135,40 @@ def file_size(file: StreetFile) -> int:
     return path.stat().st_size
 
 
-def _digest(file: StreetFile) -> str:
+def _digest(file: StreetFile, limit: int | None = None) -> str:
+    """A hash of the file's content (of its first ``limit`` bytes, when given)."""
     digest = hashlib.blake2b(digest_size=16)
     with file.open() as handle:
-        while block := handle.read(2**24):
-            digest.update(block)
+        if limit is not None:
+            digest.update(handle.read(limit))
+        else:
+            while block := handle.read(2**24):
+                digest.update(block)
     return digest.hexdigest()
 
 
 def same_content(files: Sequence[StreetFile]) -> dict[str, str]:
     """Files whose content is that of an earlier file in ``files`` (label -> the earlier one's label).
 
-    Only files of the same size can be the same: those alone are hashed, so a read of files that
-    all differ in size never reads a byte twice.
+    Only files of the same size can be the same, and only those whose first megabyte is the same
+    are hashed whole: a read of files that differ never reads a file twice.
     """
-    by_size: dict[int, list[StreetFile]] = {}
+    groups: list[list[StreetFile]] = list(_grouped(files, file_size).values())
+    for key in (lambda f: _digest(f, 2**20), _digest):
+        groups = [group for files_ in groups if len(files_) > 1 for group in _grouped(files_, key).values()]
+    same: dict[str, str] = {}
+    for group in groups:
+        if len(group) > 1:
+            same.update({file.label: group[0].label for file in group[1:]})
+    return same
+
+
+def _grouped(files: Sequence[StreetFile], key: Callable[[StreetFile], object]) -> dict[object, list[StreetFile]]:
+    grouped: dict[object, list[StreetFile]] = {}
     for file in files:
         with reading(file.label):
-            by_size.setdefault(file_size(file), []).append(file)
-    same: dict[str, str] = {}
-    for group in by_size.values():
-        if len(group) < 2:
-            continue
-        first_with: dict[str, str] = {}
-        for file in group:
-            with reading(file.label):
-                first = first_with.setdefault(_digest(file), file.label)
-            if first != file.label:
-                same[file.label] = first
-    return same
+            grouped.setdefault(key(file), []).append(file)
+    return grouped
 
 
 class CrimeIdTally:

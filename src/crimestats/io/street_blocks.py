@@ -1,0 +1,308 @@
+"""data.police.uk street files as parsed Arrow blocks: read in whole lines, checked, parsed, in a background thread.
+
+The first stage of the Arrow ingest path (issue 15; :mod:`crimestats.io.street_chunks` is the
+second). A file is read in blocks of whole lines (:data:`BLOCK_BYTES`), so memory is bounded by a
+block, whatever the size of the file. Each block is
+
+1. checked cheaply for what a parser would let through (NUL bytes, non-UTF-8 text) and parsed by
+   pyarrow's multithreaded CSV reader, only the columns counting needs, strings dictionary-encoded;
+2. compared with its physical line count: any parser error, or a row count that is not the
+   number of lines (blank lines, or a quote swallowing a line end), sends the block through the
+   exact structural scan of :func:`crimestats.io.structure.check_csv`, which counts the blank
+   lines or raises the error naming the file and line, as the pandas reader did before.
+
+:func:`parsed_files` runs this stage for a list of files in one background thread, a few blocks
+ahead of the caller, so parsing (which releases the GIL) overlaps the caller's tallying.
+"""
+
+from __future__ import annotations
+
+import csv
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pv
+
+from ..exceptions import SourceFormatError
+from .street_files import StreetFile
+from .structure import CheckedCsv, check_csv, reading
+
+#: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
+BLOCK_BYTES = 32 * 2**20
+#: Blocks parsed ahead of the caller by :func:`parsed_files` (each at most BLOCK_BYTES and its table).
+AHEAD = 3
+
+#: data.police.uk column -> canonical (snake_case) record column.
+VARIABLE_MAP: dict[str, str] = {
+    "Crime ID": "crime_id",
+    "Month": "month",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Longitude": "longitude",
+    "Latitude": "latitude",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "crime_type",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
+REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
+COORDINATES = ("Longitude", "Latitude")
+DICT = pa.dictionary(pa.int32(), pa.string())
+_PRE_2013_ONLY = ("Easting", "Northing")
+_BOM = b"\xef\xbb\xbf"
+_NEWLINE = ord("\n")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a block sits in its file, for the numbers in messages."""
+
+    first_line: int  # physical line number of the block's first line
+    first_row: int  # 0-based data row of its first data row
+
+
+@dataclass(frozen=True)
+class FileStart:
+    """A street file whose header was read: what the blocks that follow are parsed with."""
+
+    file: StreetFile
+    header: list[str]
+    #: The original layout (until early 2013: Easting/Northing, no LSOA columns).
+    no_lsoa_columns: bool
+    wanted: list[str]
+    types: dict[str, pa.DataType]
+
+
+@dataclass(frozen=True)
+class ParsedBlock:
+    """One block of a street file, checked and parsed."""
+
+    data: bytes
+    table: pa.Table
+    where: Where
+    blank_lines: int = 0
+    #: The line number of a last line with no line break (a possible cut), else None.
+    unterminated_line: int | None = None
+
+
+def _is_pre_2013_layout(columns: list[str]) -> bool:
+    present = set(columns)
+    return set(_PRE_2013_ONLY) <= present and {"LSOA code", "LSOA name"}.isdisjoint(present)
+
+
+def _header(file: StreetFile, line: bytes) -> list[str]:
+    text = line.removeprefix(_BOM).rstrip(b"\r\n")
+    try:
+        return next(csv.reader([text.decode("utf-8")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        check_csv(line, file.label)  # raises the exact error for a bad first line
+        raise SourceFormatError(file.label, "the header cannot be read as CSV") from None
+
+
+def _check_header(file: StreetFile, header: list[str]) -> bool:
+    """Raise unless the header is a street file's; True for the pre-2013 layout (no LSOA columns)."""
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise SourceFormatError(file.label, f"wrong header: {twice} named more than once; expected each column once")
+    missing = [c for c in REQUIRED if c not in header]
+    if missing and _is_pre_2013_layout(header):
+        missing = [c for c in REQUIRED if c not in header and c not in ("LSOA code", "LSOA name")]
+        if not missing:
+            return True
+    if missing:
+        raise SourceFormatError(file.label, f"wrong header: missing {missing}; a street file has {list(VARIABLE_MAP)}")
+    return False
+
+
+def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str, pa.DataType]]:
+    # LSOA name is parsed only where it is needed: records, and blocks with unknown LSOA codes.
+    types: dict[str, pa.DataType] = {c: DICT for c in REQUIRED if records or c != "LSOA name"}
+    types["Crime ID"] = pa.binary()
+    types.update({c: pa.float64() for c in COORDINATES})
+    if records:
+        types.update({"Last outcome category": DICT, "Location": DICT, "Context": pa.string()})
+    wanted = [c for c in header if c in types]
+    return wanted, {c: types[c] for c in wanted}
+
+
+def parse(data: bytes, header: list[str], wanted: list[str], types: dict[str, pa.DataType]) -> pa.Table:
+    """Parse a block of whole lines (no header) into the ``wanted`` columns, typed as ``types``."""
+    return pv.read_csv(
+        pa.py_buffer(data),
+        read_options=pv.ReadOptions(column_names=header, use_threads=True, block_size=2**20),
+        parse_options=pv.ParseOptions(newlines_in_values=False),
+        convert_options=pv.ConvertOptions(
+            include_columns=wanted,
+            column_types=types,
+            null_values=[""],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def blocks(handle, size: int | None = None) -> Iterator[bytes]:
+    """Blocks of whole lines (each ends at a line break, but perhaps the last)."""
+    size = size or BLOCK_BYTES
+    rest = b""
+    while True:
+        data = handle.read(size)
+        if not data:
+            if rest:
+                yield rest
+            return
+        data = rest + data if rest else data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield data[: cut + 1]
+
+
+def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: Where, problem: str) -> CheckedCsv:
+    """Run the exact structural scan over a block a cheap check doubted; raise what it finds (or ``problem``)."""
+    try:
+        checked = check_csv(header_line + data, file.label)
+    except SourceFormatError as error:
+        row = None if error.row is None else (error.row if error.row == 1 else error.row - 2 + where.first_line)
+        raise SourceFormatError(file.label, error.problem, row=row, column=error.column) from None
+    if problem:
+        raise SourceFormatError(file.label, problem)
+    return checked
+
+
+def _parsed(start: FileStart, header_line: bytes, data: bytes, where: Where, last: bool) -> ParsedBlock:
+    file = start.file
+    if b"\x00" in data:
+        _exact_check(file, header_line, data, where, "NUL bytes (file corrupted?)")
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            _exact_check(file, header_line, data, where, "not UTF-8 text")
+    newlines = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == _NEWLINE))
+    unterminated = last and not data.endswith(b"\n")
+    lines = newlines + (1 if unterminated else 0)
+    try:
+        table = parse(data, start.header, start.wanted, start.types)
+    except pa.ArrowInvalid as error:
+        if "conversion error" not in str(error).lower():
+            _exact_check(file, header_line, data, where, f"cannot be parsed as a street CSV: {error}")
+            raise  # pragma: no cover - _exact_check raises
+        # A coordinate that is not a number: read them as text, to be counted in the quality record.
+        types = {**start.types, **{c: pa.string() for c in COORDINATES if c in start.types}}
+        try:
+            table = parse(data, start.header, start.wanted, types)
+        except pa.ArrowInvalid:
+            _exact_check(file, header_line, data, where, f"cannot be parsed as a street CSV: {error}")
+            raise  # pragma: no cover - _exact_check raises
+    blank_lines = 0
+    if table.num_rows != lines:
+        # The parser skips blank lines, and a quote left open swallows line ends: the exact scan
+        # tells which, counting the blank lines or raising at the line at fault.
+        checked = _exact_check(file, header_line, data, where, "")
+        if checked.data_rows != table.num_rows:
+            _exact_check(
+                file,
+                header_line,
+                data,
+                where,
+                f"the parser read {table.num_rows:,} rows but the block holds {checked.data_rows:,} data lines; "
+                "expected every line to be one row",
+            )
+        blank_lines = checked.blank_lines
+    return ParsedBlock(
+        data=data,
+        table=table,
+        where=where,
+        blank_lines=blank_lines,
+        unterminated_line=where.first_line + newlines if unterminated else None,
+    )
+
+
+def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileStart | ParsedBlock]:
+    """The :class:`FileStart` of a street file, then its blocks, checked and parsed.
+
+    Raises
+    ------
+    SourceFormatError
+        Naming the file (and line) for an empty file, UTF-16 text, a wrong header, a field count
+        that is not the header's, a quote left open, NUL bytes or non-UTF-8 text.
+    SourceReadError
+        For a file that cannot be read at all.
+    """
+    with reading(file.label), file.open() as handle:
+        stream = blocks(handle)
+        first = next(stream, b"")
+        if not first.strip(_BOM + b" \t\r\n") or first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+            check_csv(first, file.label)  # raises: the file is empty, or UTF-16/32
+        cut = first.find(b"\n") + 1 or len(first)
+        header_line, data = first[:cut], first[cut:]
+        if b"\x00" in header_line:
+            _exact_check(file, b"", header_line, Where(first_line=1, first_row=0), "NUL bytes (file corrupted?)")
+        header = _header(file, header_line)
+        no_lsoa_columns = _check_header(file, header)
+        start = FileStart(file, header, no_lsoa_columns, *_column_types(header, records))
+        yield start
+        where = Where(first_line=2, first_row=0)
+        pending = data
+        for following in stream:
+            if pending:
+                block = _parsed(start, header_line, pending, where, last=False)
+                yield block
+                where = Where(where.first_line + pending.count(b"\n"), where.first_row + block.table.num_rows)
+            pending = following
+        if pending:
+            yield _parsed(start, header_line, pending, where, last=True)
+
+
+_DONE = object()
+
+
+def parsed_files(
+    files: Sequence[StreetFile], *, records: bool = False, ahead: int | None = None
+) -> Iterator[FileStart | ParsedBlock | BaseException]:
+    """:func:`parsed_blocks` of each file in turn, produced by a background thread a few blocks ahead.
+
+    An error reading a file is yielded in its place (the caller raises it, so errors arrive in
+    file order) and the thread goes on with the next file. Stopping the iteration early stops the
+    thread.
+    """
+    items: queue.Queue = queue.Queue(maxsize=ahead or AHEAD)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        for file in files:
+            try:
+                for item in parsed_blocks(file, records=records):
+                    if not put(item):
+                        return
+            except Exception as error:  # handed to the caller, who raises it in file order
+                if not put(error):
+                    return
+        put(_DONE)
+
+    thread = threading.Thread(target=produce, name="crimestats-street-parse", daemon=True)
+    thread.start()
+    try:
+        while (item := items.get()) is not _DONE:
+            yield item
+    finally:
+        stop.set()
+        thread.join()
