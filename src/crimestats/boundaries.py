@@ -210,11 +210,37 @@ def detect_lsoa_vintage(codes: Iterable[str], *, month: pd.Timestamp | str | Non
     found = {str(c).strip() for c in codes if isinstance(c, str) and c.strip()}
     only11 = sum(1 for c in found if c in codes11 and c not in codes21)
     only21 = sum(1 for c in found if c in codes21 and c not in codes11)
+    return lsoa_vintage_of_counts(only11, only21, any_codes=bool(found), month=month)
+
+
+def lsoa_set_of(code: str) -> int:
+    """1 for an LSOA code in the 2011 set only, 2 for one in the 2021 set only, 0 otherwise (both or neither).
+
+    Examples
+    --------
+    >>> lsoa_set_of("E01000010"), lsoa_set_of("E01034474"), lsoa_set_of("E01000001"), lsoa_set_of("X")
+    (1, 2, 0, 0)
+    """
+    codes11, codes21 = _lsoa_sets()
+    in11, in21 = code in codes11, code in codes21
+    return 1 if in11 and not in21 else 2 if in21 and not in11 else 0
+
+
+def lsoa_vintage_of_counts(
+    only11: int, only21: int, *, any_codes: bool, month: pd.Timestamp | str | None = None
+) -> LsoaVintage:
+    """:func:`detect_lsoa_vintage` from counts already made: codes in one set only, and whether any code.
+
+    Examples
+    --------
+    >>> lsoa_vintage_of_counts(3, 1, any_codes=True).vintage
+    '2011'
+    """
     if only11 or only21:
         vintage = "2021" if only21 > only11 else "2011"
         return LsoaVintage(vintage, "codes" if not (only11 and only21) else "majority", only11, only21)
-    if not found or month is None:
-        return LsoaVintage(None, "no codes" if not found else "unknown month", 0, 0)
+    if not any_codes or month is None:
+        return LsoaVintage(None, "no codes" if not any_codes else "unknown month", 0, 0)
     vintage = "2021" if pd.Timestamp(month) >= LSOA_2021_FROM else "2011"
     return LsoaVintage(vintage, "month", 0, 0)
 

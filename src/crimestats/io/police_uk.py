@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..areas import force_name
-from ..boundaries import check_boundaries, detect_lsoa_vintage
+from ..boundaries import check_boundaries, lsoa_vintage_of_counts
 from ..counts import attach, make_coverage
 from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
@@ -47,17 +47,19 @@ _COUNT_COLUMNS_NO_MONTHS = [c for c in _COUNT_COLUMNS if c != "period_months"]
 _Row = tuple[pd.Timestamp, str, str | None, str | None, str, int]
 
 
-def _geography_quality(tally: StreetTally, boundaries: str | int | None) -> dict[str, object]:
+def _geography_quality(tally: StreetTally, places: Places, boundaries: str | int | None) -> dict[str, object]:
     """The quality-record keys on geography: LSOA vintage, what decided it, the boundaries used."""
     vintage, basis = None, None
-    if tally.lsoa_codes is None:
+    if tally.lsoa_code_ids is None:
         basis = "pre-2013 layout: no LSOA columns"
     elif tally.entries:
         try:
             month = parse_month(max(entry[0] for entry in tally.entries))
         except PeriodError:
             month = None
-        detected = detect_lsoa_vintage(tally.lsoa_codes, month=month)
+        ids = np.unique(np.concatenate(tally.lsoa_code_ids)) if tally.lsoa_code_ids else np.empty(0, dtype=np.int64)
+        only11, only21 = places.lsoa_sets(ids)
+        detected = lsoa_vintage_of_counts(only11, only21, any_codes=len(ids) > 0, month=month)
         vintage = detected.vintage
         basis = {
             "codes": "codes found only in that set",
@@ -121,7 +123,7 @@ def _file_parts(
             "duplicate_crime_ids": int(len(hashes) - len(pd.unique(hashes))),
             "asb_share": round(asb / tally.rows_read, 4) if tally.rows_read else 0.0,
             "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in {entry[0] for entry in tally.entries}),
-            **_geography_quality(tally, boundaries),
+            **_geography_quality(tally, places, boundaries),
             **checks,
         },
     )

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
-from ..boundaries import check_boundaries, lad_areas, lsoa_area_lookup
+from ..boundaries import check_boundaries, lad_areas, lsoa_area_lookup, lsoa_set_of
 from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
@@ -57,7 +57,11 @@ class Places:
         self.areas: list[tuple[str, str]] = []
         self._area_id: dict[tuple[str, str], int] = {}
         self._lsoa = lsoa_area_lookup(self.boundaries)
-        self._by_code: dict[str, int] = {}
+        self._by_code: dict[str, int] = {}  # LSOA code -> code id
+        self._code_area: list[int] = []  # code id -> area id
+        self._code_set: list[int] = []  # code id -> 1 (2011 set only), 2 (2021 only), 0
+        self._code_area_np = np.array([-1], dtype=np.int64)
+        self._code_set_np = np.array([], dtype=np.int8)
         self._by_prefix: dict[str, int] = {}
         self._forces: dict[str, tuple[str, bool, int]] = {}
         self._types: dict[str, tuple[str, bool]] = {}
@@ -74,18 +78,30 @@ class Places:
             self.areas.append(area)
         return found
 
-    def of_codes(self, codes: list[str | None]) -> np.ndarray:
-        """Area id of each LSOA code (-1 where unknown or missing)."""
+    def of_codes(self, codes: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """Area id (-1 where unknown or missing) and code id (-1 where missing) of each LSOA code."""
         ids = []
+        by_code = self._by_code
         for code in codes:
             if code is None:
                 ids.append(-1)
                 continue
-            found = self._by_code.get(code)
+            found = by_code.get(code)
             if found is None:
-                found = self._by_code[code] = self._id(self._lsoa.get(code))
+                found = by_code[code] = len(self._code_area)
+                self._code_area.append(self._id(self._lsoa.get(code)))
+                self._code_set.append(lsoa_set_of(code))
             ids.append(found)
-        return np.array(ids, dtype=np.int64)
+        code_ids = np.array(ids, dtype=np.int64)
+        if len(self._code_area) + 1 != len(self._code_area_np):  # new codes met: grow the arrays
+            self._code_area_np = np.array([*self._code_area, -1], dtype=np.int64)  # [-1]: a missing code
+            self._code_set_np = np.array(self._code_set, dtype=np.int8)
+        return self._code_area_np[code_ids], code_ids
+
+    def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
+        """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
+        sets = self._code_set_np[code_ids]
+        return int(np.count_nonzero(sets == 1)), int(np.count_nonzero(sets == 2))
 
     def of_prefixes(self, prefixes: list[str]) -> np.ndarray:
         """Area id of each council name ("Birmingham" of "Birmingham 001A"), -1 where unknown."""
@@ -141,8 +157,9 @@ class StreetTally:
     force_first: dict[str, int] = field(default_factory=dict)
     #: Parsed month of each Month value.
     parsed: dict[str, pd.Timestamp] = field(default_factory=dict)
-    #: LSOA codes (stripped) of the rows kept; ``None`` for a file with no LSOA columns (pre-2013).
-    lsoa_codes: set[str] | None = field(default_factory=set)
+    #: Ids (:meth:`Places.of_codes`) of the LSOA codes of the rows kept, an array per block;
+    #: ``None`` for a file with no LSOA columns (the pre-2013 layout).
+    lsoa_code_ids: list[np.ndarray] | None = field(default_factory=list)
     #: 64-bit hashes of the non-blank crime IDs of the rows kept.
     id_hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
     #: Non-numeric coordinates: column -> {"rows", "first_row"} (rows as in messages, 1-based with header).
@@ -208,7 +225,7 @@ class _Reader:
         self.header, self.wanted, self.types = start.header, start.wanted, start.types
         self.tally = StreetTally(label=self.file.label, header=self.header)
         if self.no_lsoa_columns:
-            self.tally.lsoa_codes = None
+            self.tally.lsoa_code_ids = None
         self.hashes: list[np.ndarray] = []
         self._block: ParsedBlock | None = None
 
@@ -308,9 +325,8 @@ class _Reader:
         else:
             code_codes, code_values = coded["LSOA code"]
             codes = [v.strip() or None for v in code_values]
-            area_of_code = places.of_codes(codes)
-            missing = np.array([c is None for c in codes], dtype=bool)
-            reason_of_code = np.where(missing, _NO_LSOA, np.where(area_of_code < 0, _UNKNOWN, 0))
+            area_of_code, code_ids = places.of_codes(codes)
+            reason_of_code = np.where(code_ids < 0, _NO_LSOA, np.where(area_of_code < 0, _UNKNOWN, 0))
             area = area_of_code[code_codes]
             reason = reason_of_code[code_codes]
             unknown = reason == _UNKNOWN
@@ -332,9 +348,9 @@ class _Reader:
             )
             if code_codes is not None:
                 code_codes = code_codes[keep]
-        if code_codes is not None and self.tally.lsoa_codes is not None:
+        if code_codes is not None and self.tally.lsoa_code_ids is not None:
             present = np.bincount(code_codes, minlength=len(codes)) > 0
-            self.tally.lsoa_codes.update(c for c, p in zip(codes, present, strict=True) if p and c is not None)
+            self.tally.lsoa_code_ids.append(code_ids[present & (code_ids >= 0)])
         sizes = (len(month_values), len(force_values), len(places.areas) + 1, len(type_values), len(REASONS))
         key = month_codes.astype(np.int64)
         for values, size in zip((force_codes, area + 1, type_codes, reason), sizes[1:], strict=True):

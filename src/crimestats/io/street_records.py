@@ -72,7 +72,7 @@ def street_records(tally: StreetTally, places: Places) -> pd.DataFrame:
         return pd.DataFrame(empty)[RECORD_COLUMNS]
     table = pa.concat_tables(tally.records, promote_options="permissive")
     frame = pd.DataFrame({name: _text(table, column) for name, column in _TEXT.items()})
-    if tally.lsoa_codes is None:  # the pre-2013 layout: no LSOA columns
+    if tally.lsoa_code_ids is None:  # the pre-2013 layout: no LSOA columns
         frame["lsoa_code"] = frame["lsoa_name"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     frame["period_start"] = table.column("period_start").to_numpy().astype("datetime64[ns]")
     frame["force"] = pd.Series(table.column("force").to_pandas(), dtype="string")
