@@ -27,6 +27,7 @@ from functools import cache
 from importlib import resources
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from .exceptions import CrimestatsError, PopulationError, UnknownAreaError
@@ -263,17 +264,41 @@ def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def lsoa_area_lookup(boundaries: str | int | None = None) -> Mapping[str, tuple[str, str]]:
-    """Every LSOA code of either vintage -> (CSP code, CSP name) on a boundary vintage (read-only).
+@dataclass(frozen=True)
+class LsoaTable:
+    """Every LSOA code of either vintage numbered, with its CSP on one boundary vintage and its LSOA set.
 
-    The table :func:`lsoa_areas` looks codes up in, for readers that map each distinct code once.
+    For readers that map millions of rows: look a code's number up in ``index`` once, then use
+    numpy on ``area`` (index into ``areas``, the (CSP code, CSP name) pairs) and ``sets``
+    (:func:`lsoa_set_of`).
+    """
+
+    index: Mapping[str, int]
+    areas: tuple[tuple[str, str], ...]
+    area: np.ndarray
+    sets: np.ndarray
+
+
+@cache
+def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
+    """The :class:`LsoaTable` of a boundary vintage (built once per process).
 
     Examples
     --------
-    >>> lsoa_area_lookup("2019")["E01027079"]
+    >>> table = lsoa_table("2019")
+    >>> table.areas[table.area[table.index["E01027079"]]]
     ('E22000236', 'Kettering')
     """
-    return MappingProxyType(_lsoa_csp(check_boundaries(boundaries)))
+    lookup = _lsoa_csp(check_boundaries(boundaries))
+    codes = list(lookup)
+    areas = tuple(sorted(set(lookup.values())))
+    number = {area: i for i, area in enumerate(areas)}
+    return LsoaTable(
+        index=MappingProxyType({code: i for i, code in enumerate(codes)}),
+        areas=areas,
+        area=np.array([number[lookup[code]] for code in codes], dtype=np.int64),
+        sets=np.array([lsoa_set_of(code) for code in codes], dtype=np.int8),
+    )
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:

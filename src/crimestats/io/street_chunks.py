@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
-from ..boundaries import check_boundaries, lad_areas, lsoa_area_lookup, lsoa_set_of
+from ..boundaries import check_boundaries, lad_areas, lsoa_table
 from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
@@ -54,14 +54,14 @@ class Places:
 
     def __init__(self, boundaries: str | int | None) -> None:
         self.boundaries = check_boundaries(boundaries)
-        self.areas: list[tuple[str, str]] = []
-        self._area_id: dict[tuple[str, str], int] = {}
-        self._lsoa = lsoa_area_lookup(self.boundaries)
-        self._by_code: dict[str, int] = {}  # LSOA code -> code id
-        self._code_area: list[int] = []  # code id -> area id
-        self._code_set: list[int] = []  # code id -> 1 (2011 set only), 2 (2021 only), 0
-        self._code_area_np = np.array([-1], dtype=np.int64)
-        self._code_set_np = np.array([], dtype=np.int8)
+        table = lsoa_table(self.boundaries)
+        self.areas: list[tuple[str, str]] = list(table.areas)
+        self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self.areas)}
+        # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
+        self._index = table.index
+        self._unknown: dict[str, int] = {}
+        self._code_area = np.append(table.area, -1)
+        self._code_set = np.append(table.sets, 0).astype(np.int8)
         self._by_prefix: dict[str, int] = {}
         self._forces: dict[str, tuple[str, bool, int]] = {}
         self._types: dict[str, tuple[str, bool]] = {}
@@ -78,29 +78,26 @@ class Places:
             self.areas.append(area)
         return found
 
+    def _unknown_id(self, code: str) -> int:
+        found = self._unknown.get(code)
+        if found is None:
+            found = self._unknown[code] = len(self._code_area) - 1
+            self._code_area = np.append(self._code_area, -1)
+            self._code_set = np.append(self._code_set, 0).astype(np.int8)
+        return found
+
     def of_codes(self, codes: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
         """Area id (-1 where unknown or missing) and code id (-1 where missing) of each LSOA code."""
-        ids = []
-        by_code = self._by_code
-        for code in codes:
-            if code is None:
-                ids.append(-1)
-                continue
-            found = by_code.get(code)
-            if found is None:
-                found = by_code[code] = len(self._code_area)
-                self._code_area.append(self._id(self._lsoa.get(code)))
-                self._code_set.append(lsoa_set_of(code))
-            ids.append(found)
+        index = self._index
+        ids = [-1 if code is None else index.get(code, -2) for code in codes]
+        if -2 in ids:
+            ids = [self._unknown_id(code) if i == -2 else i for code, i in zip(codes, ids, strict=True)]  # type: ignore[arg-type]
         code_ids = np.array(ids, dtype=np.int64)
-        if len(self._code_area) + 1 != len(self._code_area_np):  # new codes met: grow the arrays
-            self._code_area_np = np.array([*self._code_area, -1], dtype=np.int64)  # [-1]: a missing code
-            self._code_set_np = np.array(self._code_set, dtype=np.int8)
-        return self._code_area_np[code_ids], code_ids
+        return self._code_area[code_ids], code_ids
 
     def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
         """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
-        sets = self._code_set_np[code_ids]
+        sets = self._code_set[code_ids]
         return int(np.count_nonzero(sets == 1)), int(np.count_nonzero(sets == 2))
 
     def of_prefixes(self, prefixes: list[str]) -> np.ndarray:
