@@ -31,6 +31,7 @@ from .street_files import (
     StreetFile,
     check_identity,
     force_of_slug,
+    repeats,
     same_content,
     select_files,
 )
@@ -120,7 +121,7 @@ def _file_parts(
             "lsoa_name_fallback": reasons.get("lsoa_name_fallback", 0),
             "unknown_crime_types": {k: unknown_types[k] for k in sorted(unknown_types)},
             "unknown_forces": sorted(unknown_forces),
-            "duplicate_crime_ids": int(len(hashes) - len(pd.unique(hashes))),
+            "duplicate_crime_ids": repeats(hashes),
             "asb_share": round(asb / tally.rows_read, 4) if tally.rows_read else 0.0,
             "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in {entry[0] for entry in tally.entries}),
             **_geography_quality(tally, places, boundaries),

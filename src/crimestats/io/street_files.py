@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..areas import force_name
 from ..exceptions import SourceFormatError, UnknownAreaError
@@ -171,6 +170,11 @@ def _grouped(files: Sequence[StreetFile], key: Callable[[StreetFile], object]) -
     return grouped
 
 
+def repeats(hashes: np.ndarray) -> int:
+    """How many values repeat an earlier one (each extra occurrence counted)."""
+    return int(np.count_nonzero(np.diff(np.sort(hashes)) == 0)) if len(hashes) > 1 else 0
+
+
 class CrimeIdTally:
     """Crime IDs met more than once across the files of a read, month by month.
 
@@ -193,7 +197,7 @@ class CrimeIdTally:
     def _flush(self) -> None:
         if self._held:
             every = np.concatenate(self._held)
-            self._duplicates += len(every) - len(pd.unique(every))
+            self._duplicates += repeats(every)
         self._held = []
 
     def duplicates(self) -> int:
