@@ -1,7 +1,8 @@
 """data.police.uk "street" files: a single CSV, the monthly folder tree, or the downloaded zip.
 
-Files are read one at a time and each is aggregated to counts before the next, so memory does
-not grow with the number of files. Outcomes and stop-and-search files in the same folder are
+Files are read in blocks (:mod:`crimestats.io.street_blocks`) and tallied on integer codes
+(:mod:`crimestats.io.street_chunks`); each file becomes counted rows and a quality record here
+before the next, so memory does not grow with the number or size of the files. Outcomes and stop-and-search files in the same folder are
 ignored (and listed in the quality report), never mixed into crime counts.
 """
 
@@ -193,7 +194,17 @@ def read_police_uk(
         or None), what decided it (``lsoa_vintage_basis``) and ``boundaries``; it reports rows of
         other months or forces than the file's name gives, non-numeric coordinates and blank
         lines. A file reached twice in one read (the same content in two places) is read once
-        and listed in ``attrs["duplicate_files"]``.
+        and listed in ``attrs["duplicate_files"]``. ``attrs["duplicate_crime_ids_across_files"]``
+        counts crime IDs met more than once among the files of each month (one month's IDs are
+        held at a time; the Northern Ireland files reuse IDs from month to month).
+
+    Notes
+    -----
+    Files are read in blocks of whole lines by pyarrow, each distinct month, force, LSOA code and
+    crime type is looked up once per read, and rows are aggregated on integer codes before any
+    pandas object is made; the next files are parsed in a background thread meanwhile. Memory is
+    bounded by a few blocks (``crimestats.io.street_blocks.BLOCK_BYTES``) and the aggregated
+    counts, whatever the number or size of the files (``docs/performance.md``).
 
     Raises
     ------
