@@ -58,15 +58,19 @@ def empty_coverage() -> pd.DataFrame:
     )
 
 
-def make_coverage(rows: pd.DataFrame | Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """A coverage table from rows holding at least source, force, period_start and period_months."""
+def make_coverage(rows: pd.DataFrame | Sequence[dict[str, Any]], *, keep: Sequence[str] = ()) -> pd.DataFrame:
+    """A coverage table from rows holding at least source, force, period_start and period_months.
+
+    ``keep`` names extra columns of ``rows`` to keep (after the coverage columns; duplicates are
+    dropped with them as part of the row).
+    """
     frame = pd.DataFrame(rows)
     if frame.empty:
         return empty_coverage()
     for column in COVERAGE_COLUMNS:
         if column not in frame:
             frame[column] = COVERED if column == "status" else pd.NA
-    frame = frame[list(COVERAGE_COLUMNS)]
+    frame = frame[[*COVERAGE_COLUMNS, *keep]]
     frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
     frame["period_months"] = frame["period_months"].astype("int64")
     for column in ("source", "force", "area_code", "area_name", "status", "note"):

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from .exceptions import SourceFormatError
+from .exceptions import CrimestatsError, SourceFormatError
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +140,10 @@ class Source:
     ingest
         ``ingest(path, *, records, **options) -> (counts, records or None)`` parsing the file
         once; default: ``read`` then ``read_records`` when records are asked for.
+    ingest_many
+        ``ingest_many(paths, *, records, **options) -> [(counts, records, error), ...]``: many
+        units read in one pass, one result per path, in order (a store refresh of thousands of
+        small files); default: ``ingest`` of each.
     skip
         ``skip(path) -> reason or None``: files of a folder that belong to this source's
         download but hold no data to count (data.police.uk outcomes files).
@@ -160,6 +164,7 @@ class Source:
     read: Callable[..., pd.DataFrame]
     read_records: Callable[..., pd.DataFrame] | None = None
     ingest: Callable[..., tuple[pd.DataFrame, pd.DataFrame | None]] | None = None
+    ingest_many: Callable[..., list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]] | None = None
     skip: Callable[[Path], str | None] | None = None
     needs_mapping: bool = False
     crime_types: bool = False
@@ -176,6 +181,23 @@ class Source:
         counts = self.read(path, **options)
         recs = self.read_records(path, **options) if records and self.read_records is not None else None
         return counts, recs
+
+    def load_many(
+        self, paths: Sequence[str | Path], *, mapping: Any = None, records: bool = False, **options: Any
+    ) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
+        """:meth:`load` of each path: ``(counts, records, None)`` or ``(None, None, error)``; one pass where it can.
+
+        Only a :class:`~crimestats.CrimestatsError` is caught per path: it is that unit's failure.
+        """
+        if self.ingest_many is not None and not self.needs_mapping:
+            return self.ingest_many(paths, records=records, **options)
+        results: list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]] = []
+        for path in paths:
+            try:
+                results.append((*self.load(path, mapping=mapping, records=records, **options), None))
+            except CrimestatsError as error:
+                results.append((None, None, error))
+        return results
 
 
 _REGISTRY: dict[str, Source] = {}

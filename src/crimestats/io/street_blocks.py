@@ -266,12 +266,20 @@ def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileSt
 _DONE = object()
 
 
+@dataclass(frozen=True)
+class FileError:
+    """Reading ``file`` raised ``error`` (handed to the consumer in the file's place)."""
+
+    file: StreetFile
+    error: Exception
+
+
 def parsed_files(
     files: Sequence[StreetFile], *, records: bool = False, ahead: int | None = None
-) -> Iterator[FileStart | ParsedBlock | BaseException]:
+) -> Iterator[FileStart | ParsedBlock | FileError]:
     """:func:`parsed_blocks` of each file in turn, produced by a background thread a few blocks ahead.
 
-    An error reading a file is yielded in its place (the caller raises it, so errors arrive in
+    An error reading a file is yielded as a :class:`FileError` in its place (so errors arrive in
     file order) and the thread goes on with the next file. Stopping the iteration early stops the
     thread.
     """
@@ -294,7 +302,7 @@ def parsed_files(
                     if not put(item):
                         return
             except Exception as error:  # handed to the caller, who raises it in file order
-                if not put(error):
+                if not put(FileError(file, error)):
                     return
         put(_DONE)
 

@@ -23,10 +23,20 @@ import pyarrow.compute as pc
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
 from ..boundaries import check_boundaries, lad_areas, lsoa_table
-from ..exceptions import PeriodError, SourceFormatError
+from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
-from .street_blocks import COORDINATES, DICT, FileStart, ParsedBlock, Where, parse, parsed_blocks, parsed_files
+from .street_blocks import (
+    COORDINATES,
+    DICT,
+    FileError,
+    FileStart,
+    ParsedBlock,
+    Where,
+    parse,
+    parsed_blocks,
+    parsed_files,
+)
 from .street_files import StreetFile
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
@@ -419,20 +429,43 @@ def _add_tallies(
 
 
 def _tallies(
-    items: Iterator[FileStart | ParsedBlock | BaseException], places: Places, months: set[str] | None, records: bool
-) -> Iterator[StreetTally]:
-    reader = None
+    items: Iterator[FileStart | ParsedBlock | FileError],
+    places: Places,
+    months: set[str] | None,
+    records: bool,
+    *,
+    isolate: bool = False,
+) -> Iterator[StreetTally | FileError]:
+    """One tally per file, in order; with ``isolate``, a file's error is yielded in its place, else raised."""
+    reader: _Reader | None = None
+    failed: FileError | None = None
+    current: StreetFile | None = None  # the file whose items are arriving
     for item in items:
-        if isinstance(item, BaseException):
-            raise item
-        if isinstance(item, FileStart):
+        if isinstance(item, FileStart | FileError) and (isinstance(item, FileStart) or item.file != current):
+            # A new file begins (or failed before its header was read): the previous one is complete.
             if reader is not None:
                 yield reader.finish()
+            elif failed is not None:
+                yield failed
+            reader, failed, current = None, None, item.file
+        if isinstance(item, FileStart):
             reader = _Reader(item, places, months=months, records=records)
-        else:
-            reader.take(item)  # type: ignore[union-attr]
+        elif isinstance(item, FileError):
+            if not isolate:
+                raise item.error
+            if failed is None:  # the first error of a file is its error
+                reader, failed = None, item
+        elif reader is not None:  # else the rest of a file that failed
+            try:
+                reader.take(item)
+            except CrimestatsError as error:
+                if not isolate:
+                    raise
+                reader, failed = None, FileError(reader.file, error)
     if reader is not None:
         yield reader.finish()
+    elif failed is not None:
+        yield failed
 
 
 def read_street_file(
@@ -450,18 +483,24 @@ def read_street_file(
         For a file that cannot be read at all.
     """
     (tally,) = _tallies(parsed_blocks(file, records=records), places, months, records)
-    return tally
+    return tally  # type: ignore[return-value]
 
 
 def read_street_files(
-    files: Sequence[StreetFile], places: Places, *, months: set[str] | None = None, records: bool = False
-) -> Iterator[StreetTally]:
+    files: Sequence[StreetFile],
+    places: Places,
+    *,
+    months: set[str] | None = None,
+    records: bool = False,
+    isolate: bool = False,
+) -> Iterator[StreetTally | FileError]:
     """:func:`read_street_file` of each file in turn, the next files parsed in a background thread meanwhile.
 
-    Raises the first file's error, as reading them one by one would.
+    Raises the first file's error, as reading them one by one would; with ``isolate``, yields a
+    :class:`~crimestats.io.street_blocks.FileError` in a failed file's place and goes on.
     """
     items = parsed_files(files, records=records)
     try:
-        yield from _tallies(items, places, months, records)
+        yield from _tallies(items, places, months, records, isolate=isolate)
     finally:
         items.close()  # type: ignore[attr-defined]
