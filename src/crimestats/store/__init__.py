@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -86,6 +86,7 @@ class Store:
         start: str | None = None,
         end: str | None = None,
         columns: Sequence[str] | None = None,
+        engine: Literal["pandas", "dask"] = "pandas",
     ) -> pd.DataFrame:
         """Canonical counts from the store, filters pushed down to Parquet.
 
@@ -99,16 +100,26 @@ class Store:
             First and last month ("2018-01"), inclusive, of the periods' start.
         columns
             Only these canonical columns (the result is then not validated as full counts).
+        engine
+            "pandas" (read now) or "dask": a lazy Dask DataFrame over the same files, with the same
+            columns and dtypes, for data larger than memory or a cluster (``pip install
+            'crimestats[dask]'``; see ``docs/distributed.md``). The metrics accept it: they sum it on
+            the cluster to canonical counts first (:func:`crimestats.collect.collect`). It reads the
+            files of the manifest current when it was made; compute it before two more refreshes.
 
         Returns
         -------
         pandas.DataFrame
-            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them.
+            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them
+            (a ``dask.dataframe.DataFrame`` with ``engine="dask"``).
 
         Raises
         ------
         StoreError
-            When the store folder does not exist, or the manifest or a data file it names cannot be read.
+            When the store folder does not exist, or the manifest or a data file it names cannot be read,
+            or ``engine`` is neither "pandas" nor "dask".
+        ClusterError
+            With ``engine="dask"`` when dask is not installed.
 
         Examples
         --------
@@ -121,6 +132,12 @@ class Store:
         if not self.root.exists():  # a mistyped store is an error, never an empty result
             raise StoreError(f"{self.root}: no store here (the folder does not exist); check the path")
         filters = {"forces": forces, "areas": areas, "start": start, "end": end}
+        if engine == "dask":
+            from .distributed import read_dask  # dask only when asked for
+
+            return read_dask(self.root, self.manifest(), columns=columns, **filters)
+        if engine != "pandas":
+            raise StoreError(f"engine={engine!r}: expected 'pandas' or 'dask'")
         return _read.consistent(
             self.root, lambda manifest: _read.read_counts(self.root, manifest, columns=columns, **filters)
         )
@@ -167,6 +184,7 @@ class Store:
         dry_run: bool = False,
         records: bool = False,
         progress: bool = False,
+        client: Any = None,
     ) -> RefreshResult:
         """Ingest what is new or changed among ``sources``; skip what the store already holds.
 
@@ -186,6 +204,11 @@ class Store:
             Also store police.uk record-level rows (partitioned by force and month).
         progress
             Progress bar on a terminal.
+        client
+            A ``distributed.Client``: read and aggregate each file as a task on that Dask cluster
+            (the files must be at the same absolute paths on the workers). Only the aggregated
+            counts come back; this process alone checks, writes and swaps the manifest, so the store,
+            its lock and its crash safety are the same as without. See ``docs/distributed.md``.
 
         Returns
         -------
@@ -206,5 +229,12 @@ class Store:
         (True, [483])
         """
         return refresh_store(
-            self.root, sources, mapping=mapping, strict=strict, dry_run=dry_run, records=records, progress=progress
+            self.root,
+            sources,
+            mapping=mapping,
+            strict=strict,
+            dry_run=dry_run,
+            records=records,
+            progress=progress,
+            client=client,
         )
