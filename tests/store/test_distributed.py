@@ -123,7 +123,7 @@ def test_what_a_task_returns_survives_a_process_boundary():
 
 def test_the_dask_read_is_the_pandas_read(tmp_path, client):
     store = cs.Store(tmp_path / "store")
-    store.refresh(SOURCES)
+    store.refresh([CITY, *SOURCES[2:]])  # two police.uk folders and a Home Office table
     # A re-downloaded month leaves a retired file behind, and a crashed refresh some debris: never read.
     redownload = tmp_path / "redownload" / "2017-01"
     redownload.mkdir(parents=True)
@@ -132,7 +132,7 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
     table.iloc[5:].to_csv(redownload / street.name, index=False)
     store.refresh([redownload])
     assert store.manifest()["retired"]
-    debris = store.root / "counts" / "src=police.uk" / "pfa=kent" / "month=2022-06" / "part-999999-crashed.parquet"
+    debris = store.root / "counts" / "src=police.uk" / "pfa=dorset" / "month=2024-01" / "part-999999-crashed.parquet"
     shutil.copy(next(debris.parent.glob("*.parquet")), debris)
 
     for filters in (
@@ -146,7 +146,6 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
         assert list(lazy.columns) == list(eager.columns)
         assert lazy.dtypes.to_dict() == eager.dtypes.to_dict()
         pd.testing.assert_frame_equal(frame_of(lazy.compute()), frame_of(eager))
-        assert int(lazy["count"].sum().compute()) == int(eager["count"].sum())
     assert int(store.read(engine="dask")["count"].sum().compute()) == sum(
         int(meta["count"]) for meta in store.manifest()["partitions"].values()
     )
@@ -159,7 +158,7 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
 
 def test_the_metrics_sum_a_dask_read_on_the_cluster(tmp_path, client):
     store = cs.Store(tmp_path / "store")
-    store.refresh([CITY, TEST_DATA / "police-uk" / "mixed-2022-06"])
+    store.refresh([CITY])
     lazy, eager = store.read(engine="dask"), store.read()
     collected = collect(lazy)
     assert not is_dask(collected)
@@ -194,3 +193,20 @@ def test_cli_says_when_the_cluster_cannot_be_used(tmp_path, capsys, monkeypatch)
     assert main(["refresh", str(CITY), "--store", str(root), "--scheduler", "tcp://127.0.0.1:8786"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert "distributed is not installed" in err and "pip install 'crimestats[dask]'" in err
+
+
+def test_the_snippets_of_docs_distributed_run(tmp_path, monkeypatch):
+    """Every Python block of docs/distributed.md, in order, in one namespace (DuckDB and Polars when installed)."""
+    import importlib.util
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "distributed.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) == 6
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for block in blocks:
+        engine = re.match(r"import (duckdb|polars)", block)
+        if engine and importlib.util.find_spec(engine.group(1)) is None:
+            continue  # not a crimestats dependency; tried where installed
+        exec(compile(block, "docs/distributed.md", "exec"), namespace)
