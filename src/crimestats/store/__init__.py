@@ -9,7 +9,8 @@ Layout under the store folder::
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
 routine, for Parquet files and the manifest alike), :mod:`~crimestats.store.manifest`,
-:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh` and :mod:`~crimestats.store.read`.
+:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh`, :mod:`~crimestats.store.read` and
+:mod:`~crimestats.store.distributed` (Dask, optional).
 See ``docs/store.md`` for the rules that keep the store correct.
 """
 

@@ -16,6 +16,7 @@ See ``docs/distributed.md``.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,8 @@ def load_units(client: Any, units: Sequence[tuple[Path, str]], mapping: Any, rec
         mapping=mapping,
         records=records,
         pure=False,  # a file may change between refreshes: never reuse a result by its arguments
-        key=[f"crimestats-load-{number}-{Path(path).name}" for number, path in enumerate(paths)],
+        # Named for the dashboard; unique, so two refreshes sharing a cluster never share a task.
+        key=[f"crimestats-load-{Path(path).name}-{uuid.uuid4().hex}" for path in paths],
     )
     try:
         for path, future in zip(paths, futures, strict=True):
