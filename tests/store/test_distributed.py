@@ -174,6 +174,18 @@ def test_the_metrics_sum_a_dask_read_on_the_cluster(tmp_path, client):
     city = {"areas": ["City of London"]}
     pd.testing.assert_frame_equal(cs.monthly_trend(lazy, **city), cs.monthly_trend(eager, **city))
 
+    tables = cs.Store(tmp_path / "tables")  # CSP-level published counts: two financial years
+    tables.refresh([cs.datasets.path("scenario-csp")])
+    lazy, eager = tables.read(engine="dask"), tables.read()
+    pd.testing.assert_frame_equal(cs.rates(lazy, year="2017/18"), cs.rates(eager, year="2017/18"))
+    years = {"base": "2016/17", "current": "2017/18"}
+    pd.testing.assert_frame_equal(
+        cs.compare_years(lazy, **years, within="West Midlands"),
+        cs.compare_years(eager, **years, within="West Midlands"),
+    )
+    parts = {"area": "Wolverhampton", **years, "level": "ons_line"}
+    pd.testing.assert_frame_equal(cs.contributions(lazy, **parts), cs.contributions(eager, **parts))
+
 
 def test_cli_refresh_on_a_scheduler(tmp_path, client, capsys):
     root = tmp_path / "store"
