@@ -87,6 +87,7 @@ def load_units(client: Any, units: Sequence[tuple[Path, str]], mapping: Any, rec
         # Named for the dashboard; unique, so two refreshes sharing a cluster never share a task.
         key=[f"crimestats-load-{Path(path).name}-{uuid.uuid4().hex}" for path in paths],
     )
+    fetched = 0
     try:
         for path, future in zip(paths, futures, strict=True):
             try:
@@ -96,9 +97,10 @@ def load_units(client: Any, units: Sequence[tuple[Path, str]], mapping: Any, rec
                     error=str(SourceFormatError(path, f"failed on the Dask cluster: {type(error).__name__}: {error}"))
                 )
             future.release()
+            fetched += 1
             yield unit
     finally:
-        for future in futures:  # a refresh stopped early (an error writing, a KeyboardInterrupt) frees the rest
+        for future in futures[fetched:]:  # a refresh stopped early (a KeyboardInterrupt) frees the rest
             future.cancel()
 
 
