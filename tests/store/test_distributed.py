@@ -149,6 +149,8 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
     assert int(store.read(engine="dask")["count"].sum().compute()) == sum(
         int(meta["count"]) for meta in store.manifest()["partitions"].values()
     )
+    few = {"columns": ["force", "count"], "areas": ["City of London"], "start": "2017-02"}
+    pd.testing.assert_frame_equal(frame_of(store.read(engine="dask", **few).compute()), frame_of(store.read(**few)))
     empty = cs.Store(tmp_path / "empty")
     empty.root.mkdir()
     assert len(empty.read(engine="dask").compute()) == 0

@@ -127,15 +127,17 @@ def read_dask(
 
     dd = _require("dask.dataframe")
     wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
-    dtypes = empty_counts().dtypes[wanted].to_dict()
+    # An areas filter needs area_name, whether or not the result shows it.
+    read = wanted if areas is None or "area_name" in wanted else [*wanted, "area_name"]
     files = _read.fragments(root, manifest, forces=forces, start=start, end=end)
     if files:
         # The files are named one by one: no directory discovery, so no partition columns from the paths.
-        frame = dd.read_parquet(files, columns=wanted, dataset={"partitioning": None}).astype(dtypes)
+        frame = dd.read_parquet(files, columns=read, dataset={"partitioning": None})
+        frame = frame.astype(empty_counts().dtypes[read].to_dict())
     else:
-        frame = dd.from_pandas(empty_counts()[wanted], npartitions=1)
+        frame = dd.from_pandas(empty_counts()[read], npartitions=1)
     if areas is not None:
-        frame = frame[frame["area_name"].isin([area_name(a) for a in areas])]
+        frame = frame[frame["area_name"].isin([area_name(a) for a in areas])][wanted]
     frame.coverage = _stored_coverage(root, manifest, files)
     frame.quality = _read.stored_quality(manifest)
     return frame
