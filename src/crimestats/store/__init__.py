@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
@@ -27,6 +27,9 @@ from . import read as _read
 from .manifest import read_manifest
 from .read import COUNTS_SCHEMA, slug
 from .refresh import RefreshResult, refresh_store
+
+if TYPE_CHECKING:  # dask is optional: imported only when a Dask read is asked for
+    import dask.dataframe as dd
 
 __all__ = ["COUNTS_SCHEMA", "RefreshResult", "Store", "slug"]
 
@@ -79,6 +82,31 @@ class Store:
         """
         return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end)
 
+    # The engine names the kind of frame returned, so type checkers know which (a lazy frame is asked for by name).
+    @overload
+    def read(
+        self,
+        *,
+        forces: Sequence[str] | None = ...,
+        areas: Sequence[str] | None = ...,
+        start: str | None = ...,
+        end: str | None = ...,
+        columns: Sequence[str] | None = ...,
+        engine: Literal["pandas"] = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def read(
+        self,
+        *,
+        forces: Sequence[str] | None = ...,
+        areas: Sequence[str] | None = ...,
+        start: str | None = ...,
+        end: str | None = ...,
+        columns: Sequence[str] | None = ...,
+        engine: Literal["dask"],
+    ) -> dd.DataFrame: ...
+
     def read(
         self,
         *,
@@ -88,7 +116,7 @@ class Store:
         end: str | None = None,
         columns: Sequence[str] | None = None,
         engine: Literal["pandas", "dask"] = "pandas",
-    ) -> pd.DataFrame:
+    ) -> pd.DataFrame | dd.DataFrame:
         """Canonical counts from the store, filters pushed down to Parquet.
 
         Parameters
@@ -136,7 +164,8 @@ class Store:
         if engine == "dask":
             from .distributed import read_dask  # dask only when asked for
 
-            return read_dask(self.root, self.manifest(), columns=columns, **filters)
+            manifest = self.manifest()
+            return read_dask(self.root, manifest, forces=forces, areas=areas, start=start, end=end, columns=columns)
         if engine != "pandas":
             raise StoreError(f"engine={engine!r}: expected 'pandas' or 'dask'")
         return _read.consistent(

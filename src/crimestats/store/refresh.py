@@ -159,6 +159,7 @@ def _refresh_locked(
         return
     claims = Claims(manifest)
     loaded = []
+    units: Iterator[LoadedUnit]
     if client is None:
         units = (load_unit(item.unit.path, item.unit.source, mapping, records) for item in pending)
     else:
