@@ -10,6 +10,7 @@ from .control import control_chart, monthly_series, same_month_last_year
 from .counts import CountsFrame, combine
 from .coverage import known_gaps
 from .exceptions import (
+    ClusterError,
     CoverageError,
     CrimestatsError,
     PeriodError,
@@ -54,6 +55,7 @@ __all__ = [
     "CATEGORIES",
     "COLUMN_NAMES",
     "SELECTIONS",
+    "ClusterError",
     "CountsFrame",
     "CoverageError",
     "CrimestatsError",

@@ -213,14 +213,24 @@ def _refresh(args: argparse.Namespace) -> int:
     from .store import Store
 
     progress = not args.quiet and not args.json and sys.stderr.isatty()
-    result = Store(args.store).refresh(
-        args.sources,
-        mapping=args.mapping,
-        strict=args.strict,
-        dry_run=args.dry_run,
-        records=args.records,
-        progress=progress,
-    )
+    client = None
+    if args.scheduler and not args.dry_run:
+        from .store.distributed import connect  # dask only when a cluster is asked for
+
+        client = connect(args.scheduler)
+    try:
+        result = Store(args.store).refresh(
+            args.sources,
+            mapping=args.mapping,
+            strict=args.strict,
+            dry_run=args.dry_run,
+            records=args.records,
+            progress=progress,
+            client=client,
+        )
+    finally:
+        if client is not None:
+            client.close()
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
     else:
@@ -344,6 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--records", action="store_true", help="also store police.uk record-level rows")
     refresh.add_argument("--json", action="store_true", help="machine-readable result for schedulers")
     refresh.add_argument("--quiet", action="store_true", help="no progress bar")
+    refresh.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="read and aggregate the files as tasks on this Dask cluster (tcp://host:8786; needs crimestats[dask])",
+    )
     refresh.set_defaults(run=_refresh)
 
     status = commands.add_parser("status", help="coverage of a store: months per force, gaps, last refresh")

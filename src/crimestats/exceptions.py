@@ -121,3 +121,7 @@ class CoverageError(PeriodError):
         self.area = area
         self.months = list(months or [])
         super().__init__(message)
+
+
+class ClusterError(CrimestatsError):
+    """A Dask cluster cannot be used: dask is not installed, or no scheduler answers at the address given."""

@@ -3,6 +3,10 @@
 Counts are always summed over whatever is asked for, and percentages and rates are recomputed from
 the sums, never averaged. Periods must be covered completely by the data; a partial year is an
 error, not a smaller total.
+
+Each metric also accepts a Dask DataFrame of canonical counts (``Store.read(engine="dask")``): it
+is summed on its cluster to canonical counts first (:func:`crimestats.collect.collect`), then the
+metric runs in pandas.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pandas as pd
 from . import coverage
 from .areas import area_name, peer_areas, population_and_boundaries
 from .boundaries import boundaries_of
+from .collect import collect
 from .comparable import select_comparable
 from .exceptions import CoverageError, PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
@@ -181,7 +186,8 @@ def compare_years(
     Parameters
     ----------
     counts
-        Canonical counts covering both periods completely.
+        Canonical counts covering both periods completely (pandas, or a Dask DataFrame: see
+        :func:`crimestats.collect.collect`).
     base, current
         Two periods of equal length: financial years ("2016/17"), calendar years ("2017"),
         rolling 12 months ending in a month ("12m:2018-03") or (first, last) month pairs.
@@ -231,6 +237,7 @@ def compare_years(
     >>> int(row["base"]), int(row["current"]), int(row["change"]), round(float(row["pct_change"]), 1), int(row["rank"])
     (18684, 21225, 2541, 13.6, 2)
     """
+    counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     base_window, current_window = _windows(base, current)
     for window in (base_window, current_window):
         window_rows(counts, window)  # periods that straddle a window's edge are an error first
@@ -403,6 +410,7 @@ def contributions(
     >>> int(parts["change"].sum()), parts["ons_line"].iloc[0]
     (2541, 'vehicle offences')
     """
+    counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     base_window, current_window = _windows(base, current)
     scope = counts
     if area is not None:
@@ -479,6 +487,7 @@ def rates(
     >>> int(r["population"]), int(r["population_year"]), round(float(r["rate"]), 1)
     (260648, 2017, 81.4)
     """
+    counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     window = to_window(year)
     check_one_source(counts, [window])
     population_year = window.start.year
@@ -540,6 +549,7 @@ def monthly_trend(
     >>> int(trend["rolling_12m"].iloc[-1])
     21225
     """
+    counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     if (counts["period_months"] != 1).any():
         raise PeriodError("a monthly trend needs monthly counts (police.uk or an extract), not quarterly or annual")
     chosen = select(counts, selection)

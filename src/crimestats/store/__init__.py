@@ -9,7 +9,8 @@ Layout under the store folder::
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
 routine, for Parquet files and the manifest alike), :mod:`~crimestats.store.manifest`,
-:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh` and :mod:`~crimestats.store.read`.
+:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh`, :mod:`~crimestats.store.read` and
+:mod:`~crimestats.store.distributed` (Dask, optional).
 See ``docs/store.md`` for the rules that keep the store correct.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ from . import read as _read
 from .manifest import read_manifest
 from .read import COUNTS_SCHEMA, slug
 from .refresh import RefreshResult, refresh_store
+
+if TYPE_CHECKING:  # dask is optional: imported only when a Dask read is asked for
+    import dask.dataframe as dd
 
 __all__ = ["COUNTS_SCHEMA", "RefreshResult", "Store", "slug"]
 
@@ -78,6 +82,31 @@ class Store:
         """
         return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end)
 
+    # The engine names the kind of frame returned, so type checkers know which (a lazy frame is asked for by name).
+    @overload
+    def read(
+        self,
+        *,
+        forces: Sequence[str] | None = ...,
+        areas: Sequence[str] | None = ...,
+        start: str | None = ...,
+        end: str | None = ...,
+        columns: Sequence[str] | None = ...,
+        engine: Literal["pandas"] = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def read(
+        self,
+        *,
+        forces: Sequence[str] | None = ...,
+        areas: Sequence[str] | None = ...,
+        start: str | None = ...,
+        end: str | None = ...,
+        columns: Sequence[str] | None = ...,
+        engine: Literal["dask"],
+    ) -> dd.DataFrame: ...
+
     def read(
         self,
         *,
@@ -86,7 +115,8 @@ class Store:
         start: str | None = None,
         end: str | None = None,
         columns: Sequence[str] | None = None,
-    ) -> pd.DataFrame:
+        engine: Literal["pandas", "dask"] = "pandas",
+    ) -> pd.DataFrame | dd.DataFrame:
         """Canonical counts from the store, filters pushed down to Parquet.
 
         Parameters
@@ -99,16 +129,26 @@ class Store:
             First and last month ("2018-01"), inclusive, of the periods' start.
         columns
             Only these canonical columns (the result is then not validated as full counts).
+        engine
+            "pandas" (read now) or "dask": a lazy Dask DataFrame over the same files, with the same
+            columns and dtypes, for data larger than memory or a cluster (``pip install
+            'crimestats[dask]'``; see ``docs/distributed.md``). The metrics accept it: they sum it on
+            the cluster to canonical counts first (:func:`crimestats.collect.collect`). It reads the
+            files of the manifest current when it was made; compute it before two more refreshes.
 
         Returns
         -------
         pandas.DataFrame
-            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them.
+            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them
+            (a ``dask.dataframe.DataFrame`` with ``engine="dask"``).
 
         Raises
         ------
         StoreError
-            When the store folder does not exist, or the manifest or a data file it names cannot be read.
+            When the store folder does not exist, or the manifest or a data file it names cannot be read,
+            or ``engine`` is neither "pandas" nor "dask".
+        ClusterError
+            With ``engine="dask"`` when dask is not installed.
 
         Examples
         --------
@@ -121,6 +161,13 @@ class Store:
         if not self.root.exists():  # a mistyped store is an error, never an empty result
             raise StoreError(f"{self.root}: no store here (the folder does not exist); check the path")
         filters = {"forces": forces, "areas": areas, "start": start, "end": end}
+        if engine == "dask":
+            from .distributed import read_dask  # dask only when asked for
+
+            manifest = self.manifest()
+            return read_dask(self.root, manifest, forces=forces, areas=areas, start=start, end=end, columns=columns)
+        if engine != "pandas":
+            raise StoreError(f"engine={engine!r}: expected 'pandas' or 'dask'")
         return _read.consistent(
             self.root, lambda manifest: _read.read_counts(self.root, manifest, columns=columns, **filters)
         )
@@ -167,6 +214,7 @@ class Store:
         dry_run: bool = False,
         records: bool = False,
         progress: bool = False,
+        client: Any = None,
     ) -> RefreshResult:
         """Ingest what is new or changed among ``sources``; skip what the store already holds.
 
@@ -186,6 +234,11 @@ class Store:
             Also store police.uk record-level rows (partitioned by force and month).
         progress
             Progress bar on a terminal.
+        client
+            A ``distributed.Client``: read and aggregate each file as a task on that Dask cluster
+            (the files must be at the same absolute paths on the workers). Only the aggregated
+            counts come back; this process alone checks, writes and swaps the manifest, so the store,
+            its lock and its crash safety are the same as without. See ``docs/distributed.md``.
 
         Returns
         -------
@@ -206,5 +259,12 @@ class Store:
         (True, [483])
         """
         return refresh_store(
-            self.root, sources, mapping=mapping, strict=strict, dry_run=dry_run, records=records, progress=progress
+            self.root,
+            sources,
+            mapping=mapping,
+            strict=strict,
+            dry_run=dry_run,
+            records=records,
+            progress=progress,
+            client=client,
         )

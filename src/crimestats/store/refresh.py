@@ -118,6 +118,7 @@ def refresh_store(
     dry_run: bool = False,
     records: bool = False,
     progress: bool = False,
+    client: Any = None,
 ) -> RefreshResult:
     """Bring the store at ``root`` up to date with ``paths`` (see :meth:`crimestats.Store.refresh`)."""
     result = RefreshResult(store=str(root), dry_run=dry_run)
@@ -125,7 +126,16 @@ def refresh_store(
     try:
         with refresh_lock(root):
             try:
-                _refresh_locked(root, paths, result, mapping=mapping, strict=strict, records=records, progress=progress)
+                _refresh_locked(
+                    root,
+                    paths,
+                    result,
+                    mapping=mapping,
+                    strict=strict,
+                    records=records,
+                    progress=progress,
+                    client=client,
+                )
             finally:
                 if created and not (root / MANIFEST).exists():  # still under the lock: no other refresh writes
                     for child in root.iterdir():
@@ -139,7 +149,9 @@ def refresh_store(
     return result
 
 
-def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict, records, progress) -> None:
+def _refresh_locked(
+    root: Path, paths, result: RefreshResult, *, mapping, strict, records, progress, client=None
+) -> None:
     manifest = read_manifest(root)
     pending = _plan(paths, manifest, result, mapping)
     if result.dry_run:
@@ -147,13 +159,19 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
         return
     claims = Claims(manifest)
     loaded = []
-    for item in progress_bar(pending, progress, "refresh"):
-        try:
-            counts, recs = item.unit.source.load(item.unit.path, mapping=mapping, records=records)
-            parts = _all_partitions(item.unit.path, counts, recs)
-        except READ_FAULTS as error:
-            _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
+    units: Iterator[LoadedUnit]
+    if client is None:
+        units = (load_unit(item.unit.path, item.unit.source, mapping, records) for item in pending)
+    else:
+        from .distributed import load_units  # dask only when a cluster is given
+
+        units = load_units(client, [(item.unit.path, item.source) for item in pending], mapping, records)
+    # Results in plan order, wherever they were computed: claims see files in the same order either way.
+    for item, unit in zip(progress_bar(pending, progress, "refresh"), units, strict=True):
+        if unit.error is not None:
+            _fail(result, item.key, item.source, unit.error)
             continue
+        counts, parts = unit.counts, unit.parts
         refusal = claims.refusal(
             item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, counts)
         )
@@ -177,6 +195,36 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
     _sweep(root, read_manifest(root))
 
 
+@dataclass
+class LoadedUnit:
+    """One unit read and split into partitions, or the one-line reason it could not be.
+
+    What :func:`load_unit` returns, in this process or from a Dask worker, so it pickles: frames and
+    the error's message, not the exception (crimestats' exceptions take arguments a pickle cannot rebuild).
+    """
+
+    counts: pd.DataFrame | None = None
+    parts: list[tuple[str, dict[str, Any], pd.DataFrame]] = field(default_factory=list)
+    error: str | None = None
+
+
+def load_unit(path: str | Path, source: sources.Source | str, mapping: Any, records: bool) -> LoadedUnit:
+    """Read one unit with its source's reader and split it into partitions: the work of one refresh task.
+
+    Module-level and free of store state, so a Dask worker can run it (:mod:`crimestats.store.distributed`);
+    a source given by name is resolved in the process that runs it (built-in sources register on import).
+    Whatever reading raises that :data:`READ_FAULTS` lists is that unit's ``error``, never the refresh's.
+    """
+    path = Path(path)
+    try:
+        kind = sources.get(source) if isinstance(source, str) else source
+        counts, recs = kind.load(path, mapping=mapping, records=records)
+        parts = _all_partitions(path, counts, recs)
+    except READ_FAULTS as error:
+        return LoadedUnit(error=str(as_source_error(path, error)))
+    return LoadedUnit(counts=counts, parts=parts)
+
+
 def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str | None]:
     """A published table's identity (source, table, geographic level) and the last month it covers.
 
@@ -194,7 +242,7 @@ def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str 
     return f"{unit.source.name}:{'+'.join(tables)}:{level}", f"{last:%Y-%m}"
 
 
-def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError) -> None:
+def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError | str) -> None:
     message = " ".join(str(error).split())  # one line, whatever the reader wrote
     result.failed.append({"file": file, "source": source, "error": message})
     logger.info("%s", message)  # the result carries it; the CLI prints it once
