@@ -86,6 +86,8 @@ class Store:
         start: str | None = None,
         end: str | None = None,
         columns: Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
+        categories: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """Canonical counts from the store, filters pushed down to Parquet.
 
@@ -99,11 +101,22 @@ class Store:
             First and last month ("2018-01"), inclusive, of the periods' start.
         columns
             Only these canonical columns (the result is then not validated as full counts).
+        sources
+            Only these sources ("police.uk", "home-office", ...).
+        categories
+            Only these harmonised categories.
 
         Returns
         -------
         pandas.DataFrame
-            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them.
+            Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them
+            (the quality records of the files the read drew on).
+
+        Notes
+        -----
+        Sources, forces and months are pruned on the manifest: only the files, and the row groups
+        of shared files, holding the partitions wanted are opened. Areas and categories are a
+        filter inside the scan.
 
         Raises
         ------
@@ -120,7 +133,14 @@ class Store:
         """
         if not self.root.exists():  # a mistyped store is an error, never an empty result
             raise StoreError(f"{self.root}: no store here (the folder does not exist); check the path")
-        filters = {"forces": forces, "areas": areas, "start": start, "end": end}
+        filters = {
+            "forces": forces,
+            "areas": areas,
+            "start": start,
+            "end": end,
+            "sources": sources,
+            "categories": categories,
+        }
         return _read.consistent(
             self.root, lambda manifest: _read.read_counts(self.root, manifest, columns=columns, **filters)
         )

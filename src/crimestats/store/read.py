@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from .. import sources
 from ..counts import attach, empty_coverage, make_coverage
@@ -68,39 +70,93 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def dataset(root: Path, manifest: dict[str, Any], name: str) -> ds.Dataset | None:
-    """The ``counts`` or ``records`` dataset of the files ``manifest`` names (None when it names none)."""
-    files = [str(root / meta["file"]) for meta in manifest["partitions"].values() if meta["dataset"] == name]
+def selected(
+    manifest: dict[str, Any],
+    name: str,
+    *,
+    forces: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    sources: Sequence[str] | None = None,
+    **_: Any,
+) -> list[dict[str, Any]]:
+    """Partitions (their manifest entries) of the ``counts`` or ``records`` dataset a read with these filters needs.
+
+    Pruning by source, force and month is done on the manifest, so no file is opened to find out.
+    """
+    from ..areas import force_name
+
+    slugs = None if forces is None else {slug(force_name(f)) for f in forces}
+    first = None if start is None else f"{parse_month(start):%Y-%m}"
+    last = None if end is None else f"{parse_month(end):%Y-%m}"
+    kinds = None if sources is None else set(sources)
+    keep = []
+    for key in sorted(manifest["partitions"]):
+        meta = manifest["partitions"][key]
+        if meta["dataset"] != name:
+            continue
+        if slugs is not None and slug(meta["force"]) not in slugs:
+            continue
+        if (first is not None and meta["month"] < first) or (last is not None and meta["month"] > last):
+            continue
+        if kinds is not None and meta.get("src") not in kinds:
+            continue
+        keep.append(meta)
+    return keep
+
+
+def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[int] | None]:
+    """The data files holding ``partitions``, each with the row groups to read (None: the whole file).
+
+    A partition written on its own fills its file; one written into a shared file (a compacted
+    force x year, or a refresh's) names its row group there, and the reader opens only that.
+    Row groups of a shared file that no partition names (months replaced since) are never read.
+    """
+    files: dict[str, list[int] | None] = {}
+    for meta in partitions:
+        group = meta.get("row_group")
+        if group is None:
+            files[meta["file"]] = None
+        elif meta["file"] not in files:
+            files[meta["file"]] = [group]
+        elif files[meta["file"]] is not None:
+            files[meta["file"]].append(group)
+    return {file: None if groups is None else sorted(set(groups)) for file, groups in files.items()}
+
+
+def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
+    """The ``counts`` or ``records`` dataset of the partitions ``manifest`` names that the filters keep.
+
+    None when it names none. Only the files (and row groups) of kept partitions are part of it.
+    """
+    files = file_parts(selected(manifest, name, **filters))
     if not files:
         return None
-    fields = [pa.field(f, pa.string()) for f in PARTITION_FIELDS[name]]
-    partitioning = ds.partitioning(pa.schema(fields), flavor="hive")
-    schema = pa.schema(list(COUNTS_SCHEMA) + fields) if name == "counts" else None
-    # An explicit schema means no file is opened until a fragment survives the filter.
-    return ds.dataset(
-        files, schema=schema, format="parquet", partitioning=partitioning, partition_base_dir=str(root / name)
-    )
+    fmt = ds.ParquetFileFormat()
+    filesystem = pafs.LocalFileSystem()
+    paths = {file: str(root / file) for file in files}
+    # An explicit schema means a file is opened only when its fragment is scanned.
+    schema = COUNTS_SCHEMA if name == "counts" else pq.read_schema(next(iter(paths.values())))
+    fragments = [
+        fmt.make_fragment(paths[file], filesystem=filesystem, row_groups=groups) for file, groups in files.items()
+    ]
+    return ds.FileSystemDataset(fragments, schema, fmt, filesystem)
 
 
 def expression(
     *,
-    forces: Sequence[str] | None = None,
     areas: Sequence[str] | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    categories: Sequence[str] | None = None,
+    **_: Any,
 ) -> ds.Expression | None:
-    """The pyarrow filter of a read (partition fields first, so whole files are pruned)."""
-    from ..areas import area_name, force_name
+    """The pyarrow filter on columns inside the files (sources, forces and months are pruned on the manifest)."""
+    from ..areas import area_name
 
     parts = []
-    if forces is not None:
-        parts.append(ds.field("pfa").isin([slug(force_name(f)) for f in forces]))
-    if start is not None:
-        parts.append(ds.field("month") >= f"{parse_month(start):%Y-%m}")
-    if end is not None:
-        parts.append(ds.field("month") <= f"{parse_month(end):%Y-%m}")
     if areas is not None:
         parts.append(ds.field("area_name").isin([area_name(a) for a in areas]))
+    if categories is not None:
+        parts.append(ds.field("category").isin(list(categories)))
     combined = None
     for part in parts:
         combined = part if combined is None else combined & part
@@ -118,25 +174,24 @@ def pandas_type(arrow_type: pa.DataType):
 
 def fragments(root: Path, manifest: dict[str, Any], **filters: Any) -> list[str]:
     """Files a read of ``manifest`` with these filters opens."""
-    counts = dataset(root, manifest, "counts")
-    if counts is None:
-        return []
-    return [fragment.path for fragment in counts.get_fragments(filter=expression(**filters))]
+    return [str(root / file) for file in file_parts(selected(manifest, "counts", **filters))]
 
 
 def read_counts(
     root: Path, manifest: dict[str, Any], *, columns: Sequence[str] | None = None, **filters: Any
 ) -> pd.DataFrame:
     """Canonical counts of the files ``manifest`` names (see :meth:`crimestats.Store.read`)."""
-    counts = dataset(root, manifest, "counts")
+    counts = dataset(root, manifest, "counts", **filters)
     if counts is None:
         empty = empty_counts() if columns is None else empty_counts()[list(columns)]
         return attach(empty, coverage=empty_coverage(), quality=[])
     wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
-    frame = counts.to_table(columns=wanted, filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
+    # One chunk per column before pandas: a chunk per file makes the conversion slow.
+    table = counts.to_table(columns=wanted, filter=expression(**filters)).combine_chunks()
+    frame = table.to_pandas(types_mapper=pandas_type)
     if columns is None:
         frame = validate(frame, source=str(root))
-    return attach(frame, coverage=stored_coverage(manifest, frame), quality=stored_quality(manifest))
+    return attach(frame, coverage=stored_coverage(manifest, frame), quality=stored_quality(manifest, **filters))
 
 
 def coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
@@ -159,16 +214,20 @@ def stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFra
     coverage = make_coverage(rows)
     if frame.empty or "force" not in frame or "period_start" not in frame:
         return coverage.iloc[0:0]
-    keep = coverage["force"].isin(set(frame["force"])) & coverage["period_start"].between(
+    keep = coverage["force"].isin(frame["force"].unique()) & coverage["period_start"].between(
         frame["period_start"].min(), frame["period_start"].max()
     )
     return coverage[keep].reset_index(drop=True)
 
 
-def stored_quality(manifest: dict[str, Any]) -> list[FileQuality]:
-    """The quality records of every stored file."""
+def stored_quality(manifest: dict[str, Any], **filters: Any) -> list[FileQuality]:
+    """The quality records of the stored files a read with these filters draws on (every file without filters)."""
+    files = manifest["files"]
+    if any(value is not None for value in filters.values()):
+        used = {meta["from"] for meta in selected(manifest, "counts", **filters)}
+        files = {key: meta for key, meta in files.items() if key in used}
     records = []
-    for meta in manifest["files"].values():
+    for meta in files.values():
         quality = meta.get("quality")
         if quality:
             records += [FileQuality.from_dict(q) for q in quality.get("files", [quality])]
@@ -177,7 +236,7 @@ def stored_quality(manifest: dict[str, Any]) -> list[FileQuality]:
 
 def read_records(root: Path, manifest: dict[str, Any], **filters: Any) -> pd.DataFrame:
     """Record-level rows of the files ``manifest`` names (see :meth:`crimestats.Store.read_records`)."""
-    records = dataset(root, manifest, "records")
+    records = dataset(root, manifest, "records", **filters)
     if records is None:
         return pd.DataFrame()
     frame = records.to_table(filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
