@@ -71,8 +71,13 @@ def _read_synthetic(path: str | Path, **_: object) -> pd.DataFrame:
     force = str(frame["force"].iloc[0])
     total = int(frame["count"].sum())
     quality = FileQuality(
-        file=str(path), source="police.uk", rows_read=total, rows_counted=total, count=total,
-        months=[month], area_by="lsoa",
+        file=str(path),
+        source="police.uk",
+        rows_read=total,
+        rows_counted=total,
+        count=total,
+        months=[month],
+        area_by="lsoa",
     )
     coverage = make_coverage([{"source": "police.uk", "force": force, "period_start": month, "period_months": 1}])
     return attach(frame, coverage=coverage, quality=[quality])
@@ -106,11 +111,11 @@ def generate(folder: Path, *, years: int = 10, first_year: int = 2015) -> list[P
                         is_crime = category != "Anti-social behaviour"
                         quoted = f'"{name}"' if "," in name else name
                         lines.append(
-                            f"{month.start_time:%Y-%m-%d},1,\"{force}\",{code},{quoted},{category},,,,"
+                            f'{month.start_time:%Y-%m-%d},1,"{force}",{code},{quoted},{category},,,,'
                             f"{is_crime},{number},police.uk"
                         )
             # Rows with no LSOA stay in the force total with no area, as in real street files.
-            lines.append(f"{month.start_time:%Y-%m-%d},1,\"{force}\",,,Anti-social behaviour,,,,False,7,police.uk")
+            lines.append(f'{month.start_time:%Y-%m-%d},1,"{force}",,,Anti-social behaviour,,,,False,7,police.uk')
             target = folder / f"{month}" / f"{month}-{slug(force)}{SUFFIX}"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -150,8 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--raw", help="folder of generated files (reused when present)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    print(f"machine: {platform.machine()}, CPython {platform.python_version()}, {platform.system()}, "
-          f"pandas {pd.__version__}, crimestats {cs.__version__}")
+    print(
+        f"machine: {platform.machine()}, CPython {platform.python_version()}, {platform.system()}, "
+        f"pandas {pd.__version__}, crimestats {cs.__version__}"
+    )
     raw = Path(args.raw or tempfile.mkdtemp(prefix="crimestats-raw-"))
     files = timed("generate files", lambda: list(raw.rglob(f"*{SUFFIX}")) or generate(raw, years=args.years))
     root = Path(args.out or tempfile.mkdtemp(prefix="crimestats-store-")) / "store"
@@ -168,14 +175,23 @@ def main(argv: list[str] | None = None) -> None:
     counts = timed("store.read() everything", store.read, args.repeat)
     print(f"  {len(counts):,} rows")
     timed("store.read(forces=['Kent'])", lambda: store.read(forces=["Kent"]), args.repeat)
-    timed("store.read(forces=['Kent'], start=2023-04, end=2024-03)",
-          lambda: store.read(forces=["Kent"], start="2023-04", end="2024-03"), args.repeat)
+    timed(
+        "store.read(forces=['Kent'], start=2023-04, end=2024-03)",
+        lambda: store.read(forces=["Kent"], start="2023-04", end="2024-03"),
+        args.repeat,
+    )
     last = 2015 + args.years - 1
     base, current = f"{last - 2}/{str(last - 1)[2:]}", f"{last - 1}/{str(last)[2:]}"
-    timed(f"compare_years {base} -> {current} by CSP, national",
-          lambda: cs.compare_years(counts, base=base, current=current), args.repeat)
-    timed(f"compare_years {base} -> {current} within West Midlands",
-          lambda: cs.compare_years(counts, base=base, current=current, within="West Midlands"), args.repeat)
+    timed(
+        f"compare_years {base} -> {current} by CSP, national",
+        lambda: cs.compare_years(counts, base=base, current=current),
+        args.repeat,
+    )
+    timed(
+        f"compare_years {base} -> {current} within West Midlands",
+        lambda: cs.compare_years(counts, base=base, current=current, within="West Midlands"),
+        args.repeat,
+    )
     from crimestats.snapshot import compute_findings, write_sentences
 
     def findings() -> object:
@@ -183,8 +199,11 @@ def main(argv: list[str] | None = None) -> None:
         return write_sentences(found)
 
     timed("performance_snapshot findings + sentences (no charts)", findings, args.repeat)
-    timed("performance_snapshot (with charts)",
-          lambda: cs.performance_snapshot(counts, area="Wolverhampton", year=current, peers="West Midlands"), 1)
+    timed(
+        "performance_snapshot (with charts)",
+        lambda: cs.performance_snapshot(counts, area="Wolverhampton", year=current, peers="West Midlands"),
+        1,
+    )
     if hasattr(store, "compact"):
         timed("store.compact()", store.compact)
         parquet = list(root.rglob("*.parquet"))

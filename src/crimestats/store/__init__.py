@@ -4,12 +4,14 @@ Layout under the store folder::
 
     manifest.json                                  the current state (swapped atomically)
     .refresh.lock                                  present while a refresh runs
-    counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-<generation>-<id>.parquet
+    counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-<generation>-<id>.parquet   a month on its own
+    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet       a year, a row group a month
     records/pfa=<force>/month=<YYYY-MM>/part-...   (police.uk records, with refresh(records=True))
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
 routine, for Parquet files and the manifest alike), :mod:`~crimestats.store.manifest`,
-:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh` and :mod:`~crimestats.store.read`.
+:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh`, :mod:`~crimestats.store.compact`
+and :mod:`~crimestats.store.read`.
 See ``docs/store.md`` for the rules that keep the store correct.
 """
 
@@ -23,11 +25,12 @@ import pandas as pd
 
 from ..exceptions import StoreError
 from . import read as _read
+from .compact import CompactResult, compact_store
 from .manifest import read_manifest
 from .read import COUNTS_SCHEMA, slug
 from .refresh import RefreshResult, refresh_store
 
-__all__ = ["COUNTS_SCHEMA", "RefreshResult", "Store", "slug"]
+__all__ = ["COUNTS_SCHEMA", "CompactResult", "RefreshResult", "Store", "slug"]
 
 
 class Store:
@@ -64,9 +67,14 @@ class Store:
         return read_manifest(self.root)
 
     def fragments(
-        self, *, forces: Sequence[str] | None = None, start: str | None = None, end: str | None = None
+        self,
+        *,
+        forces: Sequence[str] | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        sources: Sequence[str] | None = None,
     ) -> list[str]:
-        """Files a read with these filters opens (the partitions pruning leaves).
+        """Files a read with these filters opens (those holding the partitions pruning leaves).
 
         Examples
         --------
@@ -76,7 +84,7 @@ class Store:
         >>> [path.split("/counts/")[1].rsplit("/", 1)[0] for path in store.fragments(start="2017-01")]
         ['src=police.uk/pfa=london-city-of/month=2017-01']
         """
-        return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end)
+        return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end, sources=sources)
 
     def read(
         self,
@@ -228,3 +236,32 @@ class Store:
         return refresh_store(
             self.root, sources, mapping=mapping, strict=strict, dry_run=dry_run, records=records, progress=progress
         )
+
+    def compact(self) -> CompactResult:
+        """Rewrite every force-year spread over several files (or holding replaced months) into one file.
+
+        A refresh compacts on its own when it leaves too many small files; this does it now. It
+        takes the refresh lock and is crash-safe as a refresh is (see ``docs/store.md``).
+
+        Returns
+        -------
+        CompactResult
+
+        Raises
+        ------
+        StoreLockedError
+            When a refresh holds the lock.
+        StoreError
+            When the store does not exist or cannot be written.
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> store = cs.Store(tempfile.mkdtemp())
+        >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+        >>> store.compact().files_after
+        1
+        """
+        if not (self.root / "manifest.json").exists():
+            raise StoreError(f"{self.root}: no store here (no manifest.json); check the path")
+        return compact_store(self.root)
