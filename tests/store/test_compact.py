@@ -150,8 +150,13 @@ def test_a_file_with_its_stored_size_and_mtime_is_not_hashed(tmp_path, monkeypat
     hashed = []
     original = refresh.sha256
     monkeypatch.setattr(refresh, "sha256", lambda path: hashed.append(path) or original(path))
+    probed = []
+    monkeypatch.setattr(cs.sources, "_digest", lambda path: probed.append(path))
+    monkeypatch.setattr(cs.sources, "resolve", lambda path, **_: probed.append(path))
     again = store.refresh([raw])
-    assert hashed == [] and len(again.skipped) == 3
+    assert hashed == [] and probed == [] and len(again.skipped) == 3  # neither hashed nor probed
+    monkeypatch.undo()
+    monkeypatch.setattr(refresh, "sha256", lambda path: hashed.append(path) or original(path))
     assert {item["reason"] for item in again.skipped} == {
         f"unchanged (as ingested from {item['file']})" for item in again.skipped
     }
@@ -166,3 +171,15 @@ def test_a_file_with_its_stored_size_and_mtime_is_not_hashed(tmp_path, monkeypat
     assert (
         copy.skipped[0]["reason"].startswith("unchanged (as ingested from ") and str(raw) in copy.skipped[0]["reason"]
     )
+
+
+def test_the_compact_command(tmp_path, capsys):
+    from crimestats.cli import EXIT_BAD_INPUT, EXIT_OK, main
+
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY / "2017-01"])
+    store.refresh([CITY / "2017-02"])
+    assert main(["compact", "--store", str(store.root)]) == EXIT_OK
+    assert "compacted 1 force-years; 2 data files -> 1" in capsys.readouterr().out
+    assert main(["compact", "--store", str(tmp_path / "none")]) == EXIT_BAD_INPUT
+    assert "no store here" in capsys.readouterr().err

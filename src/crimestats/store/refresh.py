@@ -253,6 +253,20 @@ def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
     return SourceFormatError(path, problem)
 
 
+def _unchanged_source(stored: dict[str, Any], path: Path) -> str | None:
+    """The source kind of a file the store holds at ``path`` with the same size and modification time, else None."""
+    entry = stored.get(str(path.resolve()))
+    if entry is None or entry.get("mtime_ns") is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # the plan reports it
+    return (
+        entry.get("source_type") if (entry.get("size"), entry["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns) else None
+    )
+
+
 def _plan(paths, manifest, result: RefreshResult, mapping, touched: dict | None = None) -> list[_Pending]:
     """Units to ingest: every file the registry recognises, less those whose content the store holds.
 
@@ -262,7 +276,7 @@ def _plan(paths, manifest, result: RefreshResult, mapping, touched: dict | None 
     """
     stored = manifest["files"]
     known = {meta["sha256"]: key for key, meta in stored.items()}
-    plan = sources.expand(paths, mapping=mapping)
+    plan = sources.expand(paths, mapping=mapping, known=lambda path: _unchanged_source(stored, path))
     if not paths:
         _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
