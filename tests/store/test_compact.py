@@ -52,7 +52,7 @@ def test_compact_puts_a_force_year_in_one_file_and_keeps_every_row(tmp_path):
         next(iter(manifest["partitions"].values()))["file"]
     }
     assert "year=2017" in next(iter(manifest["partitions"].values()))["file"]
-    assert sorted(meta["row_group"] for meta in manifest["partitions"].values()) == [0, 1, 2]
+    assert [meta["file_months"] for meta in manifest["partitions"].values()] == [3, 3, 3]
     # The old files stay for readers of the previous manifest until the next refresh sweeps them.
     assert len(manifest["retired"]) == 3 and len(data_files(store)) == 4
     store.refresh([CITY / "2017-01"])
@@ -69,12 +69,12 @@ def test_a_replaced_month_of_a_shared_file_is_masked_until_the_next_compaction(t
     shared = next(iter(store.manifest()["partitions"].values()))["file"]
     result = store.refresh([smaller_january(tmp_path)])
     assert result.partitions_replaced == 1
-    # The shared file still holds the old January, but the manifest names the new one: read once.
+    # The shared file still holds the old January, but the manifest names the new one: its rows are read once.
     assert shared in {meta["file"] for meta in store.manifest()["partitions"].values()}
     assert contents(store)["count"].sum() == old_total - 5
     assert store.read(start="2017-01", end="2017-01")["count"].sum() == 483 - 5
     assert len(store.fragments(start="2017-02")) == 1
-    assert compact.excess(store.manifest())[0] == 2  # one file too many, one dead row group
+    assert compact.excess(store.manifest())[0] == 2  # one file too many, one dead month
     store.compact()
     assert contents(store)["count"].sum() == old_total - 5
     assert compact.excess(store.manifest())[0] == 0
@@ -84,14 +84,14 @@ def test_a_big_refresh_writes_shared_files_and_a_refresh_compacts_when_files_pil
     monkeypatch.setattr(compact, "SHARED_WRITE_MIN", 2)
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY / "2017-01", CITY / "2017-02"])
-    assert len(data_files(store)) == 1  # two months, one shared file, a row group each
+    assert len(data_files(store)) == 1  # two months, one shared file
     monkeypatch.setattr(compact, "SHARED_WRITE_MIN", 100)
     monkeypatch.setattr(compact, "COMPACT_EXCESS", 2)
     first = store.refresh([MIXED])  # other forces: a file each, no surplus
     assert first.compacted == 0
     result = store.refresh([CITY / "2017-03"])
     assert result.compacted == 0  # one surplus file for City of London 2017
-    again = store.refresh([smaller_january(tmp_path)])  # a surplus file and a dead row group: compact
+    again = store.refresh([smaller_january(tmp_path)])  # a surplus file and a dead month: compact
     assert again.compacted == 1
     assert compact.excess(store.manifest())[0] == 0
     expected = cs.Store(tmp_path / "plain")

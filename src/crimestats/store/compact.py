@@ -3,15 +3,17 @@
 A partition (source x force x month) is the store's logical unit: claims, revisions and
 replacement are all decided per partition, and the manifest names one place for each. That
 place is either a whole file (a small refresh writes ``counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-...``)
-or one row group of a shared file holding a force's year::
+or the rows of its month in a shared file holding a force's year::
 
-    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet    one row group per month
+    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet    one row group
 
-A refresh that writes many partitions at once writes them straight into shared files. When a
-month of a shared file is replaced, the manifest names the new place and the old row group is
-dead: readers never open it (they read only the row groups the manifest names). Compaction
-rewrites every fragmented force-year (its months spread over several files, or holding dead row
-groups) into one new shared file, exactly as a refresh writes: new files first (each atomic),
+One row group, not one per month: reading costs per column chunk far more than per row, so a
+year of a force in one chunk per column is what makes a national read fast. A refresh that
+writes many partitions at once writes them straight into shared files. When a month of a shared
+file is replaced, the manifest names the new place and the old month's rows are dead: readers
+filter them out (the manifest says which months of each file are live). Compaction rewrites
+every fragmented force-year (its months spread over several files, or a file holding dead
+months) into one new shared file, exactly as a refresh writes: new files first (each atomic),
 then the manifest swap, the old files retired until the next refresh and then swept.
 
 A refresh compacts on its own, under its lock, when the store has gathered
@@ -42,7 +44,7 @@ from .read import COUNTS_SCHEMA, slug
 
 logger = logging.getLogger(__name__)
 
-#: Surplus data files (beyond one per force-year) plus dead row groups at which a refresh compacts.
+#: Surplus data files (beyond one per force-year) plus dead months at which a refresh compacts.
 COMPACT_EXCESS = 100
 #: A refresh writing at least this many counts partitions writes them into shared files at once.
 SHARED_WRITE_MIN = 100
@@ -75,11 +77,10 @@ def new_file(folder: str, generation: int) -> str:
 
 
 def encode_shared(tables: Sequence[pa.Table]) -> bytes:
-    """One zstd Parquet file holding ``tables`` as one row group each, in order."""
+    """One zstd Parquet file holding ``tables``, in order, in one row group."""
+    table = pa.concat_tables(tables).combine_chunks()
     sink = pa.BufferOutputStream()
-    with pq.ParquetWriter(sink, COUNTS_SCHEMA, compression="zstd") as writer:
-        for table in tables:
-            writer.write_table(table, row_group_size=max(len(table), 1))
+    pq.write_table(table, sink, compression="zstd", row_group_size=max(len(table), 1))
     return sink.getvalue().to_pybytes()
 
 
@@ -91,7 +92,7 @@ def counts_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
-    """Surplus files plus dead row groups of the counts dataset, and the force-year folders that hold them."""
+    """Surplus files plus dead months of the counts dataset, and the force-year folders that hold them."""
     by_group: dict[str, set[str]] = defaultdict(set)
     live: dict[str, int] = defaultdict(int)
     size: dict[str, int] = {}
@@ -100,7 +101,7 @@ def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
             continue
         by_group[group_folder(meta)].add(meta["file"])
         live[meta["file"]] += 1
-        size[meta["file"]] = int(meta.get("row_groups", 1))
+        size[meta["file"]] = int(meta.get("file_months", 1))
     total = 0
     fragmented = []
     for folder, files in by_group.items():
@@ -112,18 +113,21 @@ def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
 
 
 def needs_compaction(manifest: dict[str, Any]) -> bool:
-    """True when the store has gathered enough small files or dead row groups to be worth compacting."""
+    """True when the store has gathered enough small files or dead months to be worth compacting."""
     return excess(manifest)[0] >= COMPACT_EXCESS
 
 
-def _read_partition(root: Path, meta: dict[str, Any], opened: dict[str, pq.ParquetFile]) -> pa.Table:
-    path = str(root / meta["file"])
-    if path not in opened:
-        opened[path] = pq.ParquetFile(path)
-    handle = opened[path]
-    group = meta.get("row_group")
-    table = handle.read() if group is None else handle.read_row_group(group)
-    return table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None)
+def _read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
+    """The rows of ``parts`` (partitions of one force-year), each file read once, dead months left out."""
+    from .read import file_parts, month_filter
+
+    tables = []
+    for file, months in file_parts(parts).items():
+        table = pq.read_table(root / file, schema=COUNTS_SCHEMA)
+        if months is not None:
+            table = table.filter(month_filter(months))
+        tables.append(table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None))
+    return tables
 
 
 def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str] | None = None) -> CompactResult:
@@ -157,17 +161,13 @@ def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str
     try:
         for folder in sorted(members):
             parts = sorted(members[folder], key=lambda item: item[1]["month"])
-            opened: dict[str, pq.ParquetFile] = {}
-            tables = [_read_partition(root, meta, opened) for _, meta in parts]
-            for handle in opened.values():
-                handle.close()
             target = new_file(folder, generation)
-            write_atomic(root / target, encode_shared(tables))
+            write_atomic(root / target, encode_shared(_read_live(root, [meta for _, meta in parts])))
             done.append(root / target)
             if len(done) == 1:
                 failpoint("compact-write")
-            for number, (key, meta) in enumerate(parts):
-                partitions[key] = {**meta, "file": target, "row_group": number, "row_groups": len(parts)}
+            for key, meta in parts:
+                partitions[key] = {**meta, "file": target, "file_months": len(parts)}
         named_after = {meta["file"] for meta in partitions.values()}
         retired = dict(manifest["retired"])
         retired.update({file: {"generation": generation, "since": now} for file in named_before - named_after})

@@ -105,42 +105,85 @@ def selected(
     return keep
 
 
-def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[int] | None]:
-    """The data files holding ``partitions``, each with the row groups to read (None: the whole file).
+def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[str] | None]:
+    """The data files holding ``partitions``, each with the months to keep from it (None: every row).
 
     A partition written on its own fills its file; one written into a shared file (a compacted
-    force x year, or a refresh's) names its row group there, and the reader opens only that.
-    Row groups of a shared file that no partition names (months replaced since) are never read.
+    force-year, or a big refresh's) is that file's rows of its month. When every month the file
+    was written with is wanted, the whole file is read; otherwise only the wanted months' rows
+    are kept, so a month replaced since (dead in the old file) is never read twice.
     """
-    files: dict[str, list[int] | None] = {}
+    wanted: dict[str, list[str]] = {}
+    written: dict[str, int] = {}
     for meta in partitions:
-        group = meta.get("row_group")
-        if group is None:
-            files[meta["file"]] = None
-        elif meta["file"] not in files:
-            files[meta["file"]] = [group]
-        elif files[meta["file"]] is not None:
-            files[meta["file"]].append(group)
-    return {file: None if groups is None else sorted(set(groups)) for file, groups in files.items()}
+        wanted.setdefault(meta["file"], []).append(meta["month"])
+        written[meta["file"]] = int(meta.get("file_months", 1))
+    return {file: None if len(months) >= written[file] else sorted(months) for file, months in wanted.items()}
 
 
-def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
-    """The ``counts`` or ``records`` dataset of the partitions ``manifest`` names that the filters keep.
+def month_filter(months: Sequence[str]) -> ds.Expression:
+    """Rows whose period starts in one of ``months`` ("YYYY-MM")."""
+    combined = None
+    for month in months:
+        first = pd.Timestamp(f"{month}-01")
+        part = (ds.field("period_start") >= first) & (ds.field("period_start") < first + pd.DateOffset(months=1))
+        combined = part if combined is None else combined | part
+    return combined
 
-    None when it names none. Only the files (and row groups) of kept partitions are part of it.
+
+def scans(
+    root: Path, manifest: dict[str, Any], name: str, **filters: Any
+) -> list[tuple[ds.Dataset, ds.Expression | None]]:
+    """What a read of the ``counts`` or ``records`` partitions the filters keep scans: (dataset, filter) pairs.
+
+    Files read whole make one dataset; each file of which only some months are live (a shared
+    file with a month replaced since, until compaction) is scanned with those months' filter.
+    Empty when the manifest names no such partition.
     """
     files = file_parts(selected(manifest, name, **filters))
     if not files:
-        return None
+        return []
     fmt = ds.ParquetFileFormat()
     filesystem = pafs.LocalFileSystem()
-    paths = {file: str(root / file) for file in files}
     # An explicit schema means a file is opened only when its fragment is scanned.
-    schema = COUNTS_SCHEMA if name == "counts" else pq.read_schema(next(iter(paths.values())))
-    fragments = [
-        fmt.make_fragment(paths[file], filesystem=filesystem, row_groups=groups) for file, groups in files.items()
-    ]
-    return ds.FileSystemDataset(fragments, schema, fmt, filesystem)
+    schema = COUNTS_SCHEMA if name == "counts" else pq.read_schema(str(root / next(iter(files))))
+    inside = expression(**filters)
+
+    def scan(paths: list[str], extra: ds.Expression | None) -> tuple[ds.Dataset, ds.Expression | None]:
+        fragments = [fmt.make_fragment(str(root / path), filesystem=filesystem) for path in paths]
+        combined = extra if inside is None else inside if extra is None else inside & extra
+        return ds.FileSystemDataset(fragments, schema, fmt, filesystem), combined
+
+    whole = [file for file, months in files.items() if months is None]
+    out = [scan(whole, None)] if whole else []
+    out += [scan([file], month_filter(months)) for file, months in files.items() if months is not None]
+    return out
+
+
+def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
+    """The files of the ``counts`` or ``records`` partitions the filters keep, as one dataset (None: none).
+
+    Rows of months replaced since in a shared file are in it: read with :func:`scans` to leave them out.
+    """
+    parts = scans(root, manifest, name, **filters)
+    if not parts:
+        return None
+    return ds.FileSystemDataset(
+        [fragment for data, _ in parts for fragment in data.get_fragments()],
+        parts[0][0].schema,
+        ds.ParquetFileFormat(),
+        pafs.LocalFileSystem(),
+    )
+
+
+def to_table(root: Path, manifest: dict[str, Any], name: str, *, columns: Sequence[str] | None, **filters: Any):
+    """The rows of the partitions the filters keep, as one Arrow table (None when there are none)."""
+    parts = scans(root, manifest, name, **filters)
+    if not parts:
+        return None
+    tables = [data.to_table(columns=None if columns is None else list(columns), filter=where) for data, where in parts]
+    # One chunk per column before pandas: a chunk per file makes the conversion slow.
+    return (tables[0] if len(tables) == 1 else pa.concat_tables(tables)).combine_chunks()
 
 
 def expression(
@@ -181,13 +224,11 @@ def read_counts(
     root: Path, manifest: dict[str, Any], *, columns: Sequence[str] | None = None, **filters: Any
 ) -> pd.DataFrame:
     """Canonical counts of the files ``manifest`` names (see :meth:`crimestats.Store.read`)."""
-    counts = dataset(root, manifest, "counts", **filters)
-    if counts is None:
+    wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
+    table = to_table(root, manifest, "counts", columns=wanted, **filters)
+    if table is None:
         empty = empty_counts() if columns is None else empty_counts()[list(columns)]
         return attach(empty, coverage=empty_coverage(), quality=[])
-    wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
-    # One chunk per column before pandas: a chunk per file makes the conversion slow.
-    table = counts.to_table(columns=wanted, filter=expression(**filters)).combine_chunks()
     frame = table.to_pandas(types_mapper=pandas_type)
     if columns is None:
         frame = validate(frame, source=str(root))
@@ -236,10 +277,10 @@ def stored_quality(manifest: dict[str, Any], **filters: Any) -> list[FileQuality
 
 def read_records(root: Path, manifest: dict[str, Any], **filters: Any) -> pd.DataFrame:
     """Record-level rows of the files ``manifest`` names (see :meth:`crimestats.Store.read_records`)."""
-    records = dataset(root, manifest, "records", **filters)
-    if records is None:
+    table = to_table(root, manifest, "records", columns=None, **filters)
+    if table is None:
         return pd.DataFrame()
-    frame = records.to_table(filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
+    frame = table.to_pandas(types_mapper=pandas_type)
     return frame.drop(columns=list(PARTITION_FIELDS["records"]), errors="ignore")
 
 

@@ -362,13 +362,8 @@ def _write(
         members.sort(key=lambda member: partitions[member[0]]["month"])
         target = shared_file(folder, generation)
         writes.append((root / target, encode_shared([counts_table(group) for _, group in members])))
-        for number, (part_key, _) in enumerate(members):
-            partitions[part_key] = {
-                **partitions[part_key],
-                "file": target,
-                "row_group": number,
-                "row_groups": len(members),
-            }
+        for part_key, _ in members:
+            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
     # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
     for key, meta in list(files.items()):
         kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
