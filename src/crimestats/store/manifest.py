@@ -62,7 +62,8 @@ def read_manifest(root: Path) -> dict[str, Any]:
 
 def encode_manifest(manifest: dict[str, Any]) -> bytes:
     """The manifest as the bytes written to disk."""
-    return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+    # Compact separators: a national store's manifest is megabytes, parsed by every read and refresh.
+    return json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> None:

@@ -183,7 +183,8 @@ def _refresh_locked(root: Path, paths, result: RefreshResult, *, mapping, strict
             write_manifest(root, {**manifest, "retired": {}, "files": _retouched(manifest["files"], touched)})
         except OSError as error:
             raise store_error(error, root, "writing the manifest") from error
-    _sweep(root, read_manifest(root))
+    # A refresh that wrote nothing sweeps by the manifest it read (no second parse of a big manifest).
+    _sweep(root, read_manifest(root) if loaded or manifest["retired"] or touched else manifest)
 
 
 def _retouched(files: dict[str, Any], touched: dict[str, tuple[int, int]]) -> dict[str, Any]:
@@ -409,7 +410,7 @@ def _write(
                 path.unlink()
         written = sum(len(data) for _, data in writes[: len(done)])
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
-    result.partitions_written = len(writes)
+    result.partitions_written = sum(len(item.parts) for item in loaded)
     failpoint("after-swap")
 
 
@@ -441,8 +442,9 @@ def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None), 
 
 def _sweep(root: Path, manifest) -> None:
     """Delete data files the manifest neither names nor keeps (replaced earlier, or left by a crashed refresh)."""
-    named = {os.path.normpath(root / meta["file"]) for meta in manifest["partitions"].values()}
-    named |= {os.path.normpath(root / file) for file in manifest["retired"]}
+    base = str(root)
+    named = {os.path.normpath(os.path.join(base, meta["file"])) for meta in manifest["partitions"].values()}
+    named |= {os.path.normpath(os.path.join(base, file)) for file in manifest["retired"]}
     for name in PARTITION_FIELDS:
         folder = root / name
         if not folder.is_dir():
