@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,12 +49,12 @@ def consistent(root: Path, reader: Callable[[dict[str, Any]], T]) -> T:
     the new manifest and starts again. A file missing while the manifest stays the same means
     the store was damaged from outside.
     """
-    manifest = read_manifest(root)
+    manifest = read_manifest(root, shared=True)
     for _ in range(READ_ATTEMPTS):
         try:
             return reader(manifest)
         except FileNotFoundError as error:
-            newer = read_manifest(root)
+            newer = read_manifest(root, shared=True)
             if newer == manifest:
                 raise StoreError(
                     f"{root}: a data file the manifest names is missing ({error}); the store was changed from "
@@ -65,6 +66,7 @@ def consistent(root: Path, reader: Callable[[dict[str, Any]], T]) -> T:
     raise StoreError(f"{root}: the store changed {READ_ATTEMPTS} times during one read; read again")
 
 
+@cache
 def slug(name: str) -> str:
     """A force name as a partition value: "London, City of" -> "london-city-of"."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
@@ -247,14 +249,16 @@ def stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFra
 
     None (coverage then inferred from the rows) when any file was stored before coverage was kept.
     """
-    rows = []
-    for meta in manifest["files"].values():
-        if meta.get("coverage") is None:
-            return None
-        rows += meta["coverage"]
-    coverage = make_coverage(rows)
+    if any(meta.get("coverage") is None for meta in manifest["files"].values()):
+        return None
     if frame.empty or "force" not in frame or "period_start" not in frame:
-        return coverage.iloc[0:0]
+        return make_coverage([]).iloc[0:0]
+    forces = set(frame["force"].unique())
+    # Filtered as plain rows first: a national store's coverage is a row per force and month of every file.
+    rows = [row for meta in manifest["files"].values() for row in meta["coverage"] if row.get("force") in forces]
+    coverage = make_coverage(rows)
+    if coverage.empty:
+        return coverage
     keep = coverage["force"].isin(frame["force"].unique()) & coverage["period_start"].between(
         frame["period_start"].min(), frame["period_start"].max()
     )
