@@ -4,7 +4,7 @@ Loaders normalise recorded-crime sources into one canonical counts table; metric
 the performance snapshot work on that table.
 """
 
-from . import boundaries, datasets, plotting, sources
+from . import boundaries, datasets, sources
 from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
 from .control import control_chart, monthly_series, same_month_last_year
 from .counts import CountsFrame, combine
@@ -50,6 +50,16 @@ from .store import RefreshResult, Store
 from .taxonomy import CATEGORIES, offences
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # matplotlib costs most of a second to import: ``cs.plotting`` loads it on first use, so
+    # ``crimestats status`` and a refresh that finds nothing new start fast.
+    if name == "plotting":
+        import importlib
+
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CATEGORIES",

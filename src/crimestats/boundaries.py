@@ -107,9 +107,25 @@ def csp_lookup(boundaries: str | int | None = None) -> pd.DataFrame:
     >>> sorted(table.loc[table["csp_name"] == "North Northamptonshire", "district_name"])
     ['Corby', 'East Northamptonshire', 'Kettering', 'Wellingborough']
     """
-    vintage = check_boundaries(boundaries)
+    return _csp_lookup(check_boundaries(boundaries)).copy()
+
+
+@cache
+def _csp_lookup(vintage: str) -> pd.DataFrame:
+    # Metrics ask for a vintage's table many times per comparison: each is selected once.
     table = _csp_vintages()
     return table[table["vintage"] == vintage].drop(columns="vintage").reset_index(drop=True)
+
+
+@cache
+def _boundary_csps(vintage: str) -> pd.DataFrame:
+    table = _csp_lookup(vintage).drop_duplicates("csp_code")[["csp_code", "csp_name", "force"]]
+    return table.sort_values(["force", "csp_name"]).reset_index(drop=True)
+
+
+@cache
+def _csp_codes(vintage: str) -> frozenset[str]:
+    return frozenset(_csp_lookup(vintage)["csp_code"])
 
 
 def boundary_csps(boundaries: str | int | None = None) -> pd.DataFrame:
@@ -121,8 +137,7 @@ def boundary_csps(boundaries: str | int | None = None) -> pd.DataFrame:
     >>> sorted(table.loc[table["force"] == "Dorset", "csp_name"])
     ['Bournemouth', 'Dorset', 'Poole']
     """
-    table = csp_lookup(boundaries).drop_duplicates("csp_code")[["csp_code", "csp_name", "force"]]
-    return table.sort_values(["force", "csp_name"]).reset_index(drop=True)
+    return _boundary_csps(check_boundaries(boundaries)).copy()
 
 
 def boundaries_of(area_codes: Iterable[str]) -> str | None:
@@ -137,7 +152,7 @@ def boundaries_of(area_codes: Iterable[str]) -> str | None:
     """
     codes = {str(c) for c in area_codes if isinstance(c, str)}
     for vintage in reversed(BOUNDARY_VINTAGES):
-        if codes <= set(csp_lookup(vintage)["csp_code"]):
+        if codes <= _csp_codes(vintage):
             return vintage
     return None
 

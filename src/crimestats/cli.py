@@ -260,6 +260,14 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _compact(args: argparse.Namespace) -> int:
+    """Compact the store now (a refresh does it on its own when small files pile up)."""
+    from .store import Store
+
+    print(Store(args.store).compact().summary())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``crimestats`` command."""
     parser = argparse.ArgumentParser(
@@ -365,6 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--store", required=True, help="store folder")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(run=_status)
+
+    compact = commands.add_parser(
+        "compact", help="rewrite a store's small files: each source's force-year in one file (docs/store.md)"
+    )
+    compact.add_argument("--store", required=True, help="store folder")
+    compact.set_defaults(run=_compact)
     return parser
 
 

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .exceptions import PeriodError, SelectionError
 from .metrics import PeriodLike, monthly_trend
@@ -74,6 +73,8 @@ def control_limits(
     z = (counts - centre[:, None]) / np.sqrt(safe)[:, None]
     dispersion = (np.abs(np.diff(z, axis=1)).mean(axis=1) / D2) ** 2
     widen = np.sqrt(np.maximum(dispersion, 1.0))
+    from scipy import stats  # here, not at the top: scipy.stats costs most of a second to import
+
     low_q = stats.poisson.ppf(alpha / 2, centre)
     high_q = stats.poisson.ppf(1 - alpha / 2, centre)
     lower = np.maximum(centre - (centre - low_q) * widen, 0.0)

@@ -13,6 +13,7 @@ force in that period.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
@@ -90,18 +91,40 @@ def uncovered(
     needed = window_months(windows)
     needed_index = dict(zip(_month_index(pd.Series(needed)).tolist(), needed, strict=True))
     forces_of = {area: area for area in areas} if by == "force" else area_forces(counts, areas)
+    # The months each (force, area or None for the whole force, source, status) says, gathered in
+    # one pass over the rows that touch the windows: a national store's coverage has a row per
+    # force and month of ten years, and a per-area scan of it would be most of a comparison.
+    first, last = min(needed_index, default=0), max(needed_index, default=-1)
+    starts = _month_index(table["period_start"]).to_numpy()
+    lengths = table["period_months"].to_numpy()
+    touching = (starts <= last) & (starts + lengths - 1 >= first)
+    said: dict[tuple, set[int]] = defaultdict(set)
+    columns = [table[c].to_numpy(dtype=object, na_value=None)[touching] for c in ("force", "area_name", "source")]
+    statuses = table["status"].to_numpy(dtype=object)[touching]
+    for force, area, source, status, start, length in zip(
+        *columns, statuses, starts[touching], lengths[touching], strict=True
+    ):
+        said[(force, None if by == "force" else area, source, status)].update(
+            range(int(start), int(start) + int(length))
+        )
+    by_force: dict[str, list[tuple]] = defaultdict(list)
+    for key in said:
+        by_force[key[0]].append(key)
     result: dict[str, list[pd.Timestamp]] = {}
     for area in areas:
         force = forces_of.get(area)
-        rows = table[table["force"] == force]
-        if by != "force":
-            rows = rows[rows["area_name"].isna() | (rows["area_name"] == area)]
         # A month a source says it did not publish is not covered by that source, even where another
         # of its series spans it (ONS P5: a financial year published, the calendar year not).
+        published: dict[object, set[int]] = defaultdict(set)
+        withheld: dict[object, set[int]] = defaultdict(set)
+        for key in by_force.get(force, []):
+            _, where, source, status = key
+            if by != "force" and where is not None and where != area:
+                continue
+            (published if status == COVERED else withheld)[source] |= said[key]
         covered: set[int] = set()
-        for _, group in rows.groupby("source", dropna=False):
-            published = _covered_months(group[group["status"] == COVERED])
-            covered |= published - _covered_months(group[group["status"] == NOT_PUBLISHED])
+        for source, months in published.items():
+            covered |= months - withheld.get(source, set())
         missing = [month for index, month in needed_index.items() if index not in covered]
         if missing:
             result[area] = missing

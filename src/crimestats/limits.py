@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .exceptions import SelectionError
 from .metrics import PeriodLike, rates
@@ -58,6 +57,8 @@ def poisson_limits(expected: np.ndarray | float, level: float) -> tuple[np.ndarr
     >>> round(float(low), 1), round(float(high), 1)
     (80.4, 119.6)
     """
+    from scipy import stats  # here, not at the top: scipy.stats costs most of a second to import
+
     mean = np.asarray(expected, dtype="float64")
     limits = []
     for p in ((1 - level) / 2, (1 + level) / 2):

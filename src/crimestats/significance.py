@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .exceptions import SchemaError
 
@@ -49,6 +48,8 @@ def change_p_value(base: int, current: int) -> float:
     total = base + current
     if total == 0:
         return 1.0
+    from scipy import stats  # here, not at the top: scipy.stats costs most of a second to import
+
     return float(stats.binomtest(current, total, 0.5).pvalue)
 
 

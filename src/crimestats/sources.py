@@ -352,7 +352,9 @@ def _skip_reason(path: Path) -> str | None:
     return None
 
 
-def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
+def expand(
+    paths: Sequence[str | Path], *, mapping: Any = None, known: Callable[[Path], str | None] | None = None
+) -> Plan:
     """Turn the paths a user gave into units to read, each classified by :func:`resolve`.
 
     A file or zip is one unit. A folder is walked: each data file in it (by ending: .csv, .gz,
@@ -362,6 +364,10 @@ def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
     A file whose content repeats an earlier unit's (the same file in two folders) is skipped
     with the file it repeats, so that nothing is counted twice.
 
+    ``known(path)`` may name the source of a file the caller already holds unchanged (the store,
+    by its size and modification time): that file is neither probed nor hashed, so a refresh
+    finding nothing new does not read every file.
+
     Examples
     --------
     >>> import crimestats as cs
@@ -370,6 +376,7 @@ def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
     ['police.uk']
     """
     plan = Plan()
+    unchanged: set[Path] = set()
     for given in paths:
         path = Path(given)
         before = (len(plan.units), len(plan.failed))
@@ -387,13 +394,18 @@ def expand(paths: Sequence[str | Path], *, mapping: Any = None) -> Plan:
                 if reason:
                     plan.skipped.append((str(candidate), reason))
                     continue
+            held = known(candidate) if known is not None else None
+            if held is not None and held in _REGISTRY:
+                plan.units.append(Unit(candidate, _REGISTRY[held]))
+                unchanged.add(candidate)
+                continue
             try:
                 plan.units.append(Unit(candidate, resolve(candidate, mapping=mapping)))
             except SourceFormatError as error:
                 plan.failed.append((str(candidate), error))
         if (len(plan.units), len(plan.failed)) == before:
             plan.failed.append((str(path), SourceFormatError(path, "holds no data files of any known source")))
-    _drop_duplicates(plan)
+    _drop_duplicates(plan, unchanged)
     return plan
 
 
@@ -405,14 +417,18 @@ def _digest(path: Path) -> str | None:
         return None  # the reader says why it cannot be read
 
 
-def _drop_duplicates(plan: Plan) -> None:
+def _drop_duplicates(plan: Plan, unchanged: set[Path] | frozenset[Path] = frozenset()) -> None:
     """The same content reached twice (a copied folder, a path given twice) is one unit, never counted twice.
 
-    The copy is listed in ``plan.skipped`` with the file it repeats.
+    The copy is listed in ``plan.skipped`` with the file it repeats. Files in ``unchanged`` (held
+    by the caller as they are) are not hashed; the caller skips their copies by content.
     """
     first: dict[str, Path] = {}
     units = []
     for unit in plan.units:
+        if unit.path in unchanged:
+            units.append(unit)
+            continue
         digest = _digest(unit.path)
         seen = first.setdefault(digest, unit.path) if digest is not None else unit.path
         if seen != unit.path:

@@ -19,7 +19,6 @@ import pandas as pd
 
 from ..metrics import PeriodLike
 from . import labels
-from .figures import draw_figures
 from .findings import Findings, PeerGroups, SelectionLike, compute_findings
 from .labels import SENTENCE_LABELS, source_note
 from .provenance import Provenance, provenance_of
@@ -42,6 +41,16 @@ __all__ = [
     "write_notes",
     "write_sentences",
 ]
+
+
+
+def __getattr__(name: str) -> object:
+    # ``draw_figures`` needs matplotlib; importing it only when asked keeps ``import crimestats`` light.
+    if name == "draw_figures":
+        from .figures import draw_figures
+
+        return draw_figures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def performance_snapshot(
@@ -121,6 +130,8 @@ def performance_snapshot(
         level=level,
         peer_groups=peer_groups,
     )
+    from .figures import draw_figures  # matplotlib: imported when charts are drawn, not with the package
+
     return Snapshot(
         area=findings.area,
         year=findings.current.label,

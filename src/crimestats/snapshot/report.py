@@ -9,12 +9,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from ..exceptions import CrimestatsError
 from .provenance import Provenance
+
+if TYPE_CHECKING:  # matplotlib is imported where charts are drawn, not with the package
+    from matplotlib.figure import Figure
 
 #: Document formats :meth:`Snapshot.save` writes (``findings.csv`` is always written).
 DOCUMENT_FORMATS = ("md", "html", "docx", "xlsx")

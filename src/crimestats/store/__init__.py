@@ -4,13 +4,14 @@ Layout under the store folder::
 
     manifest.json                                  the current state (swapped atomically)
     .refresh.lock                                  present while a refresh runs
-    counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-<generation>-<id>.parquet
+    counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-<generation>-<id>.parquet   a month on its own
+    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet       a year, a row group a month
     records/pfa=<force>/month=<YYYY-MM>/part-...   (police.uk records, with refresh(records=True))
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
 routine, for Parquet files and the manifest alike), :mod:`~crimestats.store.manifest`,
-:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh`, :mod:`~crimestats.store.read` and
-:mod:`~crimestats.store.distributed` (Dask, optional).
+:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh`, :mod:`~crimestats.store.compact`,
+:mod:`~crimestats.store.read` and :mod:`~crimestats.store.distributed` (Dask, optional).
 See ``docs/store.md`` for the rules that keep the store correct.
 """
 
@@ -24,6 +25,7 @@ import pandas as pd
 
 from ..exceptions import StoreError
 from . import read as _read
+from .compact import CompactResult, compact_store
 from .manifest import read_manifest
 from .read import COUNTS_SCHEMA, slug
 from .refresh import RefreshResult, refresh_store
@@ -31,7 +33,7 @@ from .refresh import RefreshResult, refresh_store
 if TYPE_CHECKING:  # dask is optional: imported only when a Dask read is asked for
     import dask.dataframe as dd
 
-__all__ = ["COUNTS_SCHEMA", "RefreshResult", "Store", "slug"]
+__all__ = ["COUNTS_SCHEMA", "CompactResult", "RefreshResult", "Store", "slug"]
 
 
 class Store:
@@ -68,9 +70,14 @@ class Store:
         return read_manifest(self.root)
 
     def fragments(
-        self, *, forces: Sequence[str] | None = None, start: str | None = None, end: str | None = None
+        self,
+        *,
+        forces: Sequence[str] | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        sources: Sequence[str] | None = None,
     ) -> list[str]:
-        """Files a read with these filters opens (the partitions pruning leaves).
+        """Files a read with these filters opens (those holding the partitions pruning leaves).
 
         Examples
         --------
@@ -80,7 +87,7 @@ class Store:
         >>> [path.split("/counts/")[1].rsplit("/", 1)[0] for path in store.fragments(start="2017-01")]
         ['src=police.uk/pfa=london-city-of/month=2017-01']
         """
-        return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end)
+        return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end, sources=sources)
 
     # The engine names the kind of frame returned, so type checkers know which (a lazy frame is asked for by name).
     @overload
@@ -115,6 +122,8 @@ class Store:
         start: str | None = None,
         end: str | None = None,
         columns: Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
+        categories: Sequence[str] | None = None,
         engine: Literal["pandas", "dask"] = "pandas",
     ) -> pd.DataFrame | dd.DataFrame:
         """Canonical counts from the store, filters pushed down to Parquet.
@@ -129,6 +138,10 @@ class Store:
             First and last month ("2018-01"), inclusive, of the periods' start.
         columns
             Only these canonical columns (the result is then not validated as full counts).
+        sources
+            Only these sources ("police.uk", "home-office", ...).
+        categories
+            Only these harmonised categories.
         engine
             "pandas" (read now) or "dask": a lazy Dask DataFrame over the same files, with the same
             columns and dtypes, for data larger than memory or a cluster (``pip install
@@ -140,7 +153,14 @@ class Store:
         -------
         pandas.DataFrame
             Canonical counts, with the stored files' ``coverage`` and ``quality`` records beside them
-            (a ``dask.dataframe.DataFrame`` with ``engine="dask"``).
+            (the quality records of the files the read drew on; a ``dask.dataframe.DataFrame``
+            with ``engine="dask"``).
+
+        Notes
+        -----
+        Sources, forces and months are pruned on the manifest: only the files, and the row groups
+        of shared files, holding the partitions wanted are opened. Areas and categories are a
+        filter inside the scan.
 
         Raises
         ------
@@ -160,7 +180,14 @@ class Store:
         """
         if not self.root.exists():  # a mistyped store is an error, never an empty result
             raise StoreError(f"{self.root}: no store here (the folder does not exist); check the path")
-        filters = {"forces": forces, "areas": areas, "start": start, "end": end}
+        filters = {
+            "forces": forces,
+            "areas": areas,
+            "start": start,
+            "end": end,
+            "sources": sources,
+            "categories": categories,
+        }
         if engine == "dask":
             from .distributed import read_dask  # dask only when asked for
 
@@ -268,3 +295,32 @@ class Store:
             progress=progress,
             client=client,
         )
+
+    def compact(self) -> CompactResult:
+        """Rewrite every force-year spread over several files (or holding replaced months) into one file.
+
+        A refresh compacts on its own when it leaves too many small files; this does it now. It
+        takes the refresh lock and is crash-safe as a refresh is (see ``docs/store.md``).
+
+        Returns
+        -------
+        CompactResult
+
+        Raises
+        ------
+        StoreLockedError
+            When a refresh holds the lock.
+        StoreError
+            When the store does not exist or cannot be written.
+
+        Examples
+        --------
+        >>> import tempfile, crimestats as cs
+        >>> store = cs.Store(tempfile.mkdtemp())
+        >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
+        >>> store.compact().files_after
+        1
+        """
+        if not (self.root / "manifest.json").exists():
+            raise StoreError(f"{self.root}: no store here (no manifest.json); check the path")
+        return compact_store(self.root)

@@ -35,8 +35,17 @@ def empty_manifest() -> dict[str, Any]:
     }
 
 
-def read_manifest(root: Path) -> dict[str, Any]:
+#: The last manifest parsed per store, by the identity of its file (readers only: see ``read_manifest``).
+_PARSED: dict[str, tuple[tuple[int, ...], dict[str, Any]]] = {}
+
+
+def read_manifest(root: Path, *, shared: bool = False) -> dict[str, Any]:
     """The store's manifest (an empty one for a new store).
+
+    With ``shared``, a manifest already parsed in this process is returned while the file is the
+    same one (same inode, size and times: every swap renames a new file over it), so repeated reads
+    of a national store do not parse megabytes of JSON each time. Callers given a shared manifest
+    must not change it.
 
     Raises
     ------
@@ -44,6 +53,19 @@ def read_manifest(root: Path) -> dict[str, Any]:
         When the manifest cannot be read or is not a crimestats store's.
     """
     path = root / MANIFEST
+    if shared:
+        try:
+            stat = path.stat()
+        except OSError:
+            return read_manifest(root)
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        known = _PARSED.get(str(path))
+        if known is not None and known[0] == identity:
+            return known[1]
+        manifest = read_manifest(root)
+        _PARSED.clear()  # one store's at a time: it can be megabytes
+        _PARSED[str(path)] = (identity, manifest)
+        return manifest
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -62,7 +84,8 @@ def read_manifest(root: Path) -> dict[str, Any]:
 
 def encode_manifest(manifest: dict[str, Any]) -> bytes:
     """The manifest as the bytes written to disk."""
-    return json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8")
+    # Compact separators: a national store's manifest is megabytes, parsed by every read and refresh.
+    return json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
 def write_manifest(root: Path, manifest: dict[str, Any]) -> None:

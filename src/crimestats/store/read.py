@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from .. import sources
 from ..counts import attach, empty_coverage, make_coverage
@@ -46,12 +49,12 @@ def consistent(root: Path, reader: Callable[[dict[str, Any]], T]) -> T:
     the new manifest and starts again. A file missing while the manifest stays the same means
     the store was damaged from outside.
     """
-    manifest = read_manifest(root)
+    manifest = read_manifest(root, shared=True)
     for _ in range(READ_ATTEMPTS):
         try:
             return reader(manifest)
         except FileNotFoundError as error:
-            newer = read_manifest(root)
+            newer = read_manifest(root, shared=True)
             if newer == manifest:
                 raise StoreError(
                     f"{root}: a data file the manifest names is missing ({error}); the store was changed from "
@@ -63,44 +66,142 @@ def consistent(root: Path, reader: Callable[[dict[str, Any]], T]) -> T:
     raise StoreError(f"{root}: the store changed {READ_ATTEMPTS} times during one read; read again")
 
 
+@cache
 def slug(name: str) -> str:
     """A force name as a partition value: "London, City of" -> "london-city-of"."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def dataset(root: Path, manifest: dict[str, Any], name: str) -> ds.Dataset | None:
-    """The ``counts`` or ``records`` dataset of the files ``manifest`` names (None when it names none)."""
-    files = [str(root / meta["file"]) for meta in manifest["partitions"].values() if meta["dataset"] == name]
+def selected(
+    manifest: dict[str, Any],
+    name: str,
+    *,
+    forces: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    sources: Sequence[str] | None = None,
+    **_: Any,
+) -> list[dict[str, Any]]:
+    """Partitions (their manifest entries) of the ``counts`` or ``records`` dataset a read with these filters needs.
+
+    Pruning by source, force and month is done on the manifest, so no file is opened to find out.
+    """
+    from ..areas import force_name
+
+    slugs = None if forces is None else {slug(force_name(f)) for f in forces}
+    first = None if start is None else f"{parse_month(start):%Y-%m}"
+    last = None if end is None else f"{parse_month(end):%Y-%m}"
+    kinds = None if sources is None else set(sources)
+    keep = []
+    for key in sorted(manifest["partitions"]):
+        meta = manifest["partitions"][key]
+        if meta["dataset"] != name:
+            continue
+        if slugs is not None and slug(meta["force"]) not in slugs:
+            continue
+        if (first is not None and meta["month"] < first) or (last is not None and meta["month"] > last):
+            continue
+        if kinds is not None and meta.get("src") not in kinds:
+            continue
+        keep.append(meta)
+    return keep
+
+
+def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[str] | None]:
+    """The data files holding ``partitions``, each with the months to keep from it (None: every row).
+
+    A partition written on its own fills its file; one written into a shared file (a compacted
+    force-year, or a big refresh's) is that file's rows of its month. When every month the file
+    was written with is wanted, the whole file is read; otherwise only the wanted months' rows
+    are kept, so a month replaced since (dead in the old file) is never read twice.
+    """
+    wanted: dict[str, list[str]] = {}
+    written: dict[str, int] = {}
+    for meta in partitions:
+        wanted.setdefault(meta["file"], []).append(meta["month"])
+        written[meta["file"]] = int(meta.get("file_months", 1))
+    return {file: None if len(months) >= written[file] else sorted(months) for file, months in wanted.items()}
+
+
+def month_filter(months: Sequence[str]) -> ds.Expression:
+    """Rows whose period starts in one of ``months`` ("YYYY-MM")."""
+    combined = None
+    for month in months:
+        first = pd.Timestamp(f"{month}-01")
+        part = (ds.field("period_start") >= first) & (ds.field("period_start") < first + pd.DateOffset(months=1))
+        combined = part if combined is None else combined | part
+    return combined
+
+
+def scans(
+    root: Path, manifest: dict[str, Any], name: str, **filters: Any
+) -> list[tuple[ds.Dataset, ds.Expression | None]]:
+    """What a read of the ``counts`` or ``records`` partitions the filters keep scans: (dataset, filter) pairs.
+
+    Files read whole make one dataset; each file of which only some months are live (a shared
+    file with a month replaced since, until compaction) is scanned with those months' filter.
+    Empty when the manifest names no such partition.
+    """
+    files = file_parts(selected(manifest, name, **filters))
     if not files:
+        return []
+    fmt = ds.ParquetFileFormat()
+    filesystem = pafs.LocalFileSystem()
+    # An explicit schema means a file is opened only when its fragment is scanned.
+    schema = COUNTS_SCHEMA if name == "counts" else pq.read_schema(str(root / next(iter(files))))
+    inside = expression(**filters)
+
+    def scan(paths: list[str], extra: ds.Expression | None) -> tuple[ds.Dataset, ds.Expression | None]:
+        fragments = [fmt.make_fragment(str(root / path), filesystem=filesystem) for path in paths]
+        combined = extra if inside is None else inside if extra is None else inside & extra
+        return ds.FileSystemDataset(fragments, schema, fmt, filesystem), combined
+
+    whole = [file for file, months in files.items() if months is None]
+    out = [scan(whole, None)] if whole else []
+    out += [scan([file], month_filter(months)) for file, months in files.items() if months is not None]
+    return out
+
+
+def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
+    """The files of the ``counts`` or ``records`` partitions the filters keep, as one dataset (None: none).
+
+    Rows of months replaced since in a shared file are in it: read with :func:`scans` to leave them out.
+    """
+    parts = scans(root, manifest, name, **filters)
+    if not parts:
         return None
-    fields = [pa.field(f, pa.string()) for f in PARTITION_FIELDS[name]]
-    partitioning = ds.partitioning(pa.schema(fields), flavor="hive")
-    schema = pa.schema(list(COUNTS_SCHEMA) + fields) if name == "counts" else None
-    # An explicit schema means no file is opened until a fragment survives the filter.
-    return ds.dataset(
-        files, schema=schema, format="parquet", partitioning=partitioning, partition_base_dir=str(root / name)
+    return ds.FileSystemDataset(
+        [fragment for data, _ in parts for fragment in data.get_fragments()],
+        parts[0][0].schema,
+        ds.ParquetFileFormat(),
+        pafs.LocalFileSystem(),
     )
+
+
+def to_table(root: Path, manifest: dict[str, Any], name: str, *, columns: Sequence[str] | None, **filters: Any):
+    """The rows of the partitions the filters keep, as one Arrow table (None when there are none)."""
+    parts = scans(root, manifest, name, **filters)
+    if not parts:
+        return None
+    tables = [data.to_table(columns=None if columns is None else list(columns), filter=where) for data, where in parts]
+    # One chunk per column before pandas: a chunk per file makes the conversion slow.
+    return (tables[0] if len(tables) == 1 else pa.concat_tables(tables)).combine_chunks()
 
 
 def expression(
     *,
-    forces: Sequence[str] | None = None,
     areas: Sequence[str] | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    categories: Sequence[str] | None = None,
+    **_: Any,
 ) -> ds.Expression | None:
-    """The pyarrow filter of a read (partition fields first, so whole files are pruned)."""
-    from ..areas import area_name, force_name
+    """The pyarrow filter on columns inside the files (sources, forces and months are pruned on the manifest)."""
+    from ..areas import area_name
 
     parts = []
-    if forces is not None:
-        parts.append(ds.field("pfa").isin([slug(force_name(f)) for f in forces]))
-    if start is not None:
-        parts.append(ds.field("month") >= f"{parse_month(start):%Y-%m}")
-    if end is not None:
-        parts.append(ds.field("month") <= f"{parse_month(end):%Y-%m}")
     if areas is not None:
         parts.append(ds.field("area_name").isin([area_name(a) for a in areas]))
+    if categories is not None:
+        parts.append(ds.field("category").isin(list(categories)))
     combined = None
     for part in parts:
         combined = part if combined is None else combined & part
@@ -118,25 +219,22 @@ def pandas_type(arrow_type: pa.DataType):
 
 def fragments(root: Path, manifest: dict[str, Any], **filters: Any) -> list[str]:
     """Files a read of ``manifest`` with these filters opens."""
-    counts = dataset(root, manifest, "counts")
-    if counts is None:
-        return []
-    return [fragment.path for fragment in counts.get_fragments(filter=expression(**filters))]
+    return [str(root / file) for file in file_parts(selected(manifest, "counts", **filters))]
 
 
 def read_counts(
     root: Path, manifest: dict[str, Any], *, columns: Sequence[str] | None = None, **filters: Any
 ) -> pd.DataFrame:
     """Canonical counts of the files ``manifest`` names (see :meth:`crimestats.Store.read`)."""
-    counts = dataset(root, manifest, "counts")
-    if counts is None:
+    wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
+    table = to_table(root, manifest, "counts", columns=wanted, **filters)
+    if table is None:
         empty = empty_counts() if columns is None else empty_counts()[list(columns)]
         return attach(empty, coverage=empty_coverage(), quality=[])
-    wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
-    frame = counts.to_table(columns=wanted, filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
+    frame = table.to_pandas(types_mapper=pandas_type)
     if columns is None:
         frame = validate(frame, source=str(root))
-    return attach(frame, coverage=stored_coverage(manifest, frame), quality=stored_quality(manifest))
+    return attach(frame, coverage=stored_coverage(manifest, frame), quality=stored_quality(manifest, **filters))
 
 
 def coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
@@ -151,24 +249,30 @@ def stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFra
 
     None (coverage then inferred from the rows) when any file was stored before coverage was kept.
     """
-    rows = []
-    for meta in manifest["files"].values():
-        if meta.get("coverage") is None:
-            return None
-        rows += meta["coverage"]
-    coverage = make_coverage(rows)
+    if any(meta.get("coverage") is None for meta in manifest["files"].values()):
+        return None
     if frame.empty or "force" not in frame or "period_start" not in frame:
-        return coverage.iloc[0:0]
-    keep = coverage["force"].isin(set(frame["force"])) & coverage["period_start"].between(
+        return make_coverage([]).iloc[0:0]
+    forces = set(frame["force"].unique())
+    # Filtered as plain rows first: a national store's coverage is a row per force and month of every file.
+    rows = [row for meta in manifest["files"].values() for row in meta["coverage"] if row.get("force") in forces]
+    coverage = make_coverage(rows)
+    if coverage.empty:
+        return coverage
+    keep = coverage["force"].isin(frame["force"].unique()) & coverage["period_start"].between(
         frame["period_start"].min(), frame["period_start"].max()
     )
     return coverage[keep].reset_index(drop=True)
 
 
-def stored_quality(manifest: dict[str, Any]) -> list[FileQuality]:
-    """The quality records of every stored file."""
+def stored_quality(manifest: dict[str, Any], **filters: Any) -> list[FileQuality]:
+    """The quality records of the stored files a read with these filters draws on (every file without filters)."""
+    files = manifest["files"]
+    if any(value is not None for value in filters.values()):
+        used = {meta["from"] for meta in selected(manifest, "counts", **filters)}
+        files = {key: meta for key, meta in files.items() if key in used}
     records = []
-    for meta in manifest["files"].values():
+    for meta in files.values():
         quality = meta.get("quality")
         if quality:
             records += [FileQuality.from_dict(q) for q in quality.get("files", [quality])]
@@ -177,10 +281,10 @@ def stored_quality(manifest: dict[str, Any]) -> list[FileQuality]:
 
 def read_records(root: Path, manifest: dict[str, Any], **filters: Any) -> pd.DataFrame:
     """Record-level rows of the files ``manifest`` names (see :meth:`crimestats.Store.read_records`)."""
-    records = dataset(root, manifest, "records")
-    if records is None:
+    table = to_table(root, manifest, "records", columns=None, **filters)
+    if table is None:
         return pd.DataFrame()
-    frame = records.to_table(filter=expression(**filters)).to_pandas(types_mapper=pandas_type)
+    frame = table.to_pandas(types_mapper=pandas_type)
     return frame.drop(columns=list(PARTITION_FIELDS["records"]), errors="ignore")
 
 

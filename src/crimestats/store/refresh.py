@@ -6,6 +6,7 @@ import contextlib
 import csv
 import errno
 import logging
+import os
 import sys
 import uuid
 import zipfile
@@ -22,8 +23,11 @@ import pyarrow.parquet as pq
 from .. import sources
 from ..counts import coverage_of, quality_of
 from ..exceptions import CrimestatsError, SourceFormatError
+from . import compact
 from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
+from .compact import compact_locked, counts_table, encode_shared, group_folder, needs_compaction
+from .compact import new_file as shared_file
 from .lock import refresh_lock
 from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
 from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records, slug
@@ -42,6 +46,8 @@ class RefreshResult:
     failed: list[dict[str, Any]] = field(default_factory=list)
     partitions_written: int = 0
     partitions_replaced: int = 0
+    #: Force-years rewritten into one file by the compaction that followed the refresh (0: none ran).
+    compacted: int = 0
     #: Partitions replaced from a later edition of the same published table (a revision).
     revisions: list[dict[str, Any]] = field(default_factory=list)
     aborted: bool = False
@@ -94,6 +100,7 @@ class _Pending:
     unit: sources.Unit
     size: int
     digest: str
+    mtime_ns: int | None = None
 
     @property
     def source(self) -> str:
@@ -153,7 +160,8 @@ def _refresh_locked(
     root: Path, paths, result: RefreshResult, *, mapping, strict, records, progress, client=None
 ) -> None:
     manifest = read_manifest(root)
-    pending = _plan(paths, manifest, result, mapping)
+    touched: dict[str, tuple[int, int]] = {}
+    pending = _plan(paths, manifest, result, mapping, touched)
     if result.dry_run:
         result.ingested = [{"file": p.key, "source": p.source, "size": p.size} for p in pending]
         return
@@ -184,15 +192,37 @@ def _refresh_locked(
         return
     result.revisions = claims.revisions
     if loaded:
-        _write(root, manifest, loaded, result)
-    elif manifest["retired"]:
+        _write(root, manifest, loaded, result, touched)
+        _compact_if_needed(root, result)
+    elif manifest["retired"] or touched:
         # Files the previous refresh replaced were kept for readers holding the manifest before it; no
         # reader needs them once a later refresh has run.
         try:
-            write_manifest(root, {**manifest, "retired": {}})
+            write_manifest(root, {**manifest, "retired": {}, "files": _retouched(manifest["files"], touched)})
         except OSError as error:
             raise store_error(error, root, "writing the manifest") from error
-    _sweep(root, read_manifest(root))
+    # A refresh that wrote nothing sweeps by the manifest it read (no second parse of a big manifest).
+    _sweep(root, read_manifest(root) if loaded or manifest["retired"] or touched else manifest)
+
+
+def _retouched(files: dict[str, Any], touched: dict[str, tuple[int, int]]) -> dict[str, Any]:
+    """``files`` with the size and modification time of the files in ``touched`` brought up to date."""
+    files = dict(files)
+    for key, (size, mtime_ns) in touched.items():
+        if key in files:
+            files[key] = {**files[key], "size": size, "mtime_ns": mtime_ns}
+    return files
+
+
+def _compact_if_needed(root: Path, result: RefreshResult) -> None:
+    """Compact the store when the refresh left too many small files (the refresh itself stands either way)."""
+    manifest = read_manifest(root)
+    if not needs_compaction(manifest):
+        return
+    try:
+        result.compacted = compact_locked(root, manifest).groups
+    except (OSError, CrimestatsError) as error:
+        logger.warning("%s: compaction skipped, the next refresh tries again: %s", root, error)
 
 
 @dataclass
@@ -272,10 +302,30 @@ def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
     return SourceFormatError(path, problem)
 
 
-def _plan(paths, manifest, result: RefreshResult, mapping) -> list[_Pending]:
-    """Units to ingest: every file the registry recognises, less those whose content the store holds."""
-    known = {meta["sha256"]: key for key, meta in manifest["files"].items()}
-    plan = sources.expand(paths, mapping=mapping)
+def _unchanged_source(stored: dict[str, Any], path: Path) -> str | None:
+    """The source kind of a file the store holds at ``path`` with the same size and modification time, else None."""
+    entry = stored.get(str(path.resolve()))
+    if entry is None or entry.get("mtime_ns") is None:
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # the plan reports it
+    return (
+        entry.get("source_type") if (entry.get("size"), entry["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns) else None
+    )
+
+
+def _plan(paths, manifest, result: RefreshResult, mapping, touched: dict | None = None) -> list[_Pending]:
+    """Units to ingest: every file the registry recognises, less those whose content the store holds.
+
+    A file at a stored path with the stored size and modification time is unchanged without
+    being read; any other is hashed. ``touched`` collects stored files found unchanged by their
+    hash whose modification time moved (recorded, so the next refresh need not hash them).
+    """
+    stored = manifest["files"]
+    known = {meta["sha256"]: key for key, meta in stored.items()}
+    plan = sources.expand(paths, mapping=mapping, known=lambda path: _unchanged_source(stored, path))
     if not paths:
         _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
@@ -287,37 +337,56 @@ def _plan(paths, manifest, result: RefreshResult, mapping) -> list[_Pending]:
     for unit in plan.units:
         key = str(unit.path.resolve())
         try:
-            digest, size = sha256(unit.path), unit.path.stat().st_size
+            stat = unit.path.stat()
+            entry = stored.get(key)
+            # The same path with the same size and modification time is the file the store holds: no hashing.
+            if entry is not None and (entry.get("size"), entry.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
+                result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {key})"})
+                continue
+            digest, size = sha256(unit.path), stat.st_size
         except OSError as error:
             _fail(result, key, unit.source.name, as_source_error(unit.path, error))
             continue
         if digest in known:
+            if known[digest] == key and touched is not None:
+                touched[key] = (stat.st_size, stat.st_mtime_ns)
             result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[digest]})"})
             continue
         known[digest] = key
-        pending.append(_Pending(key, unit, size, digest))
+        pending.append(_Pending(key, unit, size, digest, stat.st_mtime_ns))
     return pending
 
 
-def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult) -> None:
-    """Write the partitions of ``loaded``, then swap in the manifest that names them."""
+def _write(
+    root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None = None
+) -> None:
+    """Write the partitions of ``loaded``, then swap in the manifest that names them.
+
+    Each partition gets a file of its own, except when the refresh writes many counts partitions
+    (:data:`~crimestats.store.compact.SHARED_WRITE_MIN`): those go straight into one shared file
+    per source x force x year, a row group per month (see :mod:`crimestats.store.compact`).
+    """
     generation = int(manifest["generation"]) + 1
     partitions = dict(manifest["partitions"])
-    files = dict(manifest["files"])
+    files = _retouched(manifest["files"], touched or {})
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
-    # Replaced files stay until the next refresh: a reader holding the current manifest may still open them.
-    retired: dict[str, dict[str, Any]] = {}
     # Every partition is encoded before anything is written, so the space needed is known exactly.
     writes: list[tuple[Path, bytes]] = []
+    counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
+    shared = counts_parts >= compact.SHARED_WRITE_MIN
+    grouped: dict[str, list[tuple[str, pd.DataFrame]]] = {}
     for item in loaded:
         covered = []
         for part_key, meta, group in item.parts:
-            target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
-            writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
             if part_key in partitions:
                 result.partitions_replaced += 1
-                retired[partitions[part_key]["file"]] = {"generation": generation, "since": now}
-            partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
+            if shared and meta["dataset"] == "counts":
+                grouped.setdefault(group_folder(meta), []).append((part_key, group))
+                partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
+            else:
+                target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+                writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
+                partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)
         pending = item.pending
         files[pending.key] = _file_entry(
@@ -328,6 +397,7 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
             item.counts,
             covered,
             _edition(pending.unit, item.counts),
+            mtime_ns=pending.mtime_ns,
         )
         result.ingested.append(
             {
@@ -337,6 +407,12 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
                 "partitions": len(covered),
             }
         )
+    for folder, members in sorted(grouped.items()):
+        members.sort(key=lambda member: partitions[member[0]]["month"])
+        target = shared_file(folder, generation)
+        writes.append((root / target, encode_shared([counts_table(group) for _, group in members])))
+        for part_key, _ in members:
+            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
     # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
     for key, meta in list(files.items()):
         kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
@@ -344,6 +420,13 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
             files[key] = {**meta, "partitions": kept} if kept != meta["partitions"] else meta
         else:
             del files[key]
+    # Files no partition names any more stay until the next refresh: a reader holding the current
+    # manifest may still open them. (A shared file stays named while any of its months is live.)
+    named = {meta["file"] for meta in partitions.values()}
+    retired = {
+        file: {"generation": generation, "since": now}
+        for file in {meta["file"] for meta in manifest["partitions"].values()} - named
+    }
     new_manifest = {
         **manifest,
         "generation": generation,
@@ -375,17 +458,19 @@ def _write(root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: 
                 path.unlink()
         written = sum(len(data) for _, data in writes[: len(done)])
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
-    result.partitions_written = len(writes)
+    result.partitions_written = sum(len(item.parts) for item in loaded)
     failpoint("after-swap")
 
 
-def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None)) -> dict[str, Any]:
+def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None), *, mtime_ns=None) -> dict[str, Any]:
     """What the manifest records of one ingested source file."""
     quality = quality_of(counts)
     coverage = coverage_of(counts)
     return {
         "path": key,
         "size": size,
+        # With the size, what tells an unchanged file at the same path without hashing it.
+        "mtime_ns": mtime_ns,
         "sha256": digest,
         "source_type": kind,
         "periods": sorted({p.split("month=")[1] for p in covered if "month=" in p}),
@@ -405,16 +490,21 @@ def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None)) 
 
 def _sweep(root: Path, manifest) -> None:
     """Delete data files the manifest neither names nor keeps (replaced earlier, or left by a crashed refresh)."""
-    named = {str(root / meta["file"]) for meta in manifest["partitions"].values()}
-    named |= {str(root / file) for file in manifest["retired"]}
+    base = str(root)
+    named = {os.path.normpath(os.path.join(base, meta["file"])) for meta in manifest["partitions"].values()}
+    named |= {os.path.normpath(os.path.join(base, file)) for file in manifest["retired"]}
     for name in PARTITION_FIELDS:
         folder = root / name
-        if not folder.exists():
+        if not folder.is_dir():
             continue
-        for file in folder.rglob("*"):
-            if file.is_file() and str(file) not in named:
-                _unlink(file)
-        _remove_empty_tree(folder)
+        # One walk, deepest folders first, so a folder emptied here is removed in the same pass.
+        for directory, _subfolders, filenames in os.walk(folder, topdown=False):
+            for filename in filenames:
+                path = os.path.join(directory, filename)
+                if os.path.normpath(path) not in named:
+                    _unlink(Path(path))
+            with contextlib.suppress(OSError):
+                os.rmdir(directory)  # fails, harmlessly, when something is still in it
     for leftover in root.glob(".*.tmp"):
         _unlink(leftover)
 

@@ -1,0 +1,199 @@
+"""The physical layout of counts, and compaction: few files however many partitions the store holds.
+
+A partition (source x force x month) is the store's logical unit: claims, revisions and
+replacement are all decided per partition, and the manifest names one place for each. That
+place is either a whole file (a small refresh writes ``counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-...``)
+or the rows of its month in a shared file holding a force's year::
+
+    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet    one row group
+
+One row group, not one per month: reading costs per column chunk far more than per row, so a
+year of a force in one chunk per column is what makes a national read fast. A refresh that
+writes many partitions at once writes them straight into shared files. When a month of a shared
+file is replaced, the manifest names the new place and the old month's rows are dead: readers
+filter them out (the manifest says which months of each file are live). Compaction rewrites
+every fragmented force-year (its months spread over several files, or a file holding dead
+months) into one new shared file, exactly as a refresh writes: new files first (each atomic),
+then the manifest swap, the old files retired until the next refresh and then swept.
+
+A refresh compacts on its own, under its lock, when the store has gathered
+:data:`COMPACT_EXCESS` or more surplus files and dead row groups; :meth:`crimestats.Store.compact`
+(``crimestats compact``) does it at any time. Records (``refresh(records=True)``) stay one file
+per force x month: those files are not small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .atomic import failpoint, free_space, store_error, write_atomic
+from .manifest import encode_manifest, write_manifest
+from .read import COUNTS_SCHEMA, slug
+
+logger = logging.getLogger(__name__)
+
+#: Surplus data files (beyond one per force-year) plus dead months at which a refresh compacts.
+COMPACT_EXCESS = 100
+#: A refresh writing at least this many counts partitions writes them into shared files at once.
+SHARED_WRITE_MIN = 100
+
+
+@dataclass
+class CompactResult:
+    """What a compaction did."""
+
+    store: str
+    groups: int = 0
+    files_before: int = 0
+    files_after: int = 0
+
+    def summary(self) -> str:
+        """One line: how many force-years were rewritten, and the data files before and after."""
+        return (
+            f"{self.store}: compacted {self.groups} force-years; {self.files_before} data files -> {self.files_after}"
+        )
+
+
+def group_folder(meta: dict[str, Any]) -> str:
+    """The folder of the shared file holding a counts partition: its source, force and year."""
+    return f"counts/src={meta['src']}/pfa={slug(meta['force'])}/year={meta['month'][:4]}"
+
+
+def new_file(folder: str, generation: int) -> str:
+    """A fresh data file name in ``folder`` (relative to the store)."""
+    return f"{folder}/part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def encode_shared(tables: Sequence[pa.Table]) -> bytes:
+    """One zstd Parquet file holding ``tables``, in order, in one row group."""
+    table = pa.concat_tables(tables).combine_chunks()
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", row_group_size=max(len(table), 1))
+    return sink.getvalue().to_pybytes()
+
+
+def counts_table(frame: pd.DataFrame) -> pa.Table:
+    """A partition's rows as an Arrow table of the counts schema (no pandas metadata)."""
+    frame = pd.DataFrame(frame, copy=False)
+    frame.attrs = {}
+    return pa.Table.from_pandas(frame, schema=COUNTS_SCHEMA, preserve_index=False).replace_schema_metadata(None)
+
+
+def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
+    """Surplus files plus dead months of the counts dataset, and the force-year folders that hold them."""
+    by_group: dict[str, set[str]] = defaultdict(set)
+    live: dict[str, int] = defaultdict(int)
+    size: dict[str, int] = {}
+    for meta in manifest["partitions"].values():
+        if meta["dataset"] != "counts":
+            continue
+        by_group[group_folder(meta)].add(meta["file"])
+        live[meta["file"]] += 1
+        size[meta["file"]] = int(meta.get("file_months", 1))
+    total = 0
+    fragmented = []
+    for folder, files in by_group.items():
+        surplus = len(files) - 1 + sum(size[file] - live[file] for file in files)
+        if surplus > 0:
+            total += surplus
+            fragmented.append(folder)
+    return total, sorted(fragmented)
+
+
+def needs_compaction(manifest: dict[str, Any]) -> bool:
+    """True when the store has gathered enough small files or dead months to be worth compacting."""
+    return excess(manifest)[0] >= COMPACT_EXCESS
+
+
+def _read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
+    """The rows of ``parts`` (partitions of one force-year), each file read once, dead months left out."""
+    from .read import file_parts, month_filter
+
+    tables = []
+    for file, months in file_parts(parts).items():
+        table = pq.read_table(root / file, schema=COUNTS_SCHEMA)
+        if months is not None:
+            table = table.filter(month_filter(months))
+        tables.append(table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None))
+    return tables
+
+
+def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str] | None = None) -> CompactResult:
+    """Rewrite each fragmented force-year of the store at ``root`` into one file; the caller holds the lock.
+
+    Crash-safe as a refresh: new files are written (each atomically) before the manifest that
+    names them is swapped in; the files no partition names any more are kept under ``retired``
+    (with what the last refresh retired) for readers of the previous manifest, and swept by the next refresh.
+    """
+    result = CompactResult(store=str(root))
+    named_before = {meta["file"] for meta in manifest["partitions"].values()}
+    result.files_before = result.files_after = len(named_before)
+    folders = excess(manifest)[1] if groups is None else list(groups)
+    if not folders:
+        return result
+    wanted = set(folders)
+    members: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for key, meta in manifest["partitions"].items():
+        if meta["dataset"] == "counts" and group_folder(meta) in wanted:
+            members[group_folder(meta)].append((key, meta))
+    generation = int(manifest["generation"]) + 1
+    partitions = dict(manifest["partitions"])
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    # About as much space as the files rewritten (compression is the same): checked before writing.
+    sources = {meta["file"] for parts in members.values() for _, meta in parts}
+    needed = sum((root / file).stat().st_size for file in sources if (root / file).exists())
+    free = free_space(root)
+    if free is not None and free < needed:
+        raise store_error(OSError(errno.ENOSPC, "not enough free space", str(root)), root, "compacting", needed=needed)
+    done: list[Path] = []
+    try:
+        for folder in sorted(members):
+            parts = sorted(members[folder], key=lambda item: item[1]["month"])
+            target = new_file(folder, generation)
+            write_atomic(root / target, encode_shared(_read_live(root, [meta for _, meta in parts])))
+            done.append(root / target)
+            if len(done) == 1:
+                failpoint("compact-write")
+            for key, meta in parts:
+                partitions[key] = {**meta, "file": target, "file_months": len(parts)}
+        named_after = {meta["file"] for meta in partitions.values()}
+        retired = dict(manifest["retired"])
+        retired.update({file: {"generation": generation, "since": now} for file in named_before - named_after})
+        new_manifest = {**manifest, "generation": generation, "partitions": partitions, "retired": retired}
+        failpoint("compact-before-swap")
+        write_manifest(root, new_manifest)
+    except OSError as error:
+        for path in done:  # nothing names them
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise store_error(error, root, "compacting", needed=needed + len(encode_manifest(manifest))) from error
+    failpoint("compact-after-swap")
+    result.groups = len(members)
+    result.files_after = len(named_after)
+    logger.info("%s", result.summary())
+    return result
+
+
+def compact_store(root: Path) -> CompactResult:
+    """Compact every fragmented force-year of the store at ``root`` (see :meth:`crimestats.Store.compact`)."""
+    from .lock import refresh_lock
+    from .manifest import read_manifest
+    from .refresh import _sweep
+
+    with refresh_lock(root):
+        manifest = read_manifest(root)
+        result = compact_locked(root, manifest)
+        _sweep(root, read_manifest(root))
+    return result
