@@ -224,3 +224,16 @@ def test_the_snippets_of_docs_distributed_run(tmp_path, monkeypatch):
         if engine and importlib.util.find_spec(engine.group(1)) is None:
             continue  # not a crimestats dependency; tried where installed
         exec(compile(block, "docs/distributed.md", "exec"), namespace)
+
+
+def test_the_dask_read_leaves_out_a_replaced_month_of_a_compacted_file(tmp_path, client):
+    del client  # the Dask read needs no cluster, but runs on one here
+    from tests.store.test_compact import CITY, smaller_january
+
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])
+    store.compact()
+    store.refresh([smaller_january(tmp_path)])  # January replaced: dead in the shared file until compacted
+    lazy = store.read(engine="dask")
+    assert int(lazy["count"].sum().compute()) == int(store.read()["count"].sum())
+    pd.testing.assert_frame_equal(frame_of(lazy.compute()), frame_of(store.read()))

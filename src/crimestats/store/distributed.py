@@ -129,13 +129,15 @@ def read_dask(
     wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
     # An areas filter needs area_name, whether or not the result shows it.
     read = wanted if areas is None or "area_name" in wanted else [*wanted, "area_name"]
-    files = _read.fragments(root, manifest, forces=forces, start=start, end=end)
-    if files:
-        # The files are named one by one: no directory discovery, so no partition columns from the paths.
-        frame = dd.read_parquet(files, columns=read, dataset={"partitioning": None})
-        frame = frame.astype(empty_counts().dtypes[read].to_dict())
+    parts = _read.file_parts(_read.selected(manifest, "counts", forces=forces, start=start, end=end))
+    files = [str(root / file) for file in parts]
+    meta = empty_counts()[read]
+    if parts:
+        # One Dask partition per data file, read by pyarrow; a shared file (a compacted force-year)
+        # whose months were replaced since gives only its live months, as the pandas read does.
+        frame = dd.from_map(_FileReader(root, read, meta.dtypes.to_dict()), list(parts.items()), meta=meta)
     else:
-        frame = dd.from_pandas(empty_counts()[read], npartitions=1)
+        frame = dd.from_pandas(meta, npartitions=1)
     if areas is not None:
         frame = frame[frame["area_name"].isin([area_name(a) for a in areas])][wanted]
     frame.coverage = _stored_coverage(root, manifest, files)
@@ -163,3 +165,18 @@ def _stored_coverage(root: Path, manifest: dict[str, Any], files: Sequence[str])
         }
     )
     return _read.stored_coverage(manifest, stand_in)
+
+
+class _FileReader:
+    """Reads one store data file (only its live months, when given) as a canonical pandas frame."""
+
+    def __init__(self, root: Path, columns: list[str], dtypes: dict[str, Any]) -> None:
+        self.root, self.columns, self.dtypes = root, columns, dtypes
+
+    def __call__(self, part: tuple[str, list[str] | None]) -> pd.DataFrame:
+        import pyarrow.dataset as ds
+
+        file, months = part
+        where = None if months is None else _read.month_filter(months)
+        table = ds.dataset(str(self.root / file), format="parquet").to_table(columns=self.columns, filter=where)
+        return table.to_pandas(types_mapper=_read.pandas_type).astype(self.dtypes)
