@@ -61,6 +61,7 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(".plotting", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "CATEGORIES",
     "COLUMN_NAMES",

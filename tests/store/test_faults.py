@@ -48,7 +48,8 @@ def test_one_bad_file_is_reported_and_the_good_ones_ingested(tmp_path, capsys, f
         return police_uk.load(path, **options)
 
     root = tmp_path / "store"
-    with sources.registered(dataclasses.replace(police_uk, ingest=ingest, read_records=None)):
+    # One unit at a time (no ingest_many), so the fault is what reading that one unit raised.
+    with sources.registered(dataclasses.replace(police_uk, ingest=ingest, ingest_many=None, read_records=None)):
         code = main(["refresh", str(CITY), "--store", str(root), "--json"])
     captured = capsys.readouterr()
     assert code == EXIT_BAD_INPUT

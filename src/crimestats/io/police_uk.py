@@ -410,10 +410,14 @@ def _ingest_many(
     if int(counts["count"].sum()) != int(raw["count"].sum()):  # pragma: no cover - a reader bug
         raise SourceFormatError(None, "internal error: counts in and out differ")
     coverage = make_coverage([{**row, "unit": i} for i in good for row in units[i]["covered"]], keep=["unit"])
-    for i in good:
+    # Both tables are in unit order: each unit's rows are one slice.
+    row_at = np.searchsorted(raw["unit"].to_numpy(), [*good, len(units)])
+    cover_at = np.searchsorted(coverage["unit"].to_numpy(), [*good, len(units)])
+    coverage = coverage.drop(columns="unit")
+    for n, i in enumerate(good):
         unit = units[i]
-        part = counts[raw["unit"].to_numpy() == i].reset_index(drop=True)
-        unit_coverage = coverage[coverage["unit"] == i].drop(columns="unit").reset_index(drop=True)
+        part = counts.iloc[row_at[n] : row_at[n + 1]].reset_index(drop=True)
+        unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]].reset_index(drop=True)
         part = attach(part, coverage=unit_coverage, quality=unit["qualities"])
         part.attrs["ignored_files"] = unit["ignored"]
         part.attrs["duplicate_files"] = unit["duplicate_files"]

@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 
-
 def __getattr__(name: str) -> object:
     # ``draw_figures`` needs matplotlib; importing it only when asked keeps ``import crimestats`` light.
     if name == "draw_figures":

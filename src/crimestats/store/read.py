@@ -239,9 +239,13 @@ def read_counts(
 
 def coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
     """A coverage table as JSON-ready rows for the manifest."""
-    table = coverage.astype(object).where(coverage.notna(), None)
-    table["period_start"] = coverage["period_start"].dt.strftime("%Y-%m")
-    return table.to_dict(orient="records")
+    columns = list(coverage.columns)
+    values = {c: coverage[c].tolist() for c in columns}  # per column: a file's table is a few rows
+    values["period_start"] = [None if pd.isna(v) else f"{v:%Y-%m}" for v in values["period_start"]]
+    return [
+        {c: (None if values[c][i] is pd.NA or values[c][i] is None else values[c][i]) for c in columns}
+        for i in range(len(coverage))
+    ]
 
 
 def stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame | None:

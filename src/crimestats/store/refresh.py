@@ -169,7 +169,7 @@ def _refresh_locked(
     loaded = []
     units: Iterator[LoadedUnit]
     if client is None:
-        units = (load_unit(item.unit.path, item.unit.source, mapping, records) for item in pending)
+        units = load_units_here([(item.unit.path, item.unit.source) for item in pending], mapping, records)
     else:
         from .distributed import load_units  # dask only when a cluster is given
 
@@ -253,6 +253,44 @@ def load_unit(path: str | Path, source: sources.Source | str, mapping: Any, reco
     except READ_FAULTS as error:
         return LoadedUnit(error=str(as_source_error(path, error)))
     return LoadedUnit(counts=counts, parts=parts)
+
+
+def load_units_here(units: Sequence[tuple[Path, sources.Source]], mapping: Any, records: bool) -> Iterator[LoadedUnit]:
+    """:func:`load_unit` of each unit, in order, in this process; a run of one source's units in one pass.
+
+    Consecutive units of a source that reads many units at once (:meth:`crimestats.sources.Source.load_many`:
+    data.police.uk's thousands of small files) are read together, so a national refresh pays no
+    per-file fixed cost; each unit still gets its own counts, partitions or error.
+    """
+    start = 0
+    while start < len(units):
+        kind = units[start][1]
+        end = start + 1
+        while end < len(units) and units[end][1] is kind:
+            end += 1
+        run = [path for path, _ in units[start:end]]
+        if kind.ingest_many is None or len(run) == 1:
+            yield from (load_unit(path, kind, mapping, records) for path in run)
+        else:
+            try:
+                loaded = kind.load_many(run, mapping=mapping, records=records)
+            except READ_FAULTS as error:  # not one unit's fault: read them one by one for their own errors
+                logger.info("%s: reading %d units at once failed (%s); reading each", kind.name, len(run), error)
+                yield from (load_unit(path, kind, mapping, records) for path in run)
+            else:
+                yield from (
+                    _loaded(path, counts, recs, error) for path, (counts, recs, error) in zip(run, loaded, strict=True)
+                )
+        start = end
+
+
+def _loaded(path: Path, counts: pd.DataFrame | None, recs: pd.DataFrame | None, error: Exception | None) -> LoadedUnit:
+    if error is not None:
+        return LoadedUnit(error=str(as_source_error(path, error)))
+    try:
+        return LoadedUnit(counts=counts, parts=_all_partitions(path, counts, recs))  # type: ignore[arg-type]
+    except READ_FAULTS as problem:
+        return LoadedUnit(error=str(as_source_error(path, problem)))
 
 
 def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str | None]:
@@ -542,9 +580,7 @@ def _all_partitions(path: Path, counts: pd.DataFrame, recs: pd.DataFrame | None)
 
 def _partitions(name: str, frame: pd.DataFrame):
     """(partition key, metadata, rows) for each force x month of a counts or records frame."""
-    months = frame["period_start"].dt.strftime("%Y-%m")
-    keys = [frame["source"], frame["force"], months] if name == "counts" else [frame["force"], months]
-    for values, group in frame.groupby(keys, sort=True):
+    for values, group in _groups(frame, ["source", "force"] if name == "counts" else ["force"]):
         if name == "counts":
             source, force, month = values
             key = f"counts/src={source}/pfa={slug(force)}/month={month}"
@@ -561,6 +597,18 @@ def _partitions(name: str, frame: pd.DataFrame):
             key = f"records/pfa={slug(force)}/month={month}"
             meta = {"dataset": "records", "force": force, "month": month, "rows": len(group)}
         yield key, meta, group
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> Iterator[tuple[tuple, pd.DataFrame]]:
+    """``frame`` grouped by ``keys`` and month ("YYYY-MM"), sorted; a frame of one group as it is (most files)."""
+    if len(frame):
+        first = frame.iloc[0]
+        one = all((frame[k].to_numpy() == first[k]).all() for k in [*keys, "period_start"])
+        if one:
+            yield (*(first[k] for k in keys), f"{first['period_start']:%Y-%m}"), frame
+            return
+    months = frame["period_start"].dt.strftime("%Y-%m")
+    yield from frame.groupby([*(frame[k] for k in keys), months], sort=True)
 
 
 def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
