@@ -420,13 +420,24 @@ def _digest(path: Path) -> str | None:
 def _drop_duplicates(plan: Plan, unchanged: set[Path] | frozenset[Path] = frozenset()) -> None:
     """The same content reached twice (a copied folder, a path given twice) is one unit, never counted twice.
 
-    The copy is listed in ``plan.skipped`` with the file it repeats. Files in ``unchanged`` (held
-    by the caller as they are) are not hashed; the caller skips their copies by content.
+    The copy is listed in ``plan.skipped`` with the file it repeats. Only files of the same size
+    can be the same, so only those are hashed. Files in ``unchanged`` (held by the caller as
+    they are) are not hashed; the caller skips their copies by content.
     """
+    sizes: dict[int | None, int] = {}
+    size_of: dict[Path, int | None] = {}
+    for unit in plan.units:
+        if unit.path not in unchanged:
+            try:
+                size_of[unit.path] = unit.path.stat().st_size
+            except OSError:
+                size_of[unit.path] = None  # the reader says why it cannot be read
+            sizes[size_of[unit.path]] = sizes.get(size_of[unit.path], 0) + 1
     first: dict[str, Path] = {}
     units = []
     for unit in plan.units:
-        if unit.path in unchanged:
+        size = size_of.get(unit.path)
+        if unit.path in unchanged or size is None or sizes[size] < 2:
             units.append(unit)
             continue
         digest = _digest(unit.path)
