@@ -33,10 +33,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .areas import NATIONAL, TERRITORIAL, forces, lsoa_lookup
+from .areas import NATIONAL, TERRITORIAL, forces, forces_of_kind, lsoa_lookup
 from .boundaries import LSOA_2021_FROM, boundary_csps, csp_lookup, lsoa_areas, lsoa_changes
 from .exceptions import PeriodError
 from .periods import parse_month
+from .taxonomy import ANTI_SOCIAL_BEHAVIOUR
 
 #: The header of every data.police.uk street file since 2013.
 HEADER = (
@@ -59,7 +60,6 @@ CRIME_SHARES: dict[str, float] = {
     "Possession of weapons": 0.0093,
     "Robbery": 0.0075,
 }
-ANTI_SOCIAL_BEHAVIOUR = "Anti-social behaviour"
 #: Last outcome categories of crimes and their shares (2017-2024 samples); the last is made up (see above).
 OUTCOME_SHARES: dict[str, float] = {
     "Unable to prosecute suspect": 0.300,
@@ -106,9 +106,8 @@ _SPELLINGS = {
     "London, City of": "City of London Police",
     "Metropolitan Police": "Metropolitan Police Service",
     "Devon and Cornwall": "Devon & Cornwall Police",
-    "British Transport Police": "British Transport Police",
 }
-_SLUGS = {"London, City of": "city-of-london", "Metropolitan Police": "metropolitan", "British Transport Police": "btp"}
+_SLUGS = {"London, City of": "city-of-london", "Metropolitan Police": "metropolitan"}
 #: British Transport Police's share of a national month (about 5,000 of 500,000 rows).
 NATIONAL_SHARE = 0.01
 _POINTS_PER_LSOA = 3
@@ -147,6 +146,8 @@ def police_uk_spelling(force: str) -> str:
     """
     if force in _SPELLINGS:
         return _SPELLINGS[force]
+    if force.endswith(" Police"):  # British Transport Police
+        return force
     return f"{force} Constabulary" if force in _CONSTABULARIES else f"{force} Police"
 
 
@@ -155,10 +156,15 @@ def force_slug(force: str) -> str:
 
     Examples
     --------
-    >>> force_slug("London, City of"), force_slug("Avon and Somerset"), force_slug("Dyfed-Powys")
-    ('city-of-london', 'avon-and-somerset', 'dyfed-powys')
+    >>> force_slug("London, City of"), force_slug("Avon and Somerset"), force_slug("British Transport Police")
+    ('city-of-london', 'avon-and-somerset', 'btp')
     """
-    return _SLUGS.get(force, force.lower().replace(" ", "-"))
+    if force in _SLUGS:
+        return _SLUGS[force]
+    if force in forces_of_kind(NATIONAL):  # named by its abbreviation: "btp"
+        aliases = forces().set_index("force").loc[force, "aliases"]
+        return str(aliases).split(";")[0].lower()
+    return force.lower().replace(" ", "-")
 
 
 @cache
