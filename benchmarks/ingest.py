@@ -371,6 +371,7 @@ def chart(results: dict[str, dict[str, list[dict]]], rows_of: dict[str, int], pa
     ax_time.set(xlabel="rows (millions)", ylabel="time (s, median)", title="Ingest time")
     ax_memory.set(xlabel="rows (millions)", ylabel="peak RSS (MB, median)", title="Peak memory")
     ax_time.legend()
+    figure.suptitle(f"data.police.uk street files: crimestats, DuckDB, Polars and floors ({time.strftime('%Y-%m-%d')})")
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
     print(f"chart written to {path}", file=sys.stderr)
@@ -455,6 +456,69 @@ def store_benchmark(args: argparse.Namespace) -> None:
         print(f"| {label} | {seconds:.2f} |")
 
 
+def ingest_benchmark(args: argparse.Namespace, datasets: dict[str, Path], rows_of: dict[str, int]) -> None:
+    """Every engine on every dataset, ``args.runs`` times interleaved; the table, the check, the chart."""
+    sizes = {name: describe(folder) for name, folder in datasets.items()}
+    lookups = export_lookups(args.data_dir / f"lookups-{args.boundaries}", args.boundaries)
+    results: dict[str, dict[str, list[dict]]] = {name: {} for name in datasets}
+    checks: dict[str, list[str]] = {}
+    notes = []
+    with tempfile.TemporaryDirectory(dir=args.data_dir) as scratch:
+
+        def output(dataset: str, engine: str) -> Path:
+            return Path(scratch) / f"{list(datasets).index(dataset)}-{engine}.parquet"
+
+        for run in range(args.runs):  # interleaved: every dataset and engine once per run
+            for name, folder in datasets.items():
+                engines = args.engines
+                if not has_lsoa_columns(folder):
+                    engines = [e for e in engines if e in ("crimestats", "read-bytes")]
+                    if run == 0:
+                        notes.append(f"{name}: pre-2013 layout (no LSOA columns): only crimestats and the byte floor")
+                for engine in engines:
+                    out = output(name, engine) if run == 0 and engine in COMPARED else None
+                    result = measure(engine, folder, lookups, args.boundaries, out)
+                    results[name].setdefault(engine, []).append(result)
+                    print(
+                        f"run {run + 1}/{args.runs} {name} {engine}: {result['seconds']:.2f} s, "
+                        f"{result['peak_mb']:,.0f} MB",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                if run == 0:
+                    outputs = {e: output(name, e) for e in COMPARED if e in engines}
+                    checks[name] = compare(outputs) if len(outputs) > 1 else []
+    if args.results:
+        results, sizes, checks, rows_of, notes = merge_saved(args.results, results, sizes, checks, rows_of, notes)
+    print()
+    print(report(results, sizes, checks))
+    for note in notes:
+        print(f"- {note}")
+    for name, problems in checks.items():
+        for problem in problems:
+            print(f"\n{name}: {problem}")
+    if len([e for e in COMPARED if e in args.engines]) > 1 and checks:
+        print("\nOutputs equal (crimestats, DuckDB, Polars):", "yes" if not any(checks.values()) else "NO")
+    if args.chart:
+        chart(results, rows_of, args.chart)
+
+
+def merge_saved(path: Path, results: dict, sizes: dict, checks: dict, rows_of: dict, notes: list) -> tuple:
+    """Add this invocation's results to those saved in ``path`` (same dataset: replaced) and save all.
+
+    So that a long size (20 M rows, one run) and the shorter ones (three runs) can be run separately
+    and reported, and charted, together.
+    """
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    merged = [saved.get(k, {}) for k in ("results", "sizes", "checks", "rows_of")]
+    for old, new in zip(merged, (results, sizes, checks, rows_of), strict=True):
+        old.update(new)
+    notes = list(dict.fromkeys([*saved.get("notes", []), *notes]))
+    keys = ("results", "sizes", "checks", "rows_of", "notes")
+    path.write_text(json.dumps(dict(zip(keys, [*merged, notes], strict=True)), indent=1))
+    return (*merged, notes)
+
+
 # --- main ---------------------------------------------------------------------------------------------
 
 
@@ -468,6 +532,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--boundaries", default="2024", help="boundary vintage of the areas counted")
     parser.add_argument("--chart", type=Path, nargs="?", const=Path("docs/images/performance-ingest.png"))
+    parser.add_argument("--results", type=Path, help="JSON file to merge these results into (table: all of them)")
     parser.add_argument("--store", action="store_true", help="also time the store on a national store")
     parser.add_argument("--store-months", type=int, default=120)
     parser.add_argument("--store-rows-per-month", type=int, default=20_000)
@@ -497,39 +562,8 @@ def main(argv: list[str] | None = None) -> None:
         rows_of[name] = rows
     for folder in args.real:
         datasets[f"real {Path(folder).name}"] = Path(folder)
-    sizes = {name: describe(folder) for name, folder in datasets.items()}
-    lookups = export_lookups(args.data_dir / f"lookups-{args.boundaries}", args.boundaries)
-    results: dict[str, dict[str, list[dict]]] = {name: {} for name in datasets}
-    checks: dict[str, list[str]] = {}
-    with tempfile.TemporaryDirectory(dir=args.data_dir) as scratch:
-
-        def output(dataset: str, engine: str) -> Path:
-            return Path(scratch) / f"{list(datasets).index(dataset)}-{engine}.parquet"
-
-        for run in range(args.runs):  # interleaved: every dataset and engine once per run
-            for name, folder in datasets.items():
-                engines = [e for e in args.engines if e in ("crimestats", "read-bytes") or has_lsoa_columns(folder)]
-                for engine in engines:
-                    out = output(name, engine) if run == 0 and engine in COMPARED else None
-                    result = measure(engine, folder, lookups, args.boundaries, out)
-                    results[name].setdefault(engine, []).append(result)
-                    print(
-                        f"run {run + 1}/{args.runs} {name} {engine}: {result['seconds']:.2f} s, "
-                        f"{result['peak_mb']:,.0f} MB",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                if run == 0:
-                    outputs = {e: output(name, e) for e in COMPARED if e in engines}
-                    checks[name] = compare(outputs) if len(outputs) > 1 else []
-    print()
-    print(report(results, sizes, checks))
-    for name, problems in checks.items():
-        for problem in problems:
-            print(f"\n{name}: {problem}")
-    print("\nOutputs equal (crimestats, DuckDB, Polars):", "yes" if not any(checks.values()) else "NO")
-    if args.chart:
-        chart(results, rows_of, args.chart)
+    if datasets:
+        ingest_benchmark(args, datasets, rows_of)
     if args.store:
         store_benchmark(args)
     return None
