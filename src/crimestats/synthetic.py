@@ -237,7 +237,9 @@ def plan(rows: int, *, start_month: str = "2021-01", rows_per_month: int = 500_0
     (1000000, ['2021-01', '2021-02'])
     """
     if rows < 1 or rows_per_month < 1:
-        raise PeriodError(f"no months to write: rows and rows_per_month must be positive, got {rows} and {rows_per_month}")
+        raise PeriodError(
+            f"no months to write: rows and rows_per_month must be positive, got {rows} and {rows_per_month}"
+        )
     first = parse_month(start_month)
     if first < pd.Timestamp("2013-05-01"):
         raise PeriodError(f"start_month {start_month!r}: synthetic files use the 14 crime types of May 2013 on")
