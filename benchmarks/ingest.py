@@ -46,6 +46,10 @@ from pathlib import Path
 ENGINES = ("crimestats", "duckdb", "polars", "pyarrow-parse", "read-bytes")
 COMPARED = ("crimestats", "duckdb", "polars")
 COLUMNS = ("Month", "Falls within", "LSOA code", "Crime type")
+HEADER = (
+    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location", "LSOA code",
+    "LSOA name", "Crime type", "Last outcome category", "Context",
+)  # fmt: skip
 KEYS = ["month", "force", "area_code", "category"]
 DEFAULT_DATA_DIR = Path(tempfile.gettempdir()) / "crimestats-bench"
 
@@ -115,18 +119,28 @@ def run_duckdb(folder: Path, lookups: Path, out: Path | None, boundaries: str) -
     con = duckdb.connect()
     for name in ("lsoa_area", "crime_category", "force"):
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{lookups / (name + '.parquet')}')")
+    # The schema given, not sniffed (a fifth faster on 440 files); rows grouped on the raw values
+    # before the lookups are joined (about a tenth faster than joining every row).
+    columns = ", ".join(f"'{name}': 'VARCHAR'" for name in HEADER)
     con.execute(
-        """
+        f"""
         CREATE TABLE result AS
-        SELECT s."Month" AS month,
-               coalesce(f.force, s."Falls within") AS force,
+        WITH raw AS (
+            SELECT "Month" AS month, "Falls within" AS falls_within, "LSOA code" AS lsoa_code,
+                   "Crime type" AS crime_type, count(*) AS n
+            FROM read_csv($files, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+                          columns = {{{columns}}})
+            GROUP BY ALL
+        )
+        SELECT s.month,
+               coalesce(f.force, s.falls_within) AS force,
                CASE WHEN coalesce(f.no_area, false) THEN NULL ELSE l.area_code END AS area_code,
                coalesce(c.category, 'Unclassified') AS category,
-               count(*) AS count
-        FROM read_csv($files, header = true, all_varchar = true, delim = ',', quote = '"') AS s
-        LEFT JOIN force AS f ON s."Falls within" = f.falls_within
-        LEFT JOIN lsoa_area AS l ON s."LSOA code" = l.lsoa_code
-        LEFT JOIN crime_category AS c ON s."Crime type" = c.crime_type
+               sum(s.n)::BIGINT AS count
+        FROM raw AS s
+        LEFT JOIN force AS f ON s.falls_within = f.falls_within
+        LEFT JOIN lsoa_area AS l ON s.lsoa_code = l.lsoa_code
+        LEFT JOIN crime_category AS c ON s.crime_type = c.crime_type
         GROUP BY ALL
         """,
         {"files": files},
