@@ -171,7 +171,7 @@ def test_crime_types_are_the_police_uk_ones() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(rows=st.integers(1, 3_000_000), per_month=st.integers(1_000, 600_000))
+@given(rows=st.integers(1, 3_000_000), per_month=st.integers(10_000, 600_000))
 def test_plan_splits_every_row_once(rows: int, per_month: int) -> None:
     files = synthetic.plan(rows, rows_per_month=per_month, start_month="2022-11")
     assert int(files["rows"].sum()) == rows

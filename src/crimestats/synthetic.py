@@ -247,11 +247,14 @@ def plan(rows: int, *, start_month: str = "2021-01", rows_per_month: int = 500_0
     per_month = _split(rows, np.ones(n_months))
     forces_ = _forces_written()
     weights = _weights(forces_)
-    parts = []
-    for i, month_rows in enumerate(per_month):
-        month = f"{first + pd.DateOffset(months=i):%Y-%m}"
-        parts.append(pd.DataFrame({"month": month, "force": forces_, "rows": _split(int(month_rows), weights)}))
-    table = pd.concat(parts, ignore_index=True)
+    months = pd.period_range(first, periods=n_months, freq="M").strftime("%Y-%m")
+    table = pd.DataFrame(
+        {
+            "month": np.repeat(np.asarray(months, dtype=object), len(forces_)),
+            "force": np.tile(np.asarray(forces_, dtype=object), n_months),
+            "rows": np.concatenate([_split(int(month_rows), weights) for month_rows in per_month]),
+        }
+    )
     return table[table["rows"] > 0].reset_index(drop=True)
 
 
