@@ -11,16 +11,18 @@ block, whatever the size of the file. Each block is
    exact structural scan of :func:`crimestats.io.structure.check_csv`, which counts the blank
    lines or raises the error naming the file and line, as the pandas reader did before.
 
-:func:`parsed_files` runs this stage for a list of files in one background thread, a few blocks
-ahead of the caller, so parsing (which releases the GIL) overlaps the caller's tallying.
+:func:`parsed_files` runs this stage for a list of files in a small thread pool, a few files ahead
+of the caller, so parsing (which releases the GIL) overlaps the caller's tallying.
 """
 
 from __future__ import annotations
 
 import csv
-import queue
-import threading
+import os
+import zipfile
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,13 +30,14 @@ import pyarrow as pa
 import pyarrow.csv as pv
 
 from ..exceptions import SourceFormatError
-from .street_files import StreetFile
+from .street_files import StreetFile, file_size
 from .structure import CheckedCsv, check_csv, reading
 
 #: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
 BLOCK_BYTES = 32 * 2**20
-#: Blocks parsed ahead of the caller by :func:`parsed_files` (each at most BLOCK_BYTES and its table).
-AHEAD = 3
+#: Threads parsing files ahead of the caller (:func:`parsed_files`), and the bytes they may hold.
+PARSERS = 2
+AHEAD_BYTES = 32 * 2**20
 
 #: data.police.uk column -> canonical (snake_case) record column.
 VARIABLE_MAP: dict[str, str] = {
@@ -56,6 +59,7 @@ COORDINATES = ("Longitude", "Latitude")
 DICT = pa.dictionary(pa.int32(), pa.string())
 _PRE_2013_ONLY = ("Easting", "Northing")
 _BOM = b"\xef\xbb\xbf"
+_SPACE = b" \t\r\n"
 _NEWLINE = ord("\n")
 
 
@@ -132,9 +136,14 @@ def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str
 
 
 def parse(data: bytes, header: list[str], wanted: list[str], types: dict[str, pa.DataType]) -> pa.Table:
-    """Parse a block of whole lines (no header) into the ``wanted`` columns, typed as ``types``."""
+    """Parse a block of whole lines (no header) into the ``wanted`` columns, typed as ``types``.
+
+    With the system allocator: the default one keeps freed memory per thread, which with the
+    parsing threads costs some 50 MB of peak memory and buys no speed here.
+    """
     return pv.read_csv(
         pa.py_buffer(data),
+        memory_pool=pa.system_memory_pool(),
         read_options=pv.ReadOptions(column_names=header, use_threads=True, block_size=2**20),
         parse_options=pv.ParseOptions(newlines_in_values=False),
         convert_options=pv.ConvertOptions(
@@ -147,9 +156,15 @@ def parse(data: bytes, header: list[str], wanted: list[str], types: dict[str, pa
     )
 
 
-def blocks(handle, size: int | None = None) -> Iterator[bytes]:
-    """Blocks of whole lines (each ends at a line break, but perhaps the last)."""
+def blocks(handle, size: int | None = None, *, length: int | None = None) -> Iterator[bytes]:
+    """Blocks of whole lines (each ends at a line break, but perhaps the last).
+
+    ``length`` (the file's size, where known) lets a file smaller than a block be read in one
+    call of its own size: asking for more makes Python allocate the block size for every file.
+    """
     size = size or BLOCK_BYTES
+    if length is not None and length < size:
+        size = length + 1
     rest = b""
     while True:
         data = handle.read(size)
@@ -239,9 +254,11 @@ def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileSt
         For a file that cannot be read at all.
     """
     with reading(file.label), file.open() as handle:
-        stream = blocks(handle)
+        plain = file.archive is None and not file.name.lower().endswith(".gz")
+        stream = blocks(handle, length=os.fstat(handle.fileno()).st_size if plain else None)
         first = next(stream, b"")
-        if not first.strip(_BOM + b" \t\r\n") or first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        blank = not first[:4096].strip(_BOM + _SPACE) and not first[4096:].strip(_SPACE)  # copies only when blank
+        if blank or first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
             check_csv(first, file.label)  # raises: the file is empty, or UTF-16/32
         cut = first.find(b"\n") + 1 or len(first)
         header_line, data = first[:cut], first[cut:]
@@ -263,9 +280,6 @@ def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileSt
             yield _parsed(start, header_line, pending, where, last=True)
 
 
-_DONE = object()
-
-
 @dataclass(frozen=True)
 class FileError:
     """Reading ``file`` raised ``error`` (handed to the consumer in the file's place)."""
@@ -274,43 +288,73 @@ class FileError:
     error: Exception
 
 
-def parsed_files(
-    files: Sequence[StreetFile], *, records: bool = False, ahead: int | None = None
-) -> Iterator[FileStart | ParsedBlock | FileError]:
-    """:func:`parsed_blocks` of each file in turn, produced by a background thread a few blocks ahead.
-
-    An error reading a file is yielded as a :class:`FileError` in its place (so errors arrive in
-    file order) and the thread goes on with the next file. Stopping the iteration early stops the
-    thread.
-    """
-    items: queue.Queue = queue.Queue(maxsize=ahead or AHEAD)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        for file in files:
-            try:
-                for item in parsed_blocks(file, records=records):
-                    if not put(item):
-                        return
-            except Exception as error:  # handed to the caller, who raises it in file order
-                if not put(FileError(file, error)):
-                    return
-        put(_DONE)
-
-    thread = threading.Thread(target=produce, name="crimestats-street-parse", daemon=True)
-    thread.start()
+def _whole(file: StreetFile, records: bool) -> list[FileStart | ParsedBlock | FileError]:
+    """Every item of a (small) file, its error last if reading it failed."""
+    items: list[FileStart | ParsedBlock | FileError] = []
     try:
-        while (item := items.get()) is not _DONE:
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+        items.extend(parsed_blocks(file, records=records))
+    except Exception as error:  # handed to the caller, who raises it in file order
+        items.append(FileError(file, error))
+    return items
+
+
+def _size(file: StreetFile) -> int | None:
+    try:
+        return file_size(file)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None  # read it on its own: reading it says what is wrong
+
+
+def parsed_files(
+    files: Sequence[StreetFile], *, records: bool = False, budget: int | None = None
+) -> Iterator[FileStart | ParsedBlock | FileError]:
+    """:func:`parsed_blocks` of each file in turn, the next files parsed meanwhile by :data:`PARSERS` threads.
+
+    Files up to a block in size (nearly all data.police.uk files) are parsed whole by the pool,
+    ahead of the caller, within ``budget`` bytes in flight (default :data:`AHEAD_BYTES`), so parsing
+    (which releases the GIL) overlaps the caller's tallying; a larger file is streamed block by
+    block when its turn comes. An error reading a file is yielded as a :class:`FileError` in its
+    place, so errors arrive in file order; the others are read all the same.
+    """
+    budget = budget or AHEAD_BYTES
+    pending: deque[tuple[Future | StreetFile, int]] = deque()
+    queued = iter(files)
+    in_flight = 0
+    with ThreadPoolExecutor(PARSERS, thread_name_prefix="crimestats-street-parse") as pool:
+
+        def fill() -> None:
+            nonlocal in_flight
+            while not pending or in_flight < budget:
+                file = next(queued, None)
+                if file is None:
+                    return
+                size = _size(file)
+                if size is None or size > BLOCK_BYTES:
+                    pending.append((file, 0))  # streamed in its turn
+                    return
+                pending.append((pool.submit(_whole, file, records), size))
+                in_flight += size
+
+        try:
+            fill()
+            while pending:
+                head, size = pending.popleft()
+                if isinstance(head, Future):
+                    items = head.result()
+                    in_flight -= size
+                    fill()
+                    yield from items
+                else:
+                    yield from _whole_streamed(head, records)
+                    fill()
+        finally:
+            for future, _ in pending:
+                if isinstance(future, Future):
+                    future.cancel()
+
+
+def _whole_streamed(file: StreetFile, records: bool) -> Iterator[FileStart | ParsedBlock | FileError]:
+    try:
+        yield from parsed_blocks(file, records=records)
+    except Exception as error:  # handed to the caller, who raises it in file order
+        yield FileError(file, error)
