@@ -6,6 +6,7 @@ one force and month. :mod:`crimestats.io.police_uk` reads what is listed here.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import io
@@ -113,6 +114,7 @@ def select_files(
     return _wanted(files, months, forces), ignored, month_set
 
 
+@functools.cache
 def force_of_slug(slug: str) -> str | None:
     """The force a file name's slug names ("city-of-london" -> "London, City of"), or None."""
     try:
