@@ -195,13 +195,29 @@ def _first_positions(codes: np.ndarray, n_values: int) -> np.ndarray:
     return first
 
 
+#: Odd 64-bit multipliers, one per word of a 64-character ID (from the SplitMix64 sequence).
+_MULTIPLIERS = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xBF58476D1CE4E5B9,
+        0x94D049BB133111EB,
+        0xD6E8FEB86659FD93,
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+        0x8EBC6AF09C88C6E3,
+        0x589965CC75374CC3,
+    ],
+    dtype=np.uint64,
+)
+
+
 def _mix64(words: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row of a uint64 matrix (multiply-xorshift; collisions ~ n^2 / 2^65)."""
-    h = np.full(len(words), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    """A 64-bit hash of each row of an (n, 8) uint64 matrix: a weighted sum, then a SplitMix64 finish."""
     with np.errstate(over="ignore"):
-        for j in range(words.shape[1]):
-            h = (h ^ words[:, j]) * np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(31)
+        h = words @ _MULTIPLIERS  # wraps modulo 2**64
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
     return h
 
 
