@@ -283,8 +283,8 @@ def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
 class LsoaTable:
     """Every LSOA code of either vintage numbered, with its CSP on one boundary vintage and its LSOA set.
 
-    For readers that map millions of rows: look a code's number up in ``index`` once, then use
-    numpy on ``area`` (index into ``areas``, the (CSP code, CSP name) pairs) and ``sets``
+    For readers that map millions of rows: number a file's distinct codes with ``index`` once,
+    then use numpy on ``area`` (index into ``areas``, the (CSP code, CSP name) pairs) and ``sets``
     (:func:`lsoa_set_of`).
     """
 

@@ -68,7 +68,7 @@ class Places:
         self.areas: list[tuple[str, str]] = list(table.areas)
         self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self.areas)}
         # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
-        self._index = table.index
+        self._index = dict(table.index)  # plain dict: faster look-ups than the read-only view
         self._unknown: dict[str, int] = {}
         self._code_area = np.append(table.area, -1)
         self._code_set = np.append(table.sets, 0).astype(np.int8)
@@ -96,14 +96,18 @@ class Places:
             self._code_set = np.append(self._code_set, 0).astype(np.int8)
         return found
 
-    def of_codes(self, codes: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
-        """Area id (-1 where unknown or missing) and code id (-1 where missing) of each LSOA code."""
+    def of_codes(self, dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Area id (-1 where unknown or missing) and code id (-1 where missing) of each LSOA code of a dictionary.
+
+        The codes are trimmed in Arrow and looked up in the table's dictionary (a plain dict:
+        a read-only view costs more per look-up).
+        """
+        values = pc.utf8_trim_whitespace(dictionary).to_pylist()
         index = self._index
-        ids = [-1 if code is None else index.get(code, -2) for code in codes]
-        if -2 in ids:
-            ids = [self._unknown_id(code) if i == -2 else i for code, i in zip(codes, ids, strict=True)]  # type: ignore[arg-type]
-        code_ids = np.array(ids, dtype=np.int64)
-        return self._code_area[code_ids], code_ids
+        ids = np.array([index.get(value, -2) for value in values], dtype=np.int64)
+        for position in np.flatnonzero(ids == -2):  # blank (no LSOA), or a code the table does not know
+            ids[position] = -1 if values[position] == "" else self._unknown_id(values[position])
+        return self._code_area[ids], ids
 
     def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
         """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
@@ -177,14 +181,17 @@ class StreetTally:
     records: list[pa.Table] = field(default_factory=list)
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and the distinct values of a dictionary column (chunks unified)."""
+def _codes(column: pa.ChunkedArray, *, as_list: bool = True) -> tuple[np.ndarray, list[str] | pa.Array]:
+    """Integer codes and the distinct values (a list, or the Arrow dictionary) of a dictionary column."""
     if column.num_chunks == 0:
-        return np.empty(0, dtype=np.int32), []
+        return np.empty(0, dtype=np.int32), [] if as_list else pa.array([], pa.string())
     column = column.unify_dictionaries() if column.num_chunks > 1 else column
-    values = column.chunk(0).dictionary.to_pylist()
-    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
-    return codes, values
+    dictionary = column.chunk(0).dictionary
+    if column.num_chunks == 1:
+        codes = column.chunk(0).indices.to_numpy(zero_copy_only=False)
+    else:
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in column.chunks])
+    return codes, dictionary.to_pylist() if as_list else dictionary
 
 
 def _first_positions(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -274,7 +281,11 @@ class _Reader:
         tally.rows_read += n
         if n == 0:
             return
-        coded = {c: _codes(table.column(c)) for c in self.wanted if pa.types.is_dictionary(self.types[c])}
+        coded = {
+            c: _codes(table.column(c), as_list=c != "LSOA code")
+            for c in self.wanted
+            if pa.types.is_dictionary(self.types[c])
+        }
         # A truncated line leaves its trailing fields empty; real rows always have a month, a force and a type.
         blank_at = [
             int(np.flatnonzero(codes == values.index(""))[0])
@@ -347,8 +358,7 @@ class _Reader:
             code_codes = None
         else:
             code_codes, code_values = coded["LSOA code"]
-            codes = [v.strip() or None for v in code_values]
-            area_of_code, code_ids = places.of_codes(codes)
+            area_of_code, code_ids = places.of_codes(code_values)
             reason_of_code = np.where(code_ids < 0, _NO_LSOA, np.where(area_of_code < 0, _UNKNOWN, 0))
             area = area_of_code[code_codes]
             reason = reason_of_code[code_codes]
@@ -372,7 +382,7 @@ class _Reader:
             if code_codes is not None:
                 code_codes = code_codes[keep]
         if code_codes is not None and self.tally.lsoa_code_ids is not None:
-            present = np.bincount(code_codes, minlength=len(codes)) > 0
+            present = np.bincount(code_codes, minlength=len(code_values)) > 0
             self.tally.lsoa_code_ids.append(code_ids[present & (code_ids >= 0)])
         sizes = (len(month_values), len(force_values), len(places.areas) + 1, len(type_values), len(REASONS))
         key = month_codes.astype(np.int64)
