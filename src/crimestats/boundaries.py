@@ -312,8 +312,17 @@ def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
         index=MappingProxyType({code: i for i, code in enumerate(codes)}),
         areas=areas,
         area=np.array([number[lookup[code]] for code in codes], dtype=np.int64),
-        sets=np.array([lsoa_set_of(code) for code in codes], dtype=np.int8),
+        sets=_lsoa_sets_of(codes),
     )
+
+
+def _lsoa_sets_of(codes: list[str]) -> np.ndarray:
+    """:func:`lsoa_set_of` of many codes at once."""
+    codes11, codes21 = _lsoa_sets()
+    values = pd.Index(codes, dtype=object)
+    in11 = values.isin(list(codes11))
+    in21 = values.isin(list(codes21))
+    return np.where(in11 & ~in21, 1, np.where(in21 & ~in11, 2, 0)).astype(np.int8)
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:
