@@ -1,9 +1,11 @@
 """The manifest: the one file that says what the store holds.
 
-``manifest.json`` names the one current data file of every partition (``partitions``), the source
-file each came from and everything known about that file (``files``: size, SHA-256, source kind,
-periods, forces, rows, quality record), and the data files replaced by the last refresh that
-readers holding the previous manifest may still open (``retired``). It is swapped in whole with
+``manifest.json`` names the one current place of every partition (``partitions``: its data file,
+and for a shared file ``file_months``, how many months the file was written with, so a reader
+knows when some are dead), the source file each came from and everything known about that file
+(``files``: size, modification time, SHA-256, source kind, periods, forces, rows, quality record),
+and the data files replaced by the last refresh or compaction that readers holding the previous
+manifest may still open (``retired``). It is swapped in whole with
 :func:`~crimestats.store.atomic.write_atomic`; readers open only the files it names.
 """
 
