@@ -11,18 +11,15 @@ block, whatever the size of the file. Each block is
    exact structural scan of :func:`crimestats.io.structure.check_csv`, which counts the blank
    lines or raises the error naming the file and line, as the pandas reader did before.
 
-:func:`parsed_files` runs this stage for a list of files in a small thread pool, a few files ahead
-of the caller, so parsing (which releases the GIL) overlaps the caller's tallying.
+:func:`crimestats.io.street_chunks.read_street_files` runs both stages for many files in a small
+thread pool, a few files ahead of the caller.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import zipfile
-from collections import deque
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,14 +27,11 @@ import pyarrow as pa
 import pyarrow.csv as pv
 
 from ..exceptions import SourceFormatError
-from .street_files import StreetFile, file_size
+from .street_files import StreetFile
 from .structure import CheckedCsv, check_csv, reading
 
 #: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
 BLOCK_BYTES = 32 * 2**20
-#: Threads parsing files ahead of the caller (:func:`parsed_files`), and the bytes they may hold.
-PARSERS = 2
-AHEAD_BYTES = 32 * 2**20
 
 #: data.police.uk column -> canonical (snake_case) record column.
 VARIABLE_MAP: dict[str, str] = {
@@ -291,75 +285,3 @@ class FileError:
 
     file: StreetFile
     error: Exception
-
-
-def _whole(file: StreetFile, records: bool) -> list[FileStart | ParsedBlock | FileError]:
-    """Every item of a (small) file, its error last if reading it failed."""
-    items: list[FileStart | ParsedBlock | FileError] = []
-    try:
-        items.extend(parsed_blocks(file, records=records))
-    except Exception as error:  # handed to the caller, who raises it in file order
-        items.append(FileError(file, error))
-    return items
-
-
-def _size(file: StreetFile) -> int | None:
-    try:
-        return file_size(file)
-    except (OSError, zipfile.BadZipFile, KeyError):
-        return None  # read it on its own: reading it says what is wrong
-
-
-def parsed_files(
-    files: Sequence[StreetFile], *, records: bool = False, budget: int | None = None
-) -> Iterator[FileStart | ParsedBlock | FileError]:
-    """:func:`parsed_blocks` of each file in turn, the next files parsed meanwhile by :data:`PARSERS` threads.
-
-    Files up to a block in size (nearly all data.police.uk files) are parsed whole by the pool,
-    ahead of the caller, within ``budget`` bytes in flight (default :data:`AHEAD_BYTES`), so parsing
-    (which releases the GIL) overlaps the caller's tallying; a larger file is streamed block by
-    block when its turn comes. An error reading a file is yielded as a :class:`FileError` in its
-    place, so errors arrive in file order; the others are read all the same.
-    """
-    budget = budget or AHEAD_BYTES
-    pending: deque[tuple[Future | StreetFile, int]] = deque()
-    queued = iter(files)
-    in_flight = 0
-    with ThreadPoolExecutor(PARSERS, thread_name_prefix="crimestats-street-parse") as pool:
-
-        def fill() -> None:
-            nonlocal in_flight
-            while not pending or in_flight < budget:
-                file = next(queued, None)
-                if file is None:
-                    return
-                size = _size(file)
-                if size is None or size > BLOCK_BYTES:
-                    pending.append((file, 0))  # streamed in its turn
-                    return
-                pending.append((pool.submit(_whole, file, records), size))
-                in_flight += size
-
-        try:
-            fill()
-            while pending:
-                head, size = pending.popleft()
-                if isinstance(head, Future):
-                    items = head.result()
-                    in_flight -= size
-                    fill()
-                    yield from items
-                else:
-                    yield from _whole_streamed(head, records)
-                    fill()
-        finally:
-            for future, _ in pending:
-                if isinstance(future, Future):
-                    future.cancel()
-
-
-def _whole_streamed(file: StreetFile, records: bool) -> Iterator[FileStart | ParsedBlock | FileError]:
-    try:
-        yield from parsed_blocks(file, records=records)
-    except Exception as error:  # handed to the caller, who raises it in file order
-        yield FileError(file, error)

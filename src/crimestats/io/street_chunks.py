@@ -13,7 +13,11 @@ coordinates, LSOA codes present) is tallied on the way. :mod:`crimestats.io.poli
 from __future__ import annotations
 
 import re
+import threading
+import zipfile
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +31,7 @@ from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
 from .street_blocks import (
+    BLOCK_BYTES,
     COORDINATES,
     DICT,
     FileError,
@@ -35,9 +40,8 @@ from .street_blocks import (
     Where,
     parse,
     parsed_blocks,
-    parsed_files,
 )
-from .street_files import StreetFile
+from .street_files import StreetFile, file_size
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
@@ -51,6 +55,10 @@ REASONS = (
 )
 _NO_LSOA, _NO_COLUMNS, _UNKNOWN, _FALLBACK, _NATIONAL, _OUTSIDE = range(1, 7)
 _ESSENTIAL = ("Month", "Falls within", "Crime type")
+#: Threads reading and tallying files ahead of the caller (:func:`read_street_files`), and the
+#: bytes of files they may hold at once.
+TALLIERS = 2
+AHEAD_BYTES = 32 * 2**20
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
@@ -78,6 +86,9 @@ class Places:
         self._months: dict[str, pd.Timestamp] = {}
         self._national = forces_of_kind(NATIONAL)
         self._outside = forces_of_kind(OUTSIDE_ENGLAND_AND_WALES)
+        # Files are tallied by several threads: what adds areas or codes takes the lock (the
+        # caches of forces, types and months only ever gain the same value for a key).
+        self._lock = threading.RLock()
 
     def _id(self, area: tuple[str, str] | None) -> int:
         if area is None:
@@ -89,12 +100,15 @@ class Places:
         return found
 
     def _unknown_id(self, code: str) -> int:
-        found = self._unknown.get(code)
-        if found is None:
-            found = self._unknown[code] = len(self._code_area) - 1
-            self._code_area = np.append(self._code_area, -1)
-            self._code_set = np.append(self._code_set, 0).astype(np.int8)
-        return found
+        with self._lock:
+            found = self._unknown.get(code)
+            if found is None:
+                found = len(self._code_area) - 1
+                # New arrays, swapped in whole: a thread reading the old ones meanwhile is not disturbed.
+                self._code_area = np.append(self._code_area, -1)
+                self._code_set = np.append(self._code_set, 0).astype(np.int8)
+                self._unknown[code] = found
+            return found
 
     def of_codes(self, dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """Area id (-1 where unknown or missing) and code id (-1 where missing) of each LSOA code of a dictionary.
@@ -116,12 +130,13 @@ class Places:
 
     def of_prefixes(self, prefixes: list[str]) -> np.ndarray:
         """Area id of each council name ("Birmingham" of "Birmingham 001A"), -1 where unknown."""
-        new = sorted({p for p in prefixes if p not in self._by_prefix})
-        if new:
-            found = lad_areas(pd.Series(new, dtype="string"), boundaries=self.boundaries)
-            for prefix, code, name in zip(new, found["area_code"], found["area_name"], strict=True):
-                self._by_prefix[prefix] = -1 if pd.isna(code) else self._id((str(code), str(name)))
-        return np.array([self._by_prefix[p] for p in prefixes], dtype=np.int64)
+        with self._lock:
+            new = sorted({p for p in prefixes if p not in self._by_prefix})
+            if new:
+                found = lad_areas(pd.Series(new, dtype="string"), boundaries=self.boundaries)
+                for prefix, code, name in zip(new, found["area_code"], found["area_name"], strict=True):
+                    self._by_prefix[prefix] = -1 if pd.isna(code) else self._id((str(code), str(name)))
+            return np.array([self._by_prefix[p] for p in prefixes], dtype=np.int64)
 
     def force(self, written: str) -> tuple[str, bool, int]:
         """(force, whether the name is known, no-area reason of its kind or 0) of a Falls within value."""
@@ -512,6 +527,24 @@ def read_street_file(
     return tally  # type: ignore[return-value]
 
 
+def tally_file(
+    file: StreetFile, places: Places, *, months: set[str] | None = None, records: bool = False
+) -> StreetTally | FileError:
+    """:func:`read_street_file`, with an error returned in the tally's place (for a pool of threads)."""
+    try:
+        (tally,) = _tallies(parsed_blocks(file, records=records), places, months, records, isolate=True)
+    except Exception as error:  # a reader bug or an unforeseen fault: that file's failure, in its place
+        return FileError(file, error)
+    return tally
+
+
+def _size(file: StreetFile) -> int | None:
+    try:
+        return file_size(file)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None  # read it on its own: reading it says what is wrong
+
+
 def read_street_files(
     files: Sequence[StreetFile],
     places: Places,
@@ -520,13 +553,47 @@ def read_street_files(
     records: bool = False,
     isolate: bool = False,
 ) -> Iterator[StreetTally | FileError]:
-    """:func:`read_street_file` of each file in turn, the next files parsed in a background thread meanwhile.
+    """:func:`read_street_file` of each file in turn, the next files read by :data:`TALLIERS` threads meanwhile.
 
-    Raises the first file's error, as reading them one by one would; with ``isolate``, yields a
-    :class:`~crimestats.io.street_blocks.FileError` in a failed file's place and goes on.
+    Files up to a block in size (nearly all data.police.uk files) are read and tallied whole by
+    the pool, ahead of the caller and within :data:`AHEAD_BYTES` of files in flight: parsing and
+    numpy release the GIL, so the threads overlap. A larger file is read block by block when its
+    turn comes. Raises the first file's error, as reading them one by one would; with
+    ``isolate``, yields a :class:`~crimestats.io.street_blocks.FileError` in a failed file's
+    place and goes on.
     """
-    items = parsed_files(files, records=records)
-    try:
-        yield from _tallies(items, places, months, records, isolate=isolate)
-    finally:
-        items.close()  # type: ignore[attr-defined]
+    pending: deque[tuple[Future | StreetFile, int]] = deque()
+    queued = iter(files)
+    in_flight = 0
+    with ThreadPoolExecutor(TALLIERS, thread_name_prefix="crimestats-street") as pool:
+
+        def fill() -> None:
+            nonlocal in_flight
+            while not pending or in_flight < AHEAD_BYTES:
+                file = next(queued, None)
+                if file is None:
+                    return
+                size = _size(file)
+                if size is None or size > BLOCK_BYTES:
+                    pending.append((file, 0))  # read in its turn, block by block
+                    return
+                pending.append((pool.submit(tally_file, file, places, months=months, records=records), size))
+                in_flight += size
+
+        try:
+            fill()
+            while pending:
+                head, size = pending.popleft()
+                if isinstance(head, Future):
+                    result = head.result()
+                    in_flight -= size
+                else:
+                    result = tally_file(head, places, months=months, records=records)
+                fill()
+                if isinstance(result, FileError) and not isolate:
+                    raise result.error
+                yield result
+        finally:
+            for future, _ in pending:
+                if isinstance(future, Future):
+                    future.cancel()
