@@ -12,6 +12,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ class _Pending:
     key: str
     unit: sources.Unit
     size: int
-    digest: str
+    digest: str | Future
     mtime_ns: int | None = None
 
     @property
@@ -161,7 +162,12 @@ def _refresh_locked(
 ) -> None:
     manifest = read_manifest(root)
     touched: dict[str, tuple[int, int]] = {}
-    pending = _plan(paths, manifest, result, mapping, touched)
+    with ThreadPoolExecutor(1, thread_name_prefix="crimestats-hash") as hasher:  # hashlib releases the GIL
+        _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, strict, records, progress, client)
+
+
+def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, strict, records, progress, client):
+    pending = _plan(paths, manifest, result, mapping, touched, None if result.dry_run else hasher)
     if result.dry_run:
         result.ingested = [{"file": p.key, "source": p.source, "size": p.size} for p in pending]
         return
@@ -179,6 +185,12 @@ def _refresh_locked(
         if unit.error is not None:
             _fail(result, item.key, item.source, unit.error)
             continue
+        if isinstance(item.digest, Future):
+            try:
+                item.digest = item.digest.result()
+            except OSError as error:
+                _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
+                continue
         counts, parts = unit.counts, unit.parts
         refusal = claims.refusal(
             item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, counts)
@@ -354,15 +366,20 @@ def _unchanged_source(stored: dict[str, Any], path: Path) -> str | None:
     )
 
 
-def _plan(paths, manifest, result: RefreshResult, mapping, touched: dict | None = None) -> list[_Pending]:
+def _plan(
+    paths, manifest, result: RefreshResult, mapping, touched: dict | None = None, hasher: Executor | None = None
+) -> list[_Pending]:
     """Units to ingest: every file the registry recognises, less those whose content the store holds.
 
     A file at a stored path with the stored size and modification time is unchanged without
     being read; any other is hashed. ``touched`` collects stored files found unchanged by their
-    hash whose modification time moved (recorded, so the next refresh need not hash them).
+    hash whose modification time moved (recorded, so the next refresh need not hash them). With a
+    ``hasher``, a file whose size no stored file has is hashed there, meanwhile (its digest is then
+    a future, resolved when the file has been read).
     """
     stored = manifest["files"]
     known = {meta["sha256"]: key for key, meta in stored.items()}
+    stored_sizes = {meta.get("size") for meta in stored.values()}
     plan = sources.expand(paths, mapping=mapping, known=lambda path: _unchanged_source(stored, path))
     if not paths:
         _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
@@ -381,7 +398,12 @@ def _plan(paths, manifest, result: RefreshResult, mapping, touched: dict | None 
             if entry is not None and (entry.get("size"), entry.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
                 result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {key})"})
                 continue
-            digest, size = sha256(unit.path), stat.st_size
+            size = stat.st_size
+            if size not in stored_sizes and hasher is not None:
+                # No stored file has this size, so none has this content: hashed while files are read.
+                pending.append(_Pending(key, unit, size, hasher.submit(sha256, unit.path), stat.st_mtime_ns))
+                continue
+            digest = sha256(unit.path)
         except OSError as error:
             _fail(result, key, unit.source.name, as_source_error(unit.path, error))
             continue
