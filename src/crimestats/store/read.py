@@ -240,7 +240,7 @@ def read_counts(
 def coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
     """A coverage table as JSON-ready rows for the manifest."""
     columns = list(coverage.columns)
-    values = {c: coverage[c].tolist() for c in columns}  # per column: a file's table is a few rows
+    values = coverage.to_dict(orient="list")  # one call: a file's table is a few rows
     values["period_start"] = [None if pd.isna(v) else f"{v:%Y-%m}" for v in values["period_start"]]
     return [
         {c: (None if values[c][i] is pd.NA or values[c][i] is None else values[c][i]) for c in columns}

@@ -470,7 +470,8 @@ def _write(
     for folder, members in sorted(grouped.items()):
         members.sort(key=lambda member: partitions[member[0]]["month"])
         target = shared_file(folder, generation)
-        writes.append((root / target, encode_shared([counts_table(group) for _, group in members])))
+        # One conversion to Arrow for the force-year, not one per partition.
+        writes.append((root / target, encode_shared([counts_table(pd.concat([group for _, group in members]))])))
         for part_key, _ in members:
             partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
     # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
@@ -534,10 +535,10 @@ def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None), 
         "sha256": digest,
         "source_type": kind,
         "periods": sorted({p.split("month=")[1] for p in covered if "month=" in p}),
-        "forces": sorted(set(counts["force"].dropna())),
+        "forces": sorted({force for force in counts["force"].tolist() if isinstance(force, str)}),
         "rows_read": sum(q.get("rows_read", 0) for q in quality),
         "rows_counted": sum(q.get("rows_counted", 0) for q in quality),
-        "count": int(counts["count"].sum()),
+        "count": int(counts["count"].to_numpy().sum()),
         "partitions": covered,
         "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
         "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
@@ -624,10 +625,10 @@ def _partitions(name: str, frame: pd.DataFrame):
 def _groups(frame: pd.DataFrame, keys: list[str]) -> Iterator[tuple[tuple, pd.DataFrame]]:
     """``frame`` grouped by ``keys`` and month ("YYYY-MM"), sorted; a frame of one group as it is (most files)."""
     if len(frame):
-        first = frame.iloc[0]
-        one = all((frame[k].to_numpy() == first[k]).all() for k in [*keys, "period_start"])
-        if one:
-            yield (*(first[k] for k in keys), f"{first['period_start']:%Y-%m}"), frame
+        columns = {k: frame[k].to_numpy() for k in [*keys, "period_start"]}
+        if all((values == values[0]).all() for values in columns.values()):
+            month = f"{pd.Timestamp(columns['period_start'][0]):%Y-%m}"
+            yield (*(columns[k][0] for k in keys), month), frame
             return
     months = frame["period_start"].dt.strftime("%Y-%m")
     yield from frame.groupby([*(frame[k] for k in keys), months], sort=True)
