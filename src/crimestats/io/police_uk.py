@@ -8,6 +8,7 @@ stop-and-search files in the same folder are ignored (and listed in the quality 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +22,10 @@ from ..counts import attach, make_coverage
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
-from ..schema import validate
+from ..schema import aggregate, coerce, empty_counts, validate
 from ..sources import Probe, Source, register
 from ..taxonomy import CATEGORIES, is_crime
-from ._common import finish, progress_bar, quality_record
+from ._common import progress_bar, quality_record
 from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
 from .street_files import (
@@ -236,6 +237,58 @@ def read_police_uk(
     return counts
 
 
+class _Canonical:
+    """Counted rows made canonical counts a group of files at a time (a month's, in a folder tree).
+
+    Each group is aggregated and validated when the next begins, so memory holds one group's raw
+    rows and the canonical counts so far, not every file's raw rows. Groups in month order with
+    no month in two groups (a folder tree or a zip) concatenate to what aggregating everything at
+    once gives; otherwise the groups are aggregated once more together.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[_Row] = []
+        self.key: object = None
+        self.parts: list[pd.DataFrame] = []
+        self.count_in = 0
+
+    def add(self, key: object, rows: list[_Row]) -> None:
+        if key != self.key:
+            self._flush()
+            self.key = key
+        self.rows += rows
+        self.count_in += sum(row[-1] for row in rows)
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        frame = pd.DataFrame(self.rows, columns=_COUNT_COLUMNS_NO_MONTHS)
+        self.rows = []
+        frame["period_start"] = frame["period_start"].astype("datetime64[ns]")
+        frame["period_months"] = 1
+        frame["source"] = SOURCE.name
+        frame["is_crime"] = is_crime(frame["category"])
+        self.parts.append(validate(aggregate(coerce(frame)), source="police.uk"))
+
+    def result(self, path: str | Path) -> pd.DataFrame:
+        """The canonical counts of every row added; raises if a count was lost."""
+        self._flush()
+        parts = self.parts
+        self.parts = []
+        if not parts:
+            return validate(empty_counts())
+        ordered = all(
+            earlier["period_start"].max() < later["period_start"].min() for earlier, later in itertools.pairwise(parts)
+        )
+        counts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        del parts
+        if not ordered:
+            counts = validate(aggregate(counts), source="police.uk")
+        if int(counts["count"].sum()) != self.count_in:  # pragma: no cover - a reader bug, not bad input
+            raise SourceFormatError(path, f"internal error: {self.count_in} counted in but {counts['count'].sum()} out")
+        return counts
+
+
 def _read(
     path: str | Path,
     *,
@@ -250,7 +303,7 @@ def _read(
     files, ignored, month_set = select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     places = Places(boundaries)
-    rows: list[_Row] = []
+    canonical = _Canonical()
     qualities, record_parts, covered = [], [], []
     same_as = same_content(files)
     duplicate_files = [{"file": label, "same_as": first} for label, first in same_as.items()]
@@ -270,26 +323,14 @@ def _read(
             quality.rows_counted = quality.count = sum(row[-1] for row in file_rows)
             if file_records is not None:
                 file_records = file_records[file_records["force"].isin(wanted_forces)]
-        rows += file_rows
+        canonical.add(file.month, file_rows)
         qualities.append(quality)
         crime_ids.add(file.month or (quality.months[0] if quality.months else None), file_hashes)
         if file_records is not None:
             record_parts.append(file_records)
     if not qualities:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
-    raw = pd.DataFrame(rows, columns=_COUNT_COLUMNS_NO_MONTHS)
-    raw["period_start"] = raw["period_start"].astype("datetime64[ns]")
-    raw["period_months"] = 1
-    raw = raw[_COUNT_COLUMNS]
-    counts = finish(
-        raw,
-        path=path,
-        source=SOURCE.name,
-        rows_read=len(raw),
-        count_in=int(raw["count"].sum()),
-        coverage=make_coverage(covered),
-    )
-    counts.quality = qualities
+    counts = attach(canonical.result(path), coverage=make_coverage(covered), quality=qualities)
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_files"] = duplicate_files
     counts.attrs["duplicate_crime_ids_across_files"] = crime_ids.duplicates()
