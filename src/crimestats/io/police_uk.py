@@ -35,7 +35,6 @@ from .street_files import (
     StreetFile,
     check_identity,
     force_of_slug,
-    repeats,
     same_content,
     select_files,
 )
@@ -62,7 +61,9 @@ def _geography_quality(tally: StreetTally, places: Places, boundaries: str | int
             month = parse_month(max(entry[0] for entry in tally.entries))
         except PeriodError:
             month = None
-        ids = np.unique(np.concatenate(tally.lsoa_code_ids)) if tally.lsoa_code_ids else np.empty(0, dtype=np.int64)
+        blocks = tally.lsoa_code_ids
+        # Each block's ids are distinct already: only a file of several blocks needs them merged.
+        ids = blocks[0] if len(blocks) == 1 else np.unique(np.concatenate(blocks)) if blocks else np.empty(0, np.int64)
         only11, only21 = places.lsoa_sets(ids)
         detected = lsoa_vintage_of_counts(only11, only21, any_codes=len(ids) > 0, month=month)
         vintage = detected.vintage
@@ -125,7 +126,7 @@ def _file_parts(
             "lsoa_name_fallback": reasons.get("lsoa_name_fallback", 0),
             "unknown_crime_types": {k: unknown_types[k] for k in sorted(unknown_types)},
             "unknown_forces": sorted(unknown_forces),
-            "duplicate_crime_ids": repeats(hashes),
+            "duplicate_crime_ids": tally.duplicate_ids,
             "asb_share": round(asb / tally.rows_read, 4) if tally.rows_read else 0.0,
             "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in {entry[0] for entry in tally.entries}),
             **_geography_quality(tally, places, boundaries),
@@ -457,8 +458,10 @@ def _ingest_many(
     coverage = coverage.drop(columns="unit")
     for n, i in enumerate(good):
         unit = units[i]
-        part = counts.iloc[row_at[n] : row_at[n + 1]].reset_index(drop=True)
-        unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]].reset_index(drop=True)
+        part = counts.iloc[row_at[n] : row_at[n + 1]]
+        part.index = pd.RangeIndex(len(part))
+        unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]]
+        unit_coverage.index = pd.RangeIndex(len(unit_coverage))
         part = attach(part, coverage=unit_coverage, quality=unit["qualities"])
         part.attrs["ignored_files"] = unit["ignored"]
         part.attrs["duplicate_files"] = unit["duplicate_files"]

@@ -41,7 +41,7 @@ from .street_blocks import (
     parse,
     parsed_blocks,
 )
-from .street_files import StreetFile, file_size
+from .street_files import StreetFile, file_size, repeats
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
@@ -186,8 +186,9 @@ class StreetTally:
     #: Ids (:meth:`Places.of_codes`) of the LSOA codes of the rows kept, an array per block;
     #: ``None`` for a file with no LSOA columns (the pre-2013 layout).
     lsoa_code_ids: list[np.ndarray] | None = field(default_factory=list)
-    #: 64-bit hashes of the non-blank crime IDs of the rows kept.
+    #: 64-bit hashes of the non-blank crime IDs of the rows kept (sorted), and how many repeat one before.
     id_hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    duplicate_ids: int = 0
     #: Non-numeric coordinates: column -> {"rows", "first_row"} (rows as in messages, 1-based with header).
     coordinates: dict[str, dict[str, int]] = field(default_factory=dict)
     #: What the structure check reports (blank lines, last line unterminated).
@@ -445,7 +446,9 @@ class _Reader:
         self.tally.records.append(table)
 
     def finish(self) -> StreetTally:
-        self.tally.id_hashes = np.concatenate(self.hashes) if self.hashes else np.empty(0, dtype=np.uint64)
+        hashes = np.concatenate(self.hashes) if len(self.hashes) > 1 else self.hashes[0] if self.hashes else None
+        self.tally.id_hashes = np.sort(hashes) if hashes is not None else np.empty(0, dtype=np.uint64)
+        self.tally.duplicate_ids = repeats(self.tally.id_hashes, presorted=True)
         return self.tally
 
 

@@ -172,9 +172,12 @@ def _grouped(files: Sequence[StreetFile], key: Callable[[StreetFile], object]) -
     return grouped
 
 
-def repeats(hashes: np.ndarray) -> int:
+def repeats(hashes: np.ndarray, *, presorted: bool = False) -> int:
     """How many values repeat an earlier one (each extra occurrence counted)."""
-    return int(np.count_nonzero(np.diff(np.sort(hashes)) == 0)) if len(hashes) > 1 else 0
+    if len(hashes) < 2:
+        return 0
+    ordered = hashes if presorted else np.sort(hashes)
+    return int(np.count_nonzero(ordered[1:] == ordered[:-1]))
 
 
 class CrimeIdTally:

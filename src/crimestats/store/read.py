@@ -240,12 +240,13 @@ def read_counts(
 def coverage_records(coverage: pd.DataFrame) -> list[dict[str, Any]]:
     """A coverage table as JSON-ready rows for the manifest."""
     columns = list(coverage.columns)
-    values = coverage.to_dict(orient="list")  # one call: a file's table is a few rows
-    values["period_start"] = [None if pd.isna(v) else f"{v:%Y-%m}" for v in values["period_start"]]
-    return [
-        {c: (None if values[c][i] is pd.NA or values[c][i] is None else values[c][i]) for c in columns}
-        for i in range(len(coverage))
-    ]
+    at = columns.index("period_start")
+    rows = []
+    for values in coverage.itertuples(index=False, name=None):  # a file's table is a row or a few
+        row = {c: (None if v is pd.NA or v is None else v) for c, v in zip(columns, values, strict=True)}
+        row["period_start"] = None if pd.isna(values[at]) else f"{values[at]:%Y-%m}"
+        rows.append(row)
+    return rows
 
 
 def stored_coverage(manifest: dict[str, Any], frame: pd.DataFrame) -> pd.DataFrame | None:
