@@ -2,15 +2,13 @@
 
 import shutil
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crimestats as cs
-from crimestats.io import police_uk, street_blocks, street_chunks
+from crimestats.io import police_uk, street_blocks
 from crimestats.io.street_files import discover
 from tests.conftest import SHARED, TEST_DATA
 from tests.io import legacy_police_uk as legacy
@@ -116,15 +114,6 @@ def test_blank_lines_and_a_missing_last_line_break_are_reported_not_fatal(tmp_pa
     assert int(counts["count"].sum()) == len(lines) - 1
     assert quality.details["blank_lines"] == 2
     assert quality.details["last_line_unterminated"] == len(lines) + 2
-
-
-def test_crime_id_hashes_agree_for_data_police_uk_ids_and_any_other_text():
-    ids = ["a" * 64, "b" * 64, "a" * 64, "", "c" * 64]
-    fast = street_chunks.crime_id_hashes(pa.chunked_array([pa.array([i.encode() for i in ids], pa.binary())]), None)
-    other = [" x ", "x", "", "yy", "x"]
-    slow = street_chunks.crime_id_hashes(pa.chunked_array([pa.array([i.encode() for i in other], pa.binary())]), None)
-    assert len(fast) == 4 and len(np.unique(fast)) == 3
-    assert len(slow) == 4 and len(np.unique(slow)) == 2  # " x " is "x" once stripped
 
 
 def test_the_same_file_twice_is_found_by_size_then_content(tmp_path):

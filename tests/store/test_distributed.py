@@ -14,7 +14,7 @@ import crimestats as cs
 from crimestats import sources
 from crimestats.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from crimestats.collect import collect, is_dask
-from crimestats.store.refresh import load_unit
+from crimestats.store.loading import load_unit
 from tests.conftest import TEST_DATA
 
 distributed = pytest.importorskip("distributed")  # the dask extra (in the test extra)

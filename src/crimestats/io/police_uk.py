@@ -26,12 +26,12 @@ from ..schema import aggregate, coerce, empty_counts, validate
 from ..sources import Probe, Source, register
 from ..taxonomy import CATEGORIES, is_crime
 from ._common import progress_bar, quality_record
+from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
 from .street_files import (
     COMPANION_FILE,
     STREET_FILE,
-    CrimeIdTally,
     StreetFile,
     check_identity,
     force_of_slug,

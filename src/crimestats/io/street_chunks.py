@@ -30,6 +30,7 @@ from ..boundaries import check_boundaries, lad_areas, lsoa_table
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
+from .crime_ids import crime_id_hashes, repeats
 from .street_blocks import (
     BLOCK_BYTES,
     COORDINATES,
@@ -41,7 +42,7 @@ from .street_blocks import (
     parse,
     parsed_blocks,
 )
-from .street_files import StreetFile, file_size, repeats
+from .street_files import StreetFile, file_size
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
@@ -216,50 +217,6 @@ def _first_positions(codes: np.ndarray, n_values: int) -> np.ndarray:
     positions = np.arange(len(codes), dtype=np.int64)
     first[codes[::-1]] = positions[::-1]
     return first
-
-
-#: Odd 64-bit multipliers, one per word of a 64-character ID (from the SplitMix64 sequence).
-_MULTIPLIERS = np.array(
-    [
-        0x9E3779B97F4A7C15,
-        0xBF58476D1CE4E5B9,
-        0x94D049BB133111EB,
-        0xD6E8FEB86659FD93,
-        0xA0761D6478BD642F,
-        0xE7037ED1A0B428DB,
-        0x8EBC6AF09C88C6E3,
-        0x589965CC75374CC3,
-    ],
-    dtype=np.uint64,
-)
-
-
-def _mix64(words: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each row of an (n, 8) uint64 matrix: a weighted sum, then a SplitMix64 finish."""
-    with np.errstate(over="ignore"):
-        h = words @ _MULTIPLIERS  # wraps modulo 2**64
-        h ^= h >> np.uint64(30)
-        h *= np.uint64(0xBF58476D1CE4E5B9)
-        h ^= h >> np.uint64(27)
-    return h
-
-
-def crime_id_hashes(ids: pa.ChunkedArray, keep: np.ndarray | None) -> np.ndarray:
-    """64-bit hashes of the non-blank crime IDs (whitespace stripped) of the rows ``keep`` selects."""
-    array = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
-    if keep is not None:
-        array = array.filter(pa.array(keep))
-    if len(array) == 0:
-        return np.empty(0, dtype=np.uint64)
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=len(array) + 1, offset=array.offset * 4)
-    lengths = np.diff(offsets)
-    body = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]] if array.buffers()[2] else None
-    if body is not None and ((lengths == 64) | (lengths == 0)).all() and not (body <= 0x20).any():
-        # data.police.uk IDs: 64 hex characters, or blank; the non-blank ones lie end to end.
-        return _mix64(body.reshape(-1, 64).view("<u8"))
-    text = pc.utf8_trim_whitespace(array.cast(pa.string()))
-    text = text.filter(pc.not_equal(text, ""))
-    return pd.util.hash_array(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object))
 
 
 class _Reader:

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..areas import force_name
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..periods import parse_month
@@ -170,45 +168,6 @@ def _grouped(files: Sequence[StreetFile], key: Callable[[StreetFile], object]) -
         with reading(file.label):
             grouped.setdefault(key(file), []).append(file)
     return grouped
-
-
-def repeats(hashes: np.ndarray, *, presorted: bool = False) -> int:
-    """How many values repeat an earlier one (each extra occurrence counted)."""
-    if len(hashes) < 2:
-        return 0
-    ordered = hashes if presorted else np.sort(hashes)
-    return int(np.count_nonzero(ordered[1:] == ordered[:-1]))
-
-
-class CrimeIdTally:
-    """Crime IDs met more than once across the files of a read, month by month.
-
-    A crime ID belongs to one month's files, so hashes are held for one month at a time (files
-    are read in month order): memory is one month's IDs, not the whole read's.
-    """
-
-    def __init__(self) -> None:
-        self._month: str | None = None
-        self._held: list[np.ndarray] = []
-        self._duplicates = 0
-
-    def add(self, month: str | None, hashes: np.ndarray) -> None:
-        """Take one file's crime-ID hashes (``month`` the file's)."""
-        if month != self._month:
-            self._flush()
-            self._month = month
-        self._held.append(hashes)
-
-    def _flush(self) -> None:
-        if self._held:
-            every = np.concatenate(self._held)
-            self._duplicates += repeats(every)
-        self._held = []
-
-    def duplicates(self) -> int:
-        """IDs met more than once (each extra occurrence counted), within and across files of a month."""
-        self._flush()
-        return self._duplicates
 
 
 def check_identity(

@@ -2,7 +2,7 @@
 
 Dask is optional (``pip install 'crimestats[dask]'``) and imported only here, only when used.
 
-- :func:`load_units` runs :func:`~crimestats.store.refresh.load_unit` (parse and aggregate one file)
+- :func:`load_units` runs :func:`~crimestats.store.loading.load_unit` (parse and aggregate one file)
   as one task per file on a ``distributed.Client``. Only the small aggregated frames come back; the
   refreshing process alone checks claims, writes the partitions and swaps the manifest, under its
   lock, exactly as a refresh on one machine does. The workers read the files at their absolute
@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..exceptions import ClusterError, SourceFormatError
 from . import read as _read
-from .refresh import LoadedUnit, load_unit
+from .loading import LoadedUnit, load_unit
 
 INSTALL_HINT = "install it with: pip install 'crimestats[dask]'"
 
@@ -64,7 +64,7 @@ def connect(address: str, *, timeout: str = "10s") -> Any:
 
 
 def load_units(client: Any, units: Sequence[tuple[Path, str]], mapping: Any, records: bool) -> Iterator[LoadedUnit]:
-    """:func:`~crimestats.store.refresh.load_unit` of each ``(path, source name)`` as a task on ``client``.
+    """:func:`~crimestats.store.loading.load_unit` of each ``(path, source name)`` as a task on ``client``.
 
     Yields the results in the order of ``units`` (so claims are checked in the same order as on one
     machine), each fetched from the cluster when it is needed and then released. A task that fails
