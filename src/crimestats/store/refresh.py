@@ -29,7 +29,7 @@ from .compact import new_file as shared_file
 from .loading import LoadedUnit, as_source_error, load_units_here
 from .lock import refresh_lock
 from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
-from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records
+from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records_many
 
 logger = logging.getLogger(__name__)
 
@@ -328,7 +328,8 @@ def _write(
     counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
     shared = counts_parts >= compact.SHARED_WRITE_MIN
     grouped: dict[str, list[tuple[str, pd.DataFrame]]] = {}
-    for item in loaded:
+    coverages = coverage_records_many([coverage_of(item.counts) for item in loaded])
+    for item, coverage in zip(loaded, coverages, strict=True):
         covered = []
         for part_key, meta, group in item.parts:
             if part_key in partitions:
@@ -351,6 +352,7 @@ def _write(
             covered,
             _edition(pending.unit, item.counts),
             mtime_ns=pending.mtime_ns,
+            coverage=coverage,
         )
         result.ingested.append(
             {
@@ -416,10 +418,11 @@ def _write(
     failpoint("after-swap")
 
 
-def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None), *, mtime_ns=None) -> dict[str, Any]:
-    """What the manifest records of one ingested source file."""
+def _file_entry(
+    key, kind, size, digest, counts, covered, edition=(None, None), *, mtime_ns=None, coverage=None
+) -> dict[str, Any]:
+    """What the manifest records of one ingested source file (``coverage``: its coverage records, made already)."""
     quality = quality_of(counts)
-    coverage = coverage_of(counts)
     return {
         "path": key,
         "size": size,
@@ -438,7 +441,7 @@ def _file_entry(key, kind, size, digest, counts, covered, edition=(None, None), 
         "table": edition[0],
         "edition": edition[1],
         # What the file covered (every area of a force in a month, zeros included): read() returns it.
-        "coverage": None if coverage is None else coverage_records(coverage),
+        "coverage": coverage,
     }
 
 
