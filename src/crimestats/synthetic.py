@@ -421,12 +421,16 @@ def write_street_files(
 
     Examples
     --------
-    >>> import tempfile, crimestats as cs
+    >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
-    ...     files = write_street_files(folder, 2_000, rows_per_month=1_000)
-    ...     counts = cs.read_police_uk(folder)
-    >>> len(files), int(counts["count"].sum())
-    (86, 2000)
+    ...     files = write_street_files(folder, 1_000, rows_per_month=1_000)
+    ...     lines = files[0].read_text().splitlines()
+    >>> len(files), files[0].relative_to(folder).as_posix(), len(lines) - 1
+    (43, '2021-01/2021-01-cleveland-street.csv', 10)
+    >>> lines[0] == HEADER
+    True
+
+    The files load like real ones: ``crimestats.read_police_uk(folder)`` counts every row.
     """
     folder = Path(folder)
     written = []
