@@ -419,16 +419,6 @@ def _add_tallies(
             first.setdefault(value, offset + int(position))
 
 
-def _add_tallies(
-    rows: dict, first: dict, codes: np.ndarray, values: list[str], firsts: np.ndarray, offset: int
-) -> None:
-    counts = np.bincount(codes, minlength=len(values))
-    for value, count, position in zip(values, counts, firsts, strict=True):
-        if count:
-            rows[value] = rows.get(value, 0) + int(count)
-            first.setdefault(value, offset + int(position))
-
-
 def _tallies(
     items: Iterator[FileStart | ParsedBlock | FileError],
     places: Places,
