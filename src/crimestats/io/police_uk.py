@@ -206,7 +206,7 @@ def read_police_uk(
     -----
     Files are read in blocks of whole lines by pyarrow, each distinct month, force, LSOA code and
     crime type is looked up once per read, and rows are aggregated on integer codes before any
-    pandas object is made; the next files are parsed in a background thread meanwhile. Memory is
+    pandas object is made; two threads read the next files meanwhile, in order. Memory is
     bounded by a few blocks (``crimestats.io.street_blocks.BLOCK_BYTES``) and the aggregated
     counts, whatever the number or size of the files (``docs/performance.md``).
 

@@ -1,4 +1,4 @@
-"""data.police.uk street files as parsed Arrow blocks: read in whole lines, checked, parsed, in a background thread.
+"""data.police.uk street files as parsed Arrow blocks: read in whole lines, checked, parsed.
 
 The first stage of the Arrow ingest path (issue 15; :mod:`crimestats.io.street_chunks` is the
 second). A file is read in blocks of whole lines (:data:`BLOCK_BYTES`), so memory is bounded by a
