@@ -8,6 +8,7 @@ stop-and-search files in the same folder are ignored (and listed in the quality 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from collections.abc import Sequence
@@ -313,22 +314,23 @@ def _read(
     for label, first in same_as.items():
         logger.warning("%s: same content as %s; read once", label, first)
     files = [file for file in files if file.label not in same_as]
-    tallies = read_street_files(files, places, months=month_set, records=records)
-    for file, tally in zip(progress_bar(files, progress, "police.uk files"), tallies, strict=True):
-        file_rows, quality, file_hashes, file_records = _file_parts(
-            file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
-        )
-        covered += _file_coverage(file, file_rows, wanted_forces)
-        if wanted_forces is not None:
-            file_rows = [row for row in file_rows if row[1] in wanted_forces]
-            quality.rows_counted = quality.count = sum(row[-1] for row in file_rows)
+    # Closed on any error, so the reading threads stop rather than read on unseen.
+    with contextlib.closing(read_street_files(files, places, months=month_set, records=records)) as tallies:
+        for file, tally in zip(progress_bar(files, progress, "police.uk files"), tallies, strict=True):
+            file_rows, quality, file_hashes, file_records = _file_parts(
+                file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
+            )
+            covered += _file_coverage(file, file_rows, wanted_forces)
+            if wanted_forces is not None:
+                file_rows = [row for row in file_rows if row[1] in wanted_forces]
+                quality.rows_counted = quality.count = sum(row[-1] for row in file_rows)
+                if file_records is not None:
+                    file_records = file_records[file_records["force"].isin(wanted_forces)]
+            canonical.add(file.month, file_rows)
+            qualities.append(quality)
+            crime_ids.add(file.month or (quality.months[0] if quality.months else None), file_hashes)
             if file_records is not None:
-                file_records = file_records[file_records["force"].isin(wanted_forces)]
-        canonical.add(file.month, file_rows)
-        qualities.append(quality)
-        crime_ids.add(file.month or (quality.months[0] if quality.months else None), file_hashes)
-        if file_records is not None:
-            record_parts.append(file_records)
+                record_parts.append(file_records)
     if not qualities:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
     counts = attach(canonical.result(path), coverage=make_coverage(covered), quality=qualities)
