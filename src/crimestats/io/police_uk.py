@@ -248,7 +248,8 @@ class _Canonical:
     once gives; otherwise the groups are aggregated once more together.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
         self.rows: list[_Row] = []
         self.key: object = None
         self.parts: list[pd.DataFrame] = []
@@ -270,9 +271,9 @@ class _Canonical:
         frame["period_months"] = 1
         frame["source"] = SOURCE.name
         frame["is_crime"] = is_crime(frame["category"])
-        self.parts.append(validate(aggregate(coerce(frame)), source="police.uk"))
+        self.parts.append(validate(aggregate(coerce(frame)), source=str(self.path)))
 
-    def result(self, path: str | Path) -> pd.DataFrame:
+    def result(self) -> pd.DataFrame:
         """The canonical counts of every row added; raises if a count was lost."""
         self._flush()
         parts = self.parts
@@ -285,9 +286,11 @@ class _Canonical:
         counts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         del parts
         if not ordered:
-            counts = validate(aggregate(counts), source="police.uk")
+            counts = validate(aggregate(counts), source=str(self.path))
         if int(counts["count"].sum()) != self.count_in:  # pragma: no cover - a reader bug, not bad input
-            raise SourceFormatError(path, f"internal error: {self.count_in} counted in but {counts['count'].sum()} out")
+            raise SourceFormatError(
+                self.path, f"internal error: {self.count_in} counted in but {counts['count'].sum()} out"
+            )
         return counts
 
 
@@ -305,7 +308,7 @@ def _read(
     files, ignored, month_set = select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     places = Places(boundaries)
-    canonical = _Canonical()
+    canonical = _Canonical(path)
     qualities, record_parts, covered = [], [], []
     same_as = same_content(files)
     duplicate_files = [{"file": label, "same_as": first} for label, first in same_as.items()]
@@ -333,7 +336,7 @@ def _read(
                 record_parts.append(file_records)
     if not qualities:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
-    counts = attach(canonical.result(path), coverage=make_coverage(covered), quality=qualities)
+    counts = attach(canonical.result(), coverage=make_coverage(covered), quality=qualities)
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_files"] = duplicate_files
     counts.attrs["duplicate_crime_ids_across_files"] = crime_ids.duplicates()
@@ -450,7 +453,7 @@ def _ingest_many(
     raw = raw.groupby(keys, dropna=False, sort=True, as_index=False)["count"].sum()
     raw["source"] = SOURCE.name
     raw["is_crime"] = is_crime(raw["category"])
-    counts = validate(raw.drop(columns="unit"), source="police.uk files of a refresh")
+    counts = validate(raw.drop(columns="unit"), source=f"{len(good)} {SOURCE.label} files")
     if int(counts["count"].sum()) != int(raw["count"].sum()):  # pragma: no cover - a reader bug
         raise SourceFormatError(None, "internal error: counts in and out differ")
     coverage = make_coverage([{**row, "unit": i} for i in good for row in units[i]["covered"]], keep=["unit"])
