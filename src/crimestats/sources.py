@@ -17,7 +17,7 @@ import gzip
 import hashlib
 import logging
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -115,6 +115,10 @@ class Probe:
 Recogniser = Callable[[Probe], float]
 
 
+#: What loading one unit gives: its counts and records, or the error that stopped it.
+LoadResult = tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]
+
+
 @dataclass(frozen=True)
 class Source:
     """One kind of source, registered once.
@@ -141,7 +145,7 @@ class Source:
         ``ingest(path, *, records, **options) -> (counts, records or None)`` parsing the file
         once; default: ``read`` then ``read_records`` when records are asked for.
     ingest_many
-        ``ingest_many(paths, *, records, **options) -> [(counts, records, error), ...]``: many
+        ``ingest_many(paths, *, records, **options) -> iterable of (counts, records, error)``: many
         units read in one pass, one result per path, in order (a store refresh of thousands of
         small files); default: ``ingest`` of each.
     skip
@@ -164,7 +168,9 @@ class Source:
     read: Callable[..., pd.DataFrame]
     read_records: Callable[..., pd.DataFrame] | None = None
     ingest: Callable[..., tuple[pd.DataFrame, pd.DataFrame | None]] | None = None
-    ingest_many: Callable[..., list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]] | None = None
+    ingest_many: Callable[..., Iterable[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]] | None = (
+        None
+    )
     skip: Callable[[Path], str | None] | None = None
     needs_mapping: bool = False
     crime_types: bool = False
@@ -184,20 +190,20 @@ class Source:
 
     def load_many(
         self, paths: Sequence[str | Path], *, mapping: Any = None, records: bool = False, **options: Any
-    ) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
-        """:meth:`load` of each path: ``(counts, records, None)`` or ``(None, None, error)``; one pass where it can.
+    ) -> Iterator[LoadResult]:
+        """:meth:`load` of each path, in order: ``(counts, records, None)`` or ``(None, None, error)``.
 
-        Only a :class:`~crimestats.CrimestatsError` is caught per path: it is that unit's failure.
+        In one pass where the source can (``ingest_many``), results coming as they are made. Only
+        a :class:`~crimestats.CrimestatsError` is caught per path: it is that unit's failure.
         """
         if self.ingest_many is not None and not self.needs_mapping:
-            return self.ingest_many(paths, records=records, **options)
-        results: list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]] = []
+            yield from self.ingest_many(paths, records=records, **options)
+            return
         for path in paths:
             try:
-                results.append((*self.load(path, mapping=mapping, records=records, **options), None))
+                yield (*self.load(path, mapping=mapping, records=records, **options), None)
             except CrimestatsError as error:
-                results.append((None, None, error))
-        return results
+                yield (None, None, error)
 
 
 _REGISTRY: dict[str, Source] = {}

@@ -124,14 +124,16 @@ def test_the_same_file_twice_is_found_by_size_then_content(tmp_path):
     assert len(counts.attrs["duplicate_files"]) == len(list(CITY.rglob("*-street.csv")))
 
 
-def test_load_many_gives_each_unit_what_loading_it_alone_gives_and_isolates_bad_files(tmp_path):
+@pytest.mark.parametrize("at_once", [256, 2])
+def test_load_many_gives_each_unit_what_loading_it_alone_gives_and_isolates_bad_files(tmp_path, monkeypatch, at_once):
+    monkeypatch.setattr(police_uk, "UNITS_AT_ONCE", at_once)  # units handed on in batches, or all together
     paths = sorted(str(p) for p in (TEST_DATA / "police-uk").rglob("*-street.csv"))
     bad = tmp_path / "2017-01-city-of-london-street.csv"
     bad.write_bytes(SAMPLE.read_bytes()[:-40])  # a cut last line
     empty = tmp_path / "2017-02-city-of-london-street.csv"
     empty.write_bytes(b"")
     paths[3:3] = [str(bad), str(empty)]
-    results = cs.sources.get("police.uk").load_many(paths)
+    results = list(cs.sources.get("police.uk").load_many(paths))
     assert len(results) == len(paths)
     for path, (counts, _, error) in zip(paths, results, strict=True):
         if path in (str(bad), str(empty)):

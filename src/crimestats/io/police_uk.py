@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -386,19 +386,24 @@ def read_police_uk_records(
     return records  # type: ignore[return-value]
 
 
+#: Units made canonical together while the reading threads go on with the next (a store refresh).
+UNITS_AT_ONCE = 256
+
+
 def _ingest_many(
     paths: Sequence[str | Path], *, records: bool = False, boundaries: str | int | None = None, **options: object
-) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
+) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
     """Counts, records and error of each unit in ``paths`` (one per path, in order), read in one pass.
 
     What :meth:`crimestats.sources.Source.load_many` calls for a store refresh: the units' files
-    go through one parsing pipeline with one set of look-ups, and the counts of every unit are
-    validated together, so a refresh of thousands of small files pays no per-file fixed cost. A
-    unit's error (any of its files) is its own; the others are read all the same.
+    go through one parsing pipeline with one set of look-ups, and the counts of every
+    :data:`UNITS_AT_ONCE` units are validated together and handed on while the next are read, so
+    a refresh of thousands of small files pays no per-file fixed cost. A unit's error (any of its
+    files) is its own; the others are read all the same.
     """
     trust_content = bool(options.pop("trust_content", False))
     places = Places(boundaries)
-    units: list[dict] = []
+    units: list[dict | None] = []
     files: list[StreetFile] = []
     owner: dict[str, int] = {}
     for index, path in enumerate(paths):
@@ -415,36 +420,57 @@ def _ingest_many(
             if file.label not in same:
                 files.append(file)
                 owner[file.label] = index
-    for file, tally in zip(files, read_street_files(files, places, records=records, isolate=True), strict=True):
-        unit = units[owner[file.label]]
-        if unit["error"] is not None:
-            continue
-        if isinstance(tally, FileError):
-            unit["error"] = tally.error
-            continue
-        try:
-            file_rows, quality, hashes, file_records = _file_parts(
-                file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
-            )
-        except CrimestatsError as error:
-            unit["error"] = error
-            continue
-        unit["rows"] += [(*row, owner[file.label]) for row in file_rows]
-        unit["qualities"].append(quality)
-        unit["covered"] += _file_coverage(file, file_rows, None)
-        unit["hashes"].append(hashes)
-        if file_records is not None:
-            unit["records"].append(file_records)
-    good = [i for i, unit in enumerate(units) if unit["error"] is None and unit["qualities"]]
-    for i, unit in enumerate(units):
-        if unit["error"] is None and not unit["qualities"]:
-            unit["error"] = SourceFormatError(paths[i], "no street files to read")
-    results: list[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]] = [
-        (None, None, unit["error"]) for unit in units
-    ]
-    if not good:
-        return results
-    raw = pd.DataFrame([row for i in good for row in units[i]["rows"]], columns=[*_COUNT_COLUMNS_NO_MONTHS, "unit"])
+    done = 0  # units before this one have been handed on
+    with contextlib.closing(read_street_files(files, places, records=records, isolate=True)) as tallies:
+        for file, tally in zip(files, tallies, strict=True):
+            index = owner[file.label]
+            if index - done >= UNITS_AT_ONCE:  # files come in unit order: the units before are complete
+                yield from _finished(units, paths, range(done, index), records)
+                done = index
+            unit = units[index]
+            if unit["error"] is not None:  # type: ignore[index]
+                continue
+            if isinstance(tally, FileError):
+                unit["error"] = tally.error  # type: ignore[index]
+                continue
+            try:
+                file_rows, quality, hashes, file_records = _file_parts(
+                    file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
+                )
+            except CrimestatsError as error:
+                unit["error"] = error  # type: ignore[index]
+                continue
+            unit["rows"] += [(*row, index) for row in file_rows]  # type: ignore[index]
+            unit["qualities"].append(quality)  # type: ignore[index]
+            unit["covered"] += _file_coverage(file, file_rows, None)  # type: ignore[index]
+            unit["hashes"].append(hashes)  # type: ignore[index]
+            if file_records is not None:
+                unit["records"].append(file_records)  # type: ignore[index]
+    yield from _finished(units, paths, range(done, len(units)), records)
+
+
+def _finished(
+    units: list[dict | None], paths: Sequence[str | Path], batch: range, records: bool
+) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
+    """The results of the units in ``batch``, in order, their counts validated together; each unit then let go."""
+    for i in batch:
+        unit = units[i]
+        if unit["error"] is None and not unit["qualities"]:  # type: ignore[index]
+            unit["error"] = SourceFormatError(paths[i], "no street files to read")  # type: ignore[index]
+    good = [i for i in batch if units[i]["error"] is None]  # type: ignore[index]
+    results = {i: (None, None, units[i]["error"]) for i in batch if units[i]["error"] is not None}  # type: ignore[index]
+    if good:
+        results.update(_canonical_units(units, good, records))
+    for i in batch:
+        yield results[i]
+        units[i] = None
+
+
+def _canonical_units(
+    units: list[dict | None], good: list[int], records: bool
+) -> dict[int, tuple[pd.DataFrame, pd.DataFrame | None, None]]:
+    rows = [row for i in good for row in units[i]["rows"]]  # type: ignore[index]
+    raw = pd.DataFrame(rows, columns=[*_COUNT_COLUMNS_NO_MONTHS, "unit"])
     raw["period_start"] = raw["period_start"].astype("datetime64[ns]")
     raw["period_months"] = 1
     # Aggregated within each unit (the unit is a key: no row of one unit is summed into another's),
@@ -456,13 +482,15 @@ def _ingest_many(
     counts = validate(raw.drop(columns="unit"), source=f"{len(good)} {SOURCE.label} files")
     if int(counts["count"].sum()) != int(raw["count"].sum()):  # pragma: no cover - a reader bug
         raise SourceFormatError(None, "internal error: counts in and out differ")
-    coverage = make_coverage([{**row, "unit": i} for i in good for row in units[i]["covered"]], keep=["unit"])
+    covered = [{**row, "unit": i} for i in good for row in units[i]["covered"]]  # type: ignore[index]
+    coverage = make_coverage(covered, keep=["unit"])
     # Both tables are in unit order: each unit's rows are one slice.
-    row_at = np.searchsorted(raw["unit"].to_numpy(), [*good, len(units)])
-    cover_at = np.searchsorted(coverage["unit"].to_numpy(), [*good, len(units)])
+    row_at = np.searchsorted(raw["unit"].to_numpy(), [*good, good[-1] + 1])
+    cover_at = np.searchsorted(coverage["unit"].to_numpy(), [*good, good[-1] + 1])
     coverage = coverage.drop(columns="unit")
+    results = {}
     for n, i in enumerate(good):
-        unit = units[i]
+        unit: dict = units[i]  # type: ignore[assignment]
         part = counts.iloc[row_at[n] : row_at[n + 1]]
         part.index = pd.RangeIndex(len(part))
         unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]]

@@ -86,15 +86,16 @@ def load_units_here(units: Sequence[tuple[Path, sources.Source]], mapping: Any, 
         if kind.ingest_many is None or len(run) == 1:
             yield from (load_unit(path, kind, mapping, records) for path in run)
         else:
+            handed = 0
             try:
-                loaded = kind.load_many(run, mapping=mapping, records=records)
-            except READ_FAULTS as error:  # not one unit's fault: read them one by one for their own errors
+                results = kind.load_many(run, mapping=mapping, records=records)
+                for path, (counts, recs, error) in zip(run, results, strict=True):
+                    unit = _loaded(path, counts, recs, error)
+                    handed += 1
+                    yield unit
+            except READ_FAULTS as error:  # not one unit's fault: read the rest one by one for their own errors
                 logger.info("%s: reading %d units at once failed (%s); reading each", kind.name, len(run), error)
-                yield from (load_unit(path, kind, mapping, records) for path in run)
-            else:
-                yield from (
-                    _loaded(path, counts, recs, error) for path, (counts, recs, error) in zip(run, loaded, strict=True)
-                )
+                yield from (load_unit(path, kind, mapping, records) for path in run[handed:])
         start = end
 
 
