@@ -112,10 +112,7 @@ def finish(
     ``coverage`` is what the file covered (:mod:`crimestats.counts`); by default each force x
     period (x area, for area-level tables) that has rows.
     """
-    frame = frame.copy()
-    frame["source"] = source
-    frame["is_crime"] = is_crime(frame["category"])
-    counts = validate(aggregate(coerce(frame)), source=str(path))
+    counts = canonical_counts(frame, source=source, path=path)
     count_out = int(counts["count"].sum())
     if count_out != count_in:  # pragma: no cover - a reader bug, not bad input
         raise SourceFormatError(path, f"internal error: {count_in} counted in but {count_out} out")
@@ -125,6 +122,18 @@ def finish(
     if coverage is None:
         coverage = covered_by_rows(counts)
     return attach(counts, coverage=coverage, quality=[quality])
+
+
+def canonical_counts(frame: pd.DataFrame, *, source: str, path: str | Path, aggregated: bool = False) -> pd.DataFrame:
+    """A reader's rows as validated canonical counts of ``source`` (summed over identical dimensions).
+
+    ``aggregated``: the rows are already one per combination of dimensions, in canonical order
+    (a reader that summed them itself), so they are only validated.
+    """
+    frame = frame.copy()
+    frame["source"] = source
+    frame["is_crime"] = is_crime(frame["category"])
+    return validate(frame if aggregated else aggregate(coerce(frame)), source=str(path))
 
 
 def covered_by_rows(counts: pd.DataFrame, *, areas: bool | None = None) -> pd.DataFrame:

@@ -23,10 +23,10 @@ from ..counts import attach, make_coverage
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
-from ..schema import aggregate, coerce, empty_counts, validate
+from ..schema import aggregate, empty_counts, validate
 from ..sources import Probe, Source, register
-from ..taxonomy import CATEGORIES, is_crime
-from ._common import progress_bar, quality_record
+from ..taxonomy import CATEGORIES
+from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
@@ -269,9 +269,7 @@ class _Canonical:
         self.rows = []
         frame["period_start"] = frame["period_start"].astype("datetime64[ns]")
         frame["period_months"] = 1
-        frame["source"] = SOURCE.name
-        frame["is_crime"] = is_crime(frame["category"])
-        self.parts.append(validate(aggregate(coerce(frame)), source=str(self.path)))
+        self.parts.append(canonical_counts(frame, source=SOURCE.name, path=self.path))
 
     def result(self) -> pd.DataFrame:
         """The canonical counts of every row added; raises if a count was lost."""
@@ -331,23 +329,50 @@ def _read(
                     file_records = file_records[file_records["force"].isin(wanted_forces)]
             canonical.add(file.month, file_rows)
             qualities.append(quality)
-            crime_ids.add(file.month or (quality.months[0] if quality.months else None), file_hashes)
+            crime_ids.add(_id_month(file, quality), file_hashes)
             if file_records is not None:
                 record_parts.append(file_records)
     if not qualities:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
-    counts = attach(canonical.result(), coverage=make_coverage(covered), quality=qualities)
+    return _result(
+        canonical.result(),
+        make_coverage(covered),
+        qualities,
+        record_parts if records else None,
+        ignored=ignored,
+        duplicate_files=duplicate_files,
+        duplicate_ids=crime_ids.duplicates(),
+    )
+
+
+def _result(
+    counts: pd.DataFrame,
+    coverage: pd.DataFrame,
+    qualities: list[FileQuality],
+    record_parts: list[pd.DataFrame] | None,
+    *,
+    ignored: list[str],
+    duplicate_files: list[dict[str, str]],
+    duplicate_ids: int,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A read's counts and (when ``record_parts`` is given) records, with coverage, quality records and attrs."""
+    counts = attach(counts, coverage=coverage, quality=qualities)
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_files"] = duplicate_files
-    counts.attrs["duplicate_crime_ids_across_files"] = crime_ids.duplicates()
+    counts.attrs["duplicate_crime_ids_across_files"] = duplicate_ids
     for quality in qualities:
         if quality.unknown.get("crime_types"):
             logger.warning("%s: unknown crime types %s", quality.file, quality.unknown["crime_types"])
-    recs = pd.concat(record_parts, ignore_index=True) if records else None
-    if recs is not None:
-        recs = attach(recs, coverage=counts.coverage, quality=qualities)
-        recs.attrs.update({k: counts.attrs[k] for k in ("ignored_files", "duplicate_files")})
+    if record_parts is None:
+        return counts, None
+    recs = attach(pd.concat(record_parts, ignore_index=True), coverage=coverage, quality=qualities)
+    recs.attrs.update({k: counts.attrs[k] for k in ("ignored_files", "duplicate_files")})
     return counts, recs
+
+
+def _id_month(file: StreetFile, quality: FileQuality) -> str | None:
+    """The month whose files a file's crime IDs are compared with: its name's, else its first row month's."""
+    return file.month or (quality.months[0] if quality.months else None)
 
 
 def read_police_uk_records(
@@ -443,7 +468,7 @@ def _ingest_many(
             unit["rows"] += [(*row, index) for row in file_rows]  # type: ignore[index]
             unit["qualities"].append(quality)  # type: ignore[index]
             unit["covered"] += _file_coverage(file, file_rows, None)  # type: ignore[index]
-            unit["hashes"].append(hashes)  # type: ignore[index]
+            unit["hashes"].append((_id_month(file, quality), hashes))  # type: ignore[index]
             if file_records is not None:
                 unit["records"].append(file_records)  # type: ignore[index]
     yield from _finished(units, paths, range(done, len(units)), records)
@@ -477,9 +502,9 @@ def _canonical_units(
     # in the order finish() gives a single unit's counts; then validated once for every unit.
     keys = ["unit", *_COUNT_COLUMNS[:-1]]
     raw = raw.groupby(keys, dropna=False, sort=True, as_index=False)["count"].sum()
-    raw["source"] = SOURCE.name
-    raw["is_crime"] = is_crime(raw["category"])
-    counts = validate(raw.drop(columns="unit"), source=f"{len(good)} {SOURCE.label} files")
+    counts = canonical_counts(
+        raw.drop(columns="unit"), source=SOURCE.name, path=f"{len(good)} {SOURCE.label} files", aggregated=True
+    )
     if int(counts["count"].sum()) != int(raw["count"].sum()):  # pragma: no cover - a reader bug
         raise SourceFormatError(None, "internal error: counts in and out differ")
     covered = [{**row, "unit": i} for i in good for row in units[i]["covered"]]  # type: ignore[index]
@@ -495,19 +520,21 @@ def _canonical_units(
         part.index = pd.RangeIndex(len(part))
         unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]]
         unit_coverage.index = pd.RangeIndex(len(unit_coverage))
-        part = attach(part, coverage=unit_coverage, quality=unit["qualities"])
-        part.attrs["ignored_files"] = unit["ignored"]
-        part.attrs["duplicate_files"] = unit["duplicate_files"]
         ids = CrimeIdTally()
-        for quality, hashes in zip(unit["qualities"], unit["hashes"], strict=True):
-            ids.add(quality.months[0] if quality.months else None, hashes)
-        part.attrs["duplicate_crime_ids_across_files"] = ids.duplicates()
-        recs = None
-        if records:
-            recs = pd.concat(unit["records"], ignore_index=True)
-            recs = attach(recs, coverage=unit_coverage, quality=unit["qualities"])
-            recs.attrs.update({k: part.attrs[k] for k in ("ignored_files", "duplicate_files")})
-        results[i] = (part, recs, None)
+        for month, hashes in unit["hashes"]:
+            ids.add(month, hashes)
+        results[i] = (
+            *_result(
+                part,
+                unit_coverage,
+                unit["qualities"],
+                unit["records"] if records else None,
+                ignored=unit["ignored"],
+                duplicate_files=unit["duplicate_files"],
+                duplicate_ids=ids.duplicates(),
+            ),
+            None,
+        )
     return results
 
 
