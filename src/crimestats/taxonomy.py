@@ -265,7 +265,19 @@ def classify_codes(codes: pd.Series) -> pd.DataFrame:
 
 def category_of_crime_type(crime_types: pd.Series) -> pd.Series:
     """Map data.police.uk ``Crime type`` values to harmonised categories (unknown -> <NA>)."""
-    return crime_types.astype("string").str.strip().map(POLICE_UK_CRIME_TYPES).astype("string")
+    categories = {value: police_uk_category(value) for value in crime_types.dropna().unique()}
+    return crime_types.map(categories).astype("string")
+
+
+def police_uk_category(crime_type: str) -> str | None:
+    """The harmonised category of one data.police.uk ``Crime type`` as written (None when unknown).
+
+    Examples
+    --------
+    >>> police_uk_category(" Burglary "), police_uk_category("Witchcraft")
+    ('Burglary', None)
+    """
+    return POLICE_UK_CRIME_TYPES.get(str(crime_type).strip())
 
 
 def is_crime(categories: pd.Series) -> pd.Series:

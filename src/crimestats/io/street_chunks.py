@@ -29,7 +29,7 @@ from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_f
 from ..boundaries import check_boundaries, lad_areas, lsoa_table
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
-from ..taxonomy import POLICE_UK_CRIME_TYPES, UNCLASSIFIED
+from ..taxonomy import UNCLASSIFIED, police_uk_category
 from .crime_ids import crime_id_hashes, repeats
 from .street_blocks import (
     BLOCK_BYTES,
@@ -154,7 +154,7 @@ class Places:
         """(category, whether the crime type is known) of a Crime type value."""
         found = self._types.get(written)
         if found is None:
-            category = POLICE_UK_CRIME_TYPES.get(written.strip())
+            category = police_uk_category(written)
             found = self._types[written] = (category or UNCLASSIFIED, category is not None)
         return found
 
