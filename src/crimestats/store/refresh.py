@@ -6,7 +6,6 @@ import contextlib
 import errno
 import logging
 import os
-import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 from .. import sources
 from ..counts import coverage_of, quality_of
 from ..exceptions import CrimestatsError, SourceFormatError
+from ..io._common import progress_bar
 from . import compact
 from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
@@ -494,15 +494,3 @@ def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue().to_pybytes()
-
-
-def progress_bar(items: Sequence, enabled: bool, description: str) -> Iterator:
-    """Yield ``items``, drawing a progress bar on stderr when asked and stderr is a terminal."""
-    if not enabled or not sys.stderr.isatty():
-        yield from items
-        return
-    for done, item in enumerate(items, start=1):
-        yield item
-        sys.stderr.write(f"\r{description}: [{'#' * int(30 * done / len(items)):<30}] {done}/{len(items)}")
-        sys.stderr.flush()
-    sys.stderr.write("\n")
