@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import crimestats as cs
+from crimestats.counts import quality_of
 from crimestats.io.police_uk import RECORD_COLUMNS
 from tests.conftest import TEST_DATA, shared_path
 
@@ -370,3 +371,18 @@ def test_unreadable_file_is_a_read_error_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr("builtins.open", refuse)
     with pytest.raises(cs.SourceReadError, match=r"street\.csv: cannot be read: Permission denied"):
         cs.read_police_uk(path)
+
+
+@pytest.mark.parametrize("group_rows", [0, 1, 10**9])
+def test_counts_are_the_same_however_rows_are_grouped_before_canonicalising(tmp_path, monkeypatch, group_rows):
+    # Months arrive in order from a monthly tree; from folders named otherwise they may not.
+    expected = cs.read_police_uk(CITY)
+    files = sorted(CITY.rglob("*-street.csv"), reverse=True)
+    for number, file in enumerate(files):
+        (tmp_path / f"part-{number}").mkdir()
+        shutil.copy(file, tmp_path / f"part-{number}" / file.name)
+    monkeypatch.setattr("crimestats.io.police_uk.GROUP_ROWS", group_rows)
+    pd.testing.assert_frame_equal(cs.read_police_uk(CITY), expected)
+    shuffled = cs.read_police_uk(tmp_path)
+    assert quality_of(shuffled)[0].file.endswith(files[0].name)  # the latest month came first
+    pd.testing.assert_frame_equal(shuffled, expected)

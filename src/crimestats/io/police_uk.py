@@ -44,6 +44,8 @@ from .street_records import street_records
 
 logger = logging.getLogger(__name__)
 
+#: Counted rows (already summed within each file) gathered before they are made canonical together.
+GROUP_ROWS = 50_000
 _COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
 _COUNT_COLUMNS_NO_MONTHS = [c for c in _COUNT_COLUMNS if c != "period_months"]
 
@@ -240,12 +242,14 @@ def read_police_uk(
 
 
 class _Canonical:
-    """Counted rows made canonical counts a group of files at a time (a month's, in a folder tree).
+    """Counted rows made canonical counts a group of files at a time (whole months, in a folder tree).
 
-    Each group is aggregated and validated when the next begins, so memory holds one group's raw
-    rows and the canonical counts so far, not every file's raw rows. Groups in month order with
-    no month in two groups (a folder tree or a zip) concatenate to what aggregating everything at
-    once gives; otherwise the groups are aggregated once more together.
+    A group is aggregated and validated when a new month begins and it holds at least
+    :data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the canonical counts so
+    far, not every file's raw rows, and the fixed cost of making counts canonical is paid a few
+    times per read, not once per month. Groups of whole months in month order (a folder tree or
+    a zip) concatenate to what aggregating everything at once gives; otherwise the groups are
+    aggregated once more together.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -257,7 +261,8 @@ class _Canonical:
 
     def add(self, key: object, rows: list[_Row]) -> None:
         if key != self.key:
-            self._flush()
+            if len(self.rows) >= GROUP_ROWS:
+                self._flush()
             self.key = key
         self.rows += rows
         self.count_in += sum(row[-1] for row in rows)
