@@ -176,8 +176,12 @@ def blocks(handle, size: int | None = None, *, length: int | None = None) -> Ite
         if cut < 0:
             rest = data
             continue
-        rest = data[cut + 1 :]
-        yield data[: cut + 1]
+        if cut == len(data) - 1:  # the usual case: no copy
+            rest = b""
+            yield data
+        else:
+            rest = data[cut + 1 :]
+            yield data[: cut + 1]
 
 
 def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: Where, problem: str) -> CheckedCsv:
@@ -241,6 +245,32 @@ def _parsed(start: FileStart, header_line: bytes, data: bytes, where: Where, las
     )
 
 
+def _start(file: StreetFile, handle) -> tuple[bytes, bytes, Iterator[bytes]]:
+    """The header line, the first block of data lines and the blocks after it, of an open street file.
+
+    The header is read as a line of its own, so the file's data is never copied to cut it off.
+    A file that does not start with a line of text (empty, blank, UTF-16 or UTF-32, or with no
+    line end in the first block) is checked whole, as a block: the check raises what is wrong.
+    """
+    plain = file.archive is None and not file.name.lower().endswith(".gz")
+    header_line = handle.readline(BLOCK_BYTES)
+    unusual = (
+        not header_line.endswith(b"\n")
+        or not header_line.strip(_BOM + _SPACE)
+        or header_line.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+    )
+    rest = os.fstat(handle.fileno()).st_size - len(header_line) if plain else None
+    stream = blocks(handle, length=rest)
+    if not unusual:
+        return header_line, next(stream, b""), stream
+    first = header_line + next(stream, b"")
+    blank = not first[:4096].strip(_BOM + _SPACE) and not first[4096:].strip(_SPACE)  # copies only when blank
+    if blank or first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        check_csv(first, file.label)  # raises: the file is empty, or UTF-16/32
+    cut = first.find(b"\n") + 1 or len(first)
+    return first[:cut], first[cut:], stream
+
+
 def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileStart | ParsedBlock]:
     """The :class:`FileStart` of a street file, then its blocks, checked and parsed.
 
@@ -253,14 +283,7 @@ def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileSt
         For a file that cannot be read at all.
     """
     with reading(file.label), file.open() as handle:
-        plain = file.archive is None and not file.name.lower().endswith(".gz")
-        stream = blocks(handle, length=os.fstat(handle.fileno()).st_size if plain else None)
-        first = next(stream, b"")
-        blank = not first[:4096].strip(_BOM + _SPACE) and not first[4096:].strip(_SPACE)  # copies only when blank
-        if blank or first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-            check_csv(first, file.label)  # raises: the file is empty, or UTF-16/32
-        cut = first.find(b"\n") + 1 or len(first)
-        header_line, data = first[:cut], first[cut:]
+        header_line, data, stream = _start(file, handle)
         if b"\x00" in header_line:
             _exact_check(file, b"", header_line, Where(first_line=1, first_row=0), "NUL bytes (file corrupted?)")
         header = _header(file, header_line)
