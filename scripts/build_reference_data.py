@@ -76,9 +76,17 @@ AREA_ALIASES = {
 }
 
 
+#: Home Office table editions the offence codes are taken from, oldest first: a code keeps the
+#: description of the first edition that has it. 2019/20 split the combined homicide code
+#: (1/4.1/4.10/4.2) into its four codes and added rape by multiple undefined offenders (19J, 19K).
+OFFENCE_EDITIONS = ("prc-pfa-mar2013-onwards-tables201718.csv", "prc-pfa-mar2013-onwards-tables-2019-20-sheet.csv")
+
+
 def build_offences(shared: Path) -> pd.DataFrame:
-    source = shared / "home-office" / "prc-pfa-mar2013-onwards-tables201718.csv"
-    table = pd.read_csv(source, dtype=str)
+    tables = [pd.read_csv(shared / "home-office" / name, dtype=str, encoding="utf-8-sig") for name in OFFENCE_EDITIONS]
+    table = pd.concat(tables, ignore_index=True)
+    for column in ("Offence Code", "Offence Description", "Offence Subgroup", "Offence Group"):
+        table[column] = table[column].str.strip()
     offences = (
         table[["Offence Code", "Offence Description", "Offence Subgroup", "Offence Group"]]
         .drop_duplicates("Offence Code")

@@ -15,7 +15,7 @@ from crimestats.taxonomy import (
     classify_codes,
     p1_lines,
 )
-from tests.conftest import source_literals
+from tests.conftest import TEST_DATA, source_literals
 
 CODES = list(cs.offences()["offence_code"])
 
@@ -139,3 +139,16 @@ def test_each_p1_line_is_defined_once():
     uses = {("snapshot/labels.py", "vehicle offences")}
     found = [(path, line, text) for path, line, text in source_literals() if text in facts and (path, text) not in uses]
     assert found == []
+
+
+def test_the_2019_20_codes_split_from_homicide_and_new_rape_codes_are_classified():
+    # 2019/20 writes homicide as its four codes (2017/18: one combined code) and adds 19J, 19K.
+    counts = cs.read_home_office(TEST_DATA / "home-office" / "prc-pfa-2019-20-west-midlands-fraud-avon.csv")
+    assert counts.quality[0].unknown == {}
+    west_midlands = counts[counts["force"] == "West Midlands"]
+    by_subgroup = west_midlands.groupby("offence_subgroup")["count"].sum()
+    assert by_subgroup["Homicide"] == 51  # 46 murders and 5 manslaughters over the four quarters
+    assert (west_midlands["category"] != "Unclassified").all()
+    table = cs.offences().set_index("offence_code")
+    assert set(table.loc[["1", "4.1", "4.10", "4.2", "1/4.1/4.10/4.2"], "offence_subgroup"]) == {"Homicide"}
+    assert set(table.loc[["19J", "19K"], "offence_subgroup"]) == {"Rape offences"}
