@@ -24,7 +24,7 @@ from .collect import collect
 from .comparable import select_comparable
 from .exceptions import CoverageError, PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
-from .selections import ons_lines, select
+from .selections import ons_lines, resolve_selection, select
 from .significance import ALPHA, describe_change
 
 PeriodLike = str | FinancialYear | Window | tuple[str, str]
@@ -560,19 +560,16 @@ def monthly_trend(
     counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     if (counts["period_months"] != 1).any():
         raise PeriodError("a monthly trend needs monthly counts (police.uk or an extract), not quarterly or annual")
-    chosen = select(counts, selection)
+    # The selection's and the areas' rows taken in one step (each take copies every column).
+    wanted = resolve_selection(selection).mask(counts)
     if areas is not None:
-        chosen = chosen[chosen[by].isin(areas)]
+        wanted &= counts[by].isin(areas)
+    chosen = counts.loc[wanted]
     months = pd.date_range(counts["period_start"].min(), counts["period_start"].max(), freq="MS")
     names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
-    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
-    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
     # Months not covered for an area are missing, never zero (coverage checked before the selection).
-    if by in ("area_name", "force") and len(months):
-        window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
-        for name, missing in coverage.uncovered(counts, areas=names, by=by, windows=[window]).items():
-            monthly.loc[[(name, month) for month in missing]] = pd.NA
-    table = monthly.rename("count").reset_index()
+    missing = months_not_covered(counts, by=by, names=names, months=months)
+    table = monthly_grid(chosen, by=by, names=names, months=months, missing=missing).rename("count").reset_index()
     grouped = table.groupby(by)["count"]
     # min_periods=12 on a float view: a window holding a missing month has no total.
     table["rolling_12m"] = (
@@ -581,3 +578,36 @@ def monthly_trend(
     table["same_month_last_year"] = grouped.shift(12).astype("Int64")
     table["change_on_last_year"] = table["count"] - table["same_month_last_year"]
     return table
+
+
+def months_not_covered(
+    counts: pd.DataFrame, *, by: str, names: Sequence[str], months: pd.DatetimeIndex
+) -> dict[str, list[pd.Timestamp]]:
+    """The months (of consecutive ``months``) each of ``names`` is not covered for, by the counts' coverage.
+
+    Only areas and forces have coverage: for any other ``by`` nothing is missing.
+    """
+    if by not in ("area_name", "force") or not len(months):
+        return {}
+    window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
+    return coverage.uncovered(counts, areas=names, by=by, windows=[window])
+
+
+def monthly_grid(
+    chosen: pd.DataFrame,
+    *,
+    by: str,
+    names: Sequence[str],
+    months: pd.DatetimeIndex,
+    missing: Mapping[str, Sequence[pd.Timestamp]],
+) -> pd.Series:
+    """Counts of ``chosen`` per name and month on the whole grid: 0 where no rows, missing in ``missing``'s months.
+
+    ``missing`` comes from :func:`months_not_covered` on the counts before any selection, so one
+    coverage check serves every selection of the same areas and months.
+    """
+    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
+    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
+    for name, gaps in missing.items():
+        monthly.loc[[(name, month) for month in gaps]] = pd.NA
+    return monthly

@@ -25,11 +25,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..control import ABOVE, control_chart, monthly_series
+from ..control import ABOVE, control_chart
 from ..exceptions import CrimestatsError
 from ..limits import level_label, peer_limits
-from ..metrics import compare_years
+from ..metrics import compare_years, monthly_grid, months_not_covered
 from ..periods import Window
+from ..selections import select
 from ..severity import severity
 
 logger = logging.getLogger(__name__)
@@ -182,12 +183,19 @@ def _exceptional_month_rows(counts, *, area, by, peer_names, base, current, head
         logger.info("no control chart: the monthly counts do not cover both years")
         return []
     candidates = [headline, *sorted(own["category"].dropna().unique())]
+    # Every series is the area's months of the two years: their months and coverage (the same
+    # for each selection, checked before it) are found once, then each series is a selection.
+    months = pd.date_range(own["period_start"].min(), own["period_start"].max(), freq="MS")
+    missing = months_not_covered(own, by=by, names=[area], months=months)
     found = []
     for series_name in dict.fromkeys(candidates):
         try:
-            series = monthly_series(own, area=area, by=by, selection=series_name)
+            chosen = select(own, series_name)
         except CrimestatsError:
             continue
+        # As control.monthly_series(own, area=area, by=by, selection=series_name) gives it.
+        grid = monthly_grid(chosen, by=by, names=[area], months=months, missing=missing)
+        series = grid.droplevel(by).rename(area)
         if series.mean() < MIN_MONTHLY:
             continue
         chart = control_chart(series, baseline=base)
