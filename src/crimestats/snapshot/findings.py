@@ -302,26 +302,32 @@ def compute_findings(
         numbers = table.set_index(by).loc[area, list(_CHANGE_NUMBERS)].to_dict()
         rows.append({"finding": "change", "selection": selection_name(selection), **numbers, "sentence": number})
 
+    # The area's and its peers' rows, selected once: the findings below are about them alone
+    # (each metric selects them again, from these rows instead of every row of a national store).
+    peer_rows = counts[counts[by].isin(peer_names)]
+    # Findings by local area name read the area's rows by name: with by="force" they are not all
+    # among the peer forces' rows.
+    area_rows = peer_rows if by == "area_name" else counts
     sentence = len(chosen) + 1
-    parts = _contributions(counts, area, base_window, current, headline, by=by)
+    parts = _contributions(peer_rows, area, base_window, current, headline, by=by)
     if parts is not None and parts.attrs["net_change"] != 0:
         tables["contributions"] = parts
         contributors = _contributors(parts, sentence)
         rows += contributors
         if contributors:
             net = parts.attrs["net_change"]
-            rows += flag_contributions(counts, area, base_window, current, headline, net, sentence)
+            rows += flag_contributions(area_rows, area, base_window, current, headline, net, sentence)
         sentence += bool(contributors)
 
-    rates_rows = [r for s in chosen for r in _rates(counts, area, peer_names, current, s, sentence, by=by)]
+    rates_rows = [r for s in chosen for r in _rates(peer_rows, area, peer_names, current, s, sentence, by=by)]
     rows += rates_rows
     sentence += bool(rates_rows)
 
-    hidden = hidden_crimes(counts, area, base_window, current, sentence) if by == "area_name" else []
+    hidden = hidden_crimes(area_rows, area, base_window, current, sentence) if by == "area_name" else []
     rows += hidden
     sentence += bool(hidden)
     rows += standing_findings(
-        counts,
+        peer_rows,
         area=area,
         by=by,
         peer_names=peer_names,
@@ -336,7 +342,7 @@ def compute_findings(
     if trend is not None:
         tables["monthly_trend"] = trend
 
-    own = counts[counts[by] == area]
+    own = peer_rows[peer_rows[by] == area]
     by_category = compare_years(own, base=base_window, current=current, by="category", selection=headline)
     tables["categories"] = by_category[(by_category["base"] > 0) | (by_category["current"] > 0)]
 
