@@ -39,25 +39,37 @@ def window_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
     PeriodError
         When a row straddles the window's edge (e.g. quarterly data and a window starting in May).
     """
-    overlaps, inside = _window_masks(counts, window)
+    return counts[_inside(counts, window)]
+
+
+def _month_spans(counts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's first month and the month after its last, as whole months (year * 12 + month - 1)."""
+    # Integers make the interval tests vectorised; computed once per frame for all its windows.
+    start = counts["period_start"].dt.year * 12 + counts["period_start"].dt.month - 1
+    return start, start + counts["period_months"]
+
+
+def _window_masks(
+    counts: pd.DataFrame, window: Window, spans: tuple[pd.Series, pd.Series] | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Rows overlapping ``window``, and rows inside it (``spans``: the rows' :func:`_month_spans`)."""
+    start, end = spans if spans is not None else _month_spans(counts)
+    window_start = window.start.year * 12 + window.start.month - 1
+    window_end = window_start + window.months
+    overlaps = (start < window_end) & (end > window_start)
+    return overlaps, overlaps & (start >= window_start) & (end <= window_end)
+
+
+def _inside(counts: pd.DataFrame, window: Window, spans: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
+    """The mask of :func:`window_rows`: rows inside ``window``, raising if a row straddles its edge."""
+    overlaps, inside = _window_masks(counts, window, spans)
     if (overlaps & ~inside).any():
         row = counts[overlaps & ~inside].iloc[0]
         raise PeriodError(
             f"{window.label}: the data's periods ({int(row['period_months'])} months from "
             f"{row['period_start']:%Y-%m}) do not fit inside it; choose periods the data can make up"
         )
-    return counts[inside]
-
-
-def _window_masks(counts: pd.DataFrame, window: Window) -> tuple[pd.Series, pd.Series]:
-    """Rows overlapping ``window``, and rows inside it."""
-    # Whole months as integers (year * 12 + month) make the interval tests vectorised.
-    start = counts["period_start"].dt.year * 12 + counts["period_start"].dt.month - 1
-    end = start + counts["period_months"]
-    window_start = window.start.year * 12 + window.start.month - 1
-    window_end = window_start + window.months
-    overlaps = (start < window_end) & (end > window_start)
-    return overlaps, overlaps & (start >= window_start) & (end <= window_end)
+    return inside
 
 
 def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -111,8 +123,10 @@ def check_one_source(counts: pd.DataFrame, windows: Sequence[Window]) -> None:
     differently: adding them counts every crime twice. Pick one with ``counts[counts["source"] == ...]``.
     """
     per_force: dict[str, set[str]] = {}
+    spans = _month_spans(counts)
     for window in windows:
-        pairs = window_rows(counts, window)[["force", "source"]].drop_duplicates()
+        # Only the two columns are taken: the pairs are all that is needed of the rows.
+        pairs = counts.loc[_inside(counts, window, spans), ["force", "source"]].drop_duplicates()
         for force, source in pairs.itertuples(index=False):
             per_force.setdefault(str(force), set()).add(str(source))
     doubled = {force: sorted(found) for force, found in per_force.items() if len(found) > 1}
@@ -130,7 +144,8 @@ def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) ->
         return None
     level = "force" if by == "force" else "csp"
     # CSPs of the boundary vintage the counts are on (police.uk counts default to the latest).
-    vintage = boundaries_of(counts["area_code"].dropna().unique()) if level == "csp" and "area_code" in counts else None
+    # boundaries_of skips missing codes itself.
+    vintage = boundaries_of(counts["area_code"].unique()) if level == "csp" and "area_code" in counts else None
     return peer_areas(within, level=level, boundaries=vintage)
 
 
@@ -244,13 +259,14 @@ def compare_years(
     """
     counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     base_window, current_window = _windows(base, current)
-    for window in (base_window, current_window):
-        window_rows(counts, window)  # periods that straddle a window's edge are an error first
+    # Periods that straddle a window's edge are an error first; the months of the rows are found once.
+    spans = _month_spans(counts)
+    in_base, in_current = (_inside(counts, window, spans) for window in (base_window, current_window))
     if by not in counts.columns:
         raise SelectionError(f"by={by!r} is not a column of the counts; use 'area_name', 'force' or 'category'")
     # The sums need only the two periods' rows: sliced once (a national store holds ten years of them).
     # Coverage and the areas compared still come from the whole counts.
-    periods = counts[_window_masks(counts, base_window)[1] | _window_masks(counts, current_window)[1]]
+    periods = counts[in_base | in_current]
     check_one_source(periods, [base_window, current_window])
     peers = _peers(counts, by, within)
     focus = None if area is None else (area_name(area) if by == "area_name" else area)

@@ -229,8 +229,10 @@ def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike 
     >>> [w.label for w in resolve_periods(counts, year="latest", base=None)]
     ['2017/18', '2016/17']
     """
-    current = resolve_period(year, counts)
-    base_window = resolve_period(base, counts) if base is not None else previous_year(current)
+    # The periods the rows hold, found once: every check below reads only these.
+    spans = counts[["period_start", "period_months"]].drop_duplicates()
+    current = resolve_period(year, spans)
+    base_window = resolve_period(base, spans) if base is not None else previous_year(current)
     if base_window.months != current.months:
         raise PeriodError(
             f"the comparison period {base_window.label} is {base_window.months} months long, "
@@ -239,7 +241,7 @@ def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike 
     if base_window.end > current.start:
         raise PeriodError(f"the comparison period {base_window.label} must end before {current.label} starts")
     if base is None:
-        check_in_data(base_window, data_months(counts), role=f"the comparison period for {current.label}, ")
+        check_in_data(base_window, data_months(spans), role=f"the comparison period for {current.label}, ")
     return current, base_window
 
 
@@ -283,7 +285,7 @@ def compute_findings(
     by = "force" if level == "force" else "area_name"
     area = force_name(area) if by == "force" else area_name(area)
     # CSP peers on the boundaries the counts are on (police.uk counts: the latest by default).
-    boundaries = boundaries_of(counts["area_code"].dropna().unique()) if by == "area_name" else None
+    boundaries = boundaries_of(counts["area_code"].unique()) if by == "area_name" else None  # skips missing codes
     peers, peer_names = resolve_peers(peers, level=level, peer_groups=peer_groups, boundaries=boundaries)
     if area not in peer_names:
         raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
