@@ -375,7 +375,9 @@ def coverage_findings(
       force's own areas, so a reader knows what the area's figure does not count.
     """
     rows: list[dict] = []
-    for source, part in counts.groupby("source", observed=True):
+    # Each source's months, from those two columns of its rows (not a copy of all of them).
+    for source in sorted(counts["source"].dropna().unique()):
+        part = counts.loc[counts["source"] == source, ["period_start", "period_months"]]
         first, last = part["period_start"].min(), part["period_start"].max()
         last_end = last + pd.DateOffset(months=int(part.loc[part["period_start"] == last, "period_months"].max()) - 1)
         rows.append(
