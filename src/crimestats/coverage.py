@@ -148,6 +148,19 @@ def uncovered(
     return result
 
 
+def months_not_covered(
+    counts: pd.DataFrame, *, by: str, names: Sequence[str], months: pd.DatetimeIndex
+) -> dict[str, list[pd.Timestamp]]:
+    """The months (of consecutive ``months``) each of ``names`` is not covered for, by the counts' coverage.
+
+    Only areas and forces have coverage: for any other ``by`` nothing is missing.
+    """
+    if by not in ("area_name", "force") or not len(months):
+        return {}
+    window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
+    return uncovered(counts, areas=names, by=by, windows=[window])
+
+
 def describe_months(months: Sequence[pd.Timestamp], limit: int = 6) -> str:
     """Months as a short list: "2018-10, 2018-11" or "2019-07 .. 2019-12 (6 months)"."""
     labels = [f"{m:%Y-%m}" for m in months]

@@ -584,7 +584,7 @@ def monthly_trend(
     months = pd.date_range(counts["period_start"].min(), counts["period_start"].max(), freq="MS")
     names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
     # Months not covered for an area are missing, never zero (coverage checked before the selection).
-    missing = months_not_covered(counts, by=by, names=names, months=months)
+    missing = coverage.months_not_covered(counts, by=by, names=names, months=months)
     table = monthly_grid(chosen, by=by, names=names, months=months, missing=missing).rename("count").reset_index()
     grouped = table.groupby(by)["count"]
     # min_periods=12 on a float view: a window holding a missing month has no total.
@@ -594,19 +594,6 @@ def monthly_trend(
     table["same_month_last_year"] = grouped.shift(12).astype("Int64")
     table["change_on_last_year"] = table["count"] - table["same_month_last_year"]
     return table
-
-
-def months_not_covered(
-    counts: pd.DataFrame, *, by: str, names: Sequence[str], months: pd.DatetimeIndex
-) -> dict[str, list[pd.Timestamp]]:
-    """The months (of consecutive ``months``) each of ``names`` is not covered for, by the counts' coverage.
-
-    Only areas and forces have coverage: for any other ``by`` nothing is missing.
-    """
-    if by not in ("area_name", "force") or not len(months):
-        return {}
-    window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
-    return coverage.uncovered(counts, areas=names, by=by, windows=[window])
 
 
 def monthly_grid(
@@ -619,8 +606,8 @@ def monthly_grid(
 ) -> pd.Series:
     """Counts of ``chosen`` per name and month on the whole grid: 0 where no rows, missing in ``missing``'s months.
 
-    ``missing`` comes from :func:`months_not_covered` on the counts before any selection, so one
-    coverage check serves every selection of the same areas and months.
+    ``missing`` comes from :func:`crimestats.coverage.months_not_covered` on the counts before any
+    selection, so one coverage check serves every selection of the same areas and months.
     """
     grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
     monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")

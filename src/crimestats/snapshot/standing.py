@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from ..control import ABOVE, control_chart
+from ..coverage import months_not_covered
 from ..exceptions import CrimestatsError
 from ..limits import level_label, peer_limits
-from ..metrics import compare_years, months_not_covered
+from ..metrics import compare_years
 from ..periods import Window
 from ..selections import resolve_selection
 from ..severity import severity
