@@ -396,6 +396,17 @@ def population_and_boundaries(area: str, year: int) -> tuple[int, str]:
     >>> population_and_boundaries("Kettering", 2020)
     (102211, '2020')
     """
+    # A function of the shipped tables alone: each area and year is looked up once per session
+    # (a snapshot asks for the same peers' populations about thirty times). Errors are not kept.
+    try:
+        hash((area, year))
+    except TypeError:
+        return _population_and_boundaries.__wrapped__(area, year)
+    return _population_and_boundaries(area, year)
+
+
+@cache
+def _population_and_boundaries(area: str, year: int) -> tuple[int, str]:
     table = _population()
     at_year = table[table["year"] == int(year)]
     if at_year.empty:

@@ -40,11 +40,12 @@ def comparable_level(counts: pd.DataFrame, windows: Iterable[Window]) -> CrimeTy
     """
     from .sources import all_sources
 
-    police_uk = counts[counts["source"].isin({s.name for s in all_sources() if s.crime_types})]
+    # Only the months of the police.uk rows matter: the other columns are not copied.
+    police_uk = counts.loc[counts["source"].isin({s.name for s in all_sources() if s.crime_types}), "period_start"]
     months = set()
     for window in windows:
-        inside = police_uk["period_start"].between(window.start, window.end, inclusive="left")
-        months |= set(police_uk.loc[inside, "period_start"].unique())
+        inside = police_uk.between(window.start, window.end, inclusive="left")
+        months |= set(police_uk[inside].unique())
     sets = {crime_type_set(month).first_month: crime_type_set(month) for month in months}
     if len(sets) < 2:
         return None

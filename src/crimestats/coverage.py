@@ -60,23 +60,33 @@ def area_forces(counts: pd.DataFrame, areas: Sequence[str]) -> dict[str, str | N
     The registry comes first because a force's street files also hold crimes located in other
     forces' areas: the rows of an area can carry a neighbouring force.
     """
-    from .areas import csps
-    from .boundaries import boundaries_of, boundary_csps
+    from .boundaries import boundaries_of
 
-    vintage = boundaries_of(counts["area_code"].dropna().unique()) if "area_code" in counts else None
-    table = boundary_csps(vintage) if vintage is not None else csps()
-    registry = table.drop_duplicates("csp_name").set_index("csp_name")["force"]
+    # boundaries_of ignores missing codes: no dropna of a national store's column first.
+    vintage = boundaries_of(counts["area_code"].unique()) if "area_code" in counts else None
+    registry = _registry_forces(vintage)
     rows = None
     out: dict[str, str | None] = {}
     for area in areas:
-        if area in registry.index:
-            out[area] = str(registry.loc[area])
+        if area in registry:
+            out[area] = registry[area]
             continue
         if rows is None:
             named = counts.dropna(subset=["area_name"])
             rows = named.groupby("area_name", observed=True)["force"].agg(lambda f: f.value_counts().index[0])
         out[area] = str(rows.loc[area]) if area in rows.index else None
     return out
+
+
+@cache
+def _registry_forces(vintage: str | None) -> dict[str, str]:
+    """The force of each CSP name of a boundary vintage (None: the area registry), from package data."""
+    from .areas import csps
+    from .boundaries import boundary_csps
+
+    table = boundary_csps(vintage) if vintage is not None else csps()
+    registry = table.drop_duplicates("csp_name").set_index("csp_name")["force"]
+    return {str(name): str(force) for name, force in registry.items()}
 
 
 def uncovered(
@@ -98,6 +108,13 @@ def uncovered(
     starts = _month_index(table["period_start"]).to_numpy()
     lengths = table["period_months"].to_numpy()
     touching = (starts <= last) & (starts + lengths - 1 >= first)
+    # Only the forces of the areas asked about are read below: a peer group's check need not
+    # gather the months of every other force.
+    wanted = set(forces_of.values())
+    of_wanted = table["force"].isin(wanted - {None})
+    if None in wanted:  # an area of no known force reads the rows of no force, as before
+        of_wanted |= table["force"].isna()
+    touching &= of_wanted.to_numpy(dtype=bool, na_value=False)
     said: dict[tuple, set[int]] = defaultdict(set)
     columns = [table[c].to_numpy(dtype=object, na_value=None)[touching] for c in ("force", "area_name", "source")]
     statuses = table["status"].to_numpy(dtype=object)[touching]
@@ -129,6 +146,19 @@ def uncovered(
         if missing:
             result[area] = missing
     return result
+
+
+def months_not_covered(
+    counts: pd.DataFrame, *, by: str, names: Sequence[str], months: pd.DatetimeIndex
+) -> dict[str, list[pd.Timestamp]]:
+    """The months (of consecutive ``months``) each of ``names`` is not covered for, by the counts' coverage.
+
+    Only areas and forces have coverage: for any other ``by`` nothing is missing.
+    """
+    if by not in ("area_name", "force") or not len(months):
+        return {}
+    window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
+    return uncovered(counts, areas=names, by=by, windows=[window])
 
 
 def describe_months(months: Sequence[pd.Timestamp], limit: int = 6) -> str:

@@ -24,7 +24,7 @@ from .collect import collect
 from .comparable import select_comparable
 from .exceptions import CoverageError, PeriodError, SelectionError
 from .periods import FinancialYear, Window, to_window
-from .selections import ons_lines, select
+from .selections import ons_lines, resolve_selection, select
 from .significance import ALPHA, describe_change
 
 PeriodLike = str | FinancialYear | Window | tuple[str, str]
@@ -39,25 +39,37 @@ def window_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
     PeriodError
         When a row straddles the window's edge (e.g. quarterly data and a window starting in May).
     """
-    overlaps, inside = _window_masks(counts, window)
+    return counts[_inside(counts, window)]
+
+
+def _month_spans(counts: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's first month and the month after its last, as whole months (year * 12 + month - 1)."""
+    # Integers make the interval tests vectorised; computed once per frame for all its windows.
+    start = counts["period_start"].dt.year * 12 + counts["period_start"].dt.month - 1
+    return start, start + counts["period_months"]
+
+
+def _window_masks(
+    counts: pd.DataFrame, window: Window, spans: tuple[pd.Series, pd.Series] | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Rows overlapping ``window``, and rows inside it (``spans``: the rows' :func:`_month_spans`)."""
+    start, end = spans if spans is not None else _month_spans(counts)
+    window_start = window.start.year * 12 + window.start.month - 1
+    window_end = window_start + window.months
+    overlaps = (start < window_end) & (end > window_start)
+    return overlaps, overlaps & (start >= window_start) & (end <= window_end)
+
+
+def _inside(counts: pd.DataFrame, window: Window, spans: tuple[pd.Series, pd.Series] | None = None) -> pd.Series:
+    """The mask of :func:`window_rows`: rows inside ``window``, raising if a row straddles its edge."""
+    overlaps, inside = _window_masks(counts, window, spans)
     if (overlaps & ~inside).any():
         row = counts[overlaps & ~inside].iloc[0]
         raise PeriodError(
             f"{window.label}: the data's periods ({int(row['period_months'])} months from "
             f"{row['period_start']:%Y-%m}) do not fit inside it; choose periods the data can make up"
         )
-    return counts[inside]
-
-
-def _window_masks(counts: pd.DataFrame, window: Window) -> tuple[pd.Series, pd.Series]:
-    """Rows overlapping ``window``, and rows inside it."""
-    # Whole months as integers (year * 12 + month) make the interval tests vectorised.
-    start = counts["period_start"].dt.year * 12 + counts["period_start"].dt.month - 1
-    end = start + counts["period_months"]
-    window_start = window.start.year * 12 + window.start.month - 1
-    window_end = window_start + window.months
-    overlaps = (start < window_end) & (end > window_start)
-    return overlaps, overlaps & (start >= window_start) & (end <= window_end)
+    return inside
 
 
 def period_rows(counts: pd.DataFrame, window: Window) -> pd.DataFrame:
@@ -111,8 +123,10 @@ def check_one_source(counts: pd.DataFrame, windows: Sequence[Window]) -> None:
     differently: adding them counts every crime twice. Pick one with ``counts[counts["source"] == ...]``.
     """
     per_force: dict[str, set[str]] = {}
+    spans = _month_spans(counts)
     for window in windows:
-        pairs = window_rows(counts, window)[["force", "source"]].drop_duplicates()
+        # Only the two columns are taken: the pairs are all that is needed of the rows.
+        pairs = counts.loc[_inside(counts, window, spans), ["force", "source"]].drop_duplicates()
         for force, source in pairs.itertuples(index=False):
             per_force.setdefault(str(force), set()).add(str(source))
     doubled = {force: sorted(found) for force, found in per_force.items() if len(found) > 1}
@@ -130,7 +144,8 @@ def _peers(counts: pd.DataFrame, by: str, within: str | Sequence[str] | None) ->
         return None
     level = "force" if by == "force" else "csp"
     # CSPs of the boundary vintage the counts are on (police.uk counts default to the latest).
-    vintage = boundaries_of(counts["area_code"].dropna().unique()) if level == "csp" and "area_code" in counts else None
+    # boundaries_of skips missing codes itself.
+    vintage = boundaries_of(counts["area_code"].unique()) if level == "csp" and "area_code" in counts else None
     return peer_areas(within, level=level, boundaries=vintage)
 
 
@@ -244,13 +259,14 @@ def compare_years(
     """
     counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     base_window, current_window = _windows(base, current)
-    for window in (base_window, current_window):
-        window_rows(counts, window)  # periods that straddle a window's edge are an error first
+    # Periods that straddle a window's edge are an error first; the months of the rows are found once.
+    spans = _month_spans(counts)
+    in_base, in_current = (_inside(counts, window, spans) for window in (base_window, current_window))
     if by not in counts.columns:
         raise SelectionError(f"by={by!r} is not a column of the counts; use 'area_name', 'force' or 'category'")
     # The sums need only the two periods' rows: sliced once (a national store holds ten years of them).
     # Coverage and the areas compared still come from the whole counts.
-    periods = counts[_window_masks(counts, base_window)[1] | _window_masks(counts, current_window)[1]]
+    periods = counts[in_base | in_current]
     check_one_source(periods, [base_window, current_window])
     peers = _peers(counts, by, within)
     focus = None if area is None else (area_name(area) if by == "area_name" else area)
@@ -560,19 +576,16 @@ def monthly_trend(
     counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
     if (counts["period_months"] != 1).any():
         raise PeriodError("a monthly trend needs monthly counts (police.uk or an extract), not quarterly or annual")
-    chosen = select(counts, selection)
+    # The selection's and the areas' rows taken in one step (each take copies every column).
+    wanted = resolve_selection(selection).mask(counts)
     if areas is not None:
-        chosen = chosen[chosen[by].isin(areas)]
+        wanted &= counts[by].isin(areas)
+    chosen = counts.loc[wanted]
     months = pd.date_range(counts["period_start"].min(), counts["period_start"].max(), freq="MS")
     names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
-    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
-    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
     # Months not covered for an area are missing, never zero (coverage checked before the selection).
-    if by in ("area_name", "force") and len(months):
-        window = Window(months[0], months[-1] + pd.DateOffset(months=1), "trend")
-        for name, missing in coverage.uncovered(counts, areas=names, by=by, windows=[window]).items():
-            monthly.loc[[(name, month) for month in missing]] = pd.NA
-    table = monthly.rename("count").reset_index()
+    missing = coverage.months_not_covered(counts, by=by, names=names, months=months)
+    table = monthly_grid(chosen, by=by, names=names, months=months, missing=missing).rename("count").reset_index()
     grouped = table.groupby(by)["count"]
     # min_periods=12 on a float view: a window holding a missing month has no total.
     table["rolling_12m"] = (
@@ -581,3 +594,23 @@ def monthly_trend(
     table["same_month_last_year"] = grouped.shift(12).astype("Int64")
     table["change_on_last_year"] = table["count"] - table["same_month_last_year"]
     return table
+
+
+def monthly_grid(
+    chosen: pd.DataFrame,
+    *,
+    by: str,
+    names: Sequence[str],
+    months: pd.DatetimeIndex,
+    missing: Mapping[str, Sequence[pd.Timestamp]],
+) -> pd.Series:
+    """Counts of ``chosen`` per name and month on the whole grid: 0 where no rows, missing in ``missing``'s months.
+
+    ``missing`` comes from :func:`crimestats.coverage.months_not_covered` on the counts before any
+    selection, so one coverage check serves every selection of the same areas and months.
+    """
+    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
+    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
+    for name, gaps in missing.items():
+        monthly.loc[[(name, month) for month in gaps]] = pd.NA
+    return monthly

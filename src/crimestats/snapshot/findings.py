@@ -229,8 +229,10 @@ def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike 
     >>> [w.label for w in resolve_periods(counts, year="latest", base=None)]
     ['2017/18', '2016/17']
     """
-    current = resolve_period(year, counts)
-    base_window = resolve_period(base, counts) if base is not None else previous_year(current)
+    # The periods the rows hold, found once: every check below reads only these.
+    spans = counts[["period_start", "period_months"]].drop_duplicates()
+    current = resolve_period(year, spans)
+    base_window = resolve_period(base, spans) if base is not None else previous_year(current)
     if base_window.months != current.months:
         raise PeriodError(
             f"the comparison period {base_window.label} is {base_window.months} months long, "
@@ -239,7 +241,7 @@ def resolve_periods(counts: pd.DataFrame, *, year: PeriodLike, base: PeriodLike 
     if base_window.end > current.start:
         raise PeriodError(f"the comparison period {base_window.label} must end before {current.label} starts")
     if base is None:
-        check_in_data(base_window, data_months(counts), role=f"the comparison period for {current.label}, ")
+        check_in_data(base_window, data_months(spans), role=f"the comparison period for {current.label}, ")
     return current, base_window
 
 
@@ -283,7 +285,7 @@ def compute_findings(
     by = "force" if level == "force" else "area_name"
     area = force_name(area) if by == "force" else area_name(area)
     # CSP peers on the boundaries the counts are on (police.uk counts: the latest by default).
-    boundaries = boundaries_of(counts["area_code"].dropna().unique()) if by == "area_name" else None
+    boundaries = boundaries_of(counts["area_code"].unique()) if by == "area_name" else None  # skips missing codes
     peers, peer_names = resolve_peers(peers, level=level, peer_groups=peer_groups, boundaries=boundaries)
     if area not in peer_names:
         raise UnknownAreaError(f"{area!r} is not one of the peer areas of {peers!r}: {', '.join(peer_names)}")
@@ -302,26 +304,32 @@ def compute_findings(
         numbers = table.set_index(by).loc[area, list(_CHANGE_NUMBERS)].to_dict()
         rows.append({"finding": "change", "selection": selection_name(selection), **numbers, "sentence": number})
 
+    # The area's and its peers' rows, selected once: the findings below are about them alone
+    # (each metric selects them again, from these rows instead of every row of a national store).
+    peer_rows = counts[counts[by].isin(peer_names)]
+    # Findings by local area name read the area's rows by name: with by="force" they are not all
+    # among the peer forces' rows.
+    area_rows = peer_rows if by == "area_name" else counts
     sentence = len(chosen) + 1
-    parts = _contributions(counts, area, base_window, current, headline, by=by)
+    parts = _contributions(peer_rows, area, base_window, current, headline, by=by)
     if parts is not None and parts.attrs["net_change"] != 0:
         tables["contributions"] = parts
         contributors = _contributors(parts, sentence)
         rows += contributors
         if contributors:
             net = parts.attrs["net_change"]
-            rows += flag_contributions(counts, area, base_window, current, headline, net, sentence)
+            rows += flag_contributions(area_rows, area, base_window, current, headline, net, sentence)
         sentence += bool(contributors)
 
-    rates_rows = [r for s in chosen for r in _rates(counts, area, peer_names, current, s, sentence, by=by)]
+    rates_rows = [r for s in chosen for r in _rates(peer_rows, area, peer_names, current, s, sentence, by=by)]
     rows += rates_rows
     sentence += bool(rates_rows)
 
-    hidden = hidden_crimes(counts, area, base_window, current, sentence) if by == "area_name" else []
+    hidden = hidden_crimes(area_rows, area, base_window, current, sentence) if by == "area_name" else []
     rows += hidden
     sentence += bool(hidden)
     rows += standing_findings(
-        counts,
+        peer_rows,
         area=area,
         by=by,
         peer_names=peer_names,
@@ -336,7 +344,7 @@ def compute_findings(
     if trend is not None:
         tables["monthly_trend"] = trend
 
-    own = counts[counts[by] == area]
+    own = peer_rows[peer_rows[by] == area]
     by_category = compare_years(own, base=base_window, current=current, by="category", selection=headline)
     tables["categories"] = by_category[(by_category["base"] > 0) | (by_category["current"] > 0)]
 
@@ -367,7 +375,9 @@ def coverage_findings(
       force's own areas, so a reader knows what the area's figure does not count.
     """
     rows: list[dict] = []
-    for source, part in counts.groupby("source", observed=True):
+    # Each source's months, from those two columns of its rows (not a copy of all of them).
+    for source in sorted(counts["source"].dropna().unique()):
+        part = counts.loc[counts["source"] == source, ["period_start", "period_months"]]
         first, last = part["period_start"].min(), part["period_start"].max()
         last_end = last + pd.DateOffset(months=int(part.loc[part["period_start"] == last, "period_months"].max()) - 1)
         rows.append(
