@@ -33,6 +33,9 @@ from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records_many
 
 logger = logging.getLogger(__name__)
 
+#: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
+WRITERS = 4
+
 
 @dataclass
 class RefreshResult:
@@ -397,13 +400,19 @@ def _write(
                 "partitions": len(covered),
             }
         )
+    shared_files = []
     for folder, members in sorted(grouped.items()):
         members.sort(key=lambda member: partitions[member[0]]["month"])
         target = shared_file(folder, generation)
         # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition.
-        writes.append((root / target, encode_shared(_tables([group for _, group in members]))))
+        shared_files.append((root / target, _tables([group for _, group in members])))
         for part_key, _ in members:
             partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
+    # Parquet encoding (zstd) runs without the GIL: the force-years are encoded side by side.
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode") as pool:
+        encoded = list(pool.map(encode_shared, [tables for _, tables in shared_files]))
+    writes += [(target, data) for (target, _), data in zip(shared_files, encoded, strict=True)]
+    del shared_files, encoded
     # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
     for key, meta in list(files.items()):
         kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
@@ -435,11 +444,11 @@ def _write(
     failpoint("before-write")
     done: list[Path] = []
     try:
-        for target, data in writes:
-            write_atomic(target, data)
-            done.append(target)
-            if len(done) == 1:
-                failpoint("mid-write")
+        if writes:
+            write_atomic(*writes[0])
+            done.append(writes[0][0])
+            failpoint("mid-write")
+        _write_files(writes[1:], done)
         failpoint("after-write")
         write_manifest(root, new_manifest)
     except OSError as error:
@@ -447,7 +456,8 @@ def _write(
         for path in done:
             with contextlib.suppress(OSError):
                 path.unlink()
-        written = sum(len(data) for _, data in writes[: len(done)])
+        finished = set(done)
+        written = sum(len(data) for target, data in writes if target in finished)
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
     result.partitions_written = sum(len(item.parts) for item in loaded)
     failpoint("after-swap")
@@ -468,6 +478,28 @@ def _tables(groups: list[Any]) -> list[pa.Table]:
     if frames:
         tables.append(counts_table(pd.concat(frames)))
     return tables
+
+
+def _write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
+    """:func:`~.atomic.write_atomic` of each of ``writes``, several at once (a file's fsync waits on the disk).
+
+    ``done`` gets each file written; the first error is raised once every write has ended, so
+    ``done`` then names every file written.
+    """
+    if not writes:
+        return
+    failed: OSError | None = None
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-write") as pool:
+        futures = [(target, pool.submit(write_atomic, target, data)) for target, data in writes]
+        for target, future in futures:
+            try:
+                future.result()
+            except OSError as error:
+                failed = failed or error
+            else:
+                done.append(target)
+    if failed is not None:
+        raise failed
 
 
 def _file_entry(
