@@ -298,7 +298,9 @@ def _plan(
     stored = manifest["files"]
     known = {meta["sha256"]: key for key, meta in stored.items()}
     stored_sizes = {meta.get("size") for meta in stored.values()}
-    plan = sources.expand(paths, mapping=mapping, known=lambda path: _unchanged_source(stored, path))
+    # An empty store holds no file unchanged: no path is resolved to look for one.
+    known = (lambda path: _unchanged_source(stored, path)) if stored else None
+    plan = sources.expand(paths, mapping=mapping, known=known)
     if not paths:
         _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
