@@ -80,17 +80,25 @@ class UnitSummary:
 
 
 class _Batch:
-    """The counts frame of a batch of units, and (made once, when first written) its Arrow table."""
+    """The counts frame of a batch of units, and (made once, when first written) its Arrow table.
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    ``whole``: every row of the frame belongs to a partition, so the frame converts as a whole;
+    otherwise (a unit failed for rows with no force or month) each partition converts on its own.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, whole: bool = True) -> None:
         self.frame = frame
+        self.whole = whole
         self._table: pa.Table | None = None
 
-    def table(self) -> pa.Table:
-        if self._table is None:
+    def table(self) -> pa.Table | None:
+        if self._table is None and self.whole:
             from .compact import counts_table
 
-            self._table = counts_table(self.frame)
+            try:
+                self._table = counts_table(self.frame)
+            except (pa.ArrowException, ValueError):  # rows no partition holds: each partition converts alone
+                self.whole = False
         return self._table
 
 
@@ -117,6 +125,10 @@ class Rows:
     def table(self) -> pa.Table:
         """The rows as an Arrow table of the counts schema (a slice of the batch's table, not a copy)."""
         table = self.batch.table()
+        if table is None:
+            from .compact import counts_table
+
+            return counts_table(self.frame())
         if isinstance(self.index, slice):
             return table.slice(self.index.start, self.index.stop - self.index.start)
         return table.take(pa.array(self.index))
@@ -227,7 +239,7 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
     totals = np.add.reduceat(frame["count"].to_numpy()[order], starts) if len(order) else np.zeros(0, np.int64)
     group_unit, group_source, group_force, group_month = (key[starts] for key in keys)
     first = np.searchsorted(group_unit, np.arange(len(read) + 1))
-    data = _Batch(frame)
+    data = _Batch(frame, whole=not bad.any())
     slugs = {force: slug(force) for force in force_names}
     month_names = {m: f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in np.unique(group_month).tolist()}
     for n, (path, unit) in enumerate(read):
