@@ -105,6 +105,8 @@ class _Loaded:
     parts: list[tuple[str, dict[str, Any], Any]]
     #: What the manifest records of it, made already when it was read in a batch (its ``counts`` then None).
     summary: UnitSummary | None = None
+    #: Its quality records as the manifest holds them (made while the next files are read).
+    quality_record: dict[str, Any] | None = None
 
 
 def refresh_store(
@@ -188,7 +190,8 @@ def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, st
         if refusal is not None:
             _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
             continue
-        loaded.append(_Loaded(item, counts, parts, unit.summary))
+        quality = unit.summary.quality if unit.summary is not None else quality_of(counts)
+        loaded.append(_Loaded(item, counts, parts, unit.summary, _quality_record(quality)))
     if strict and result.failed:
         result.aborted = True
         return
@@ -299,8 +302,8 @@ def _plan(
     known = {meta["sha256"]: key for key, meta in stored.items()}
     stored_sizes = {meta.get("size") for meta in stored.values()}
     # An empty store holds no file unchanged: no path is resolved to look for one.
-    known = (lambda path: _unchanged_source(stored, path)) if stored else None
-    plan = sources.expand(paths, mapping=mapping, known=known)
+    held = (lambda path: _unchanged_source(stored, path)) if stored else None
+    plan = sources.expand(paths, mapping=mapping, known=held)
     if not paths:
         _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
@@ -390,6 +393,7 @@ def _write(
             pending.digest,
             (quality, count, forces),
             covered,
+            item.quality_record,
             _edition(pending.unit, item),
             mtime_ns=pending.mtime_ns,
             coverage=coverage,
@@ -504,12 +508,18 @@ def _write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
         raise failed
 
 
+def _quality_record(quality: list[Any]) -> dict[str, Any]:
+    """A file's quality records as the manifest holds them: the one record, or ``{"files": [...]}``."""
+    return quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]}
+
+
 def _file_entry(
-    key, kind, size, digest, summary, covered, edition=(None, None), *, mtime_ns=None, coverage=None
+    key, kind, size, digest, summary, covered, quality_record, edition=(None, None), *, mtime_ns=None, coverage=None
 ) -> dict[str, Any]:
     """What the manifest records of one ingested source file.
 
-    ``summary``: its (quality records, total count, forces); ``coverage``: its coverage records.
+    ``summary``: its (quality records, total count, forces); ``quality_record``: those records as
+    :func:`_quality_record` gives them; ``coverage``: its coverage records.
     """
     quality, count, forces = summary
     return {
@@ -526,7 +536,7 @@ def _file_entry(
         "count": count,
         "partitions": covered,
         "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-        "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
+        "quality": quality_record,
         "table": edition[0],
         "edition": edition[1],
         # What the file covered (every area of a force in a month, zeros included): read() returns it.
