@@ -119,6 +119,28 @@ Recogniser = Callable[[Probe], float]
 LoadResult = tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]
 
 
+@dataclass
+class UnitBatch:
+    """Units a source read together (:attr:`Source.ingest_batches`), their counts in one frame.
+
+    ``errors`` has an entry per unit, in order: None for a unit read, else why it could not be.
+    The units read are, in the same order, consecutive runs of rows of ``counts`` (the n-th is
+    ``counts.iloc[counts_at[n]:counts_at[n + 1]]``) and of ``coverage`` (``coverage_at``);
+    ``qualities`` (its files' quality records) and ``records`` (None unless asked for) have an
+    entry each. ``counts`` carries no coverage or quality of its own. ``split()`` gives each
+    unit's ``(counts, records, error)``, as :meth:`Source.load_many` does.
+    """
+
+    errors: list[Exception | None]
+    split: Callable[[], Iterator[LoadResult]]
+    counts: pd.DataFrame | None = None
+    counts_at: Sequence[int] = ()
+    coverage: pd.DataFrame | None = None
+    coverage_at: Sequence[int] = ()
+    qualities: list[list[Any]] = field(default_factory=list)
+    records: list[list[pd.DataFrame] | None] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Source:
     """One kind of source, registered once.
@@ -148,6 +170,10 @@ class Source:
         ``ingest_many(paths, *, records, **options) -> iterable of (counts, records, error)``: many
         units read in one pass, one result per path, in order (a store refresh of thousands of
         small files); default: ``ingest`` of each.
+    ingest_batches
+        ``ingest_batches(paths, *, records, **options) -> iterable of UnitBatch``: as ``ingest_many``,
+        the units handed on a batch at a time with their counts in one frame (a store refresh
+        writes partitions from it without a frame per unit); optional.
     skip
         ``skip(path) -> reason or None``: files of a folder that belong to this source's
         download but hold no data to count (data.police.uk outcomes files).
@@ -171,6 +197,7 @@ class Source:
     ingest_many: Callable[..., Iterable[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]] | None = (
         None
     )
+    ingest_batches: Callable[..., Iterable[UnitBatch]] | None = None
     skip: Callable[[Path], str | None] | None = None
     needs_mapping: bool = False
     crime_types: bool = False

@@ -24,7 +24,7 @@ from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
 from ..schema import aggregate, empty_counts, validate
-from ..sources import Probe, Source, register
+from ..sources import Probe, Source, UnitBatch, register
 from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
@@ -421,15 +421,26 @@ UNITS_AT_ONCE = 256
 
 
 def _ingest_many(
-    paths: Sequence[str | Path], *, records: bool = False, boundaries: str | int | None = None, **options: object
+    paths: Sequence[str | Path], *, records: bool = False, **options: object
 ) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
     """Counts, records and error of each unit in ``paths`` (one per path, in order), read in one pass.
 
-    What :meth:`crimestats.sources.Source.load_many` calls for a store refresh: the units' files
-    go through one parsing pipeline with one set of look-ups, and the counts of every
-    :data:`UNITS_AT_ONCE` units are validated together and handed on while the next are read, so
-    a refresh of thousands of small files pays no per-file fixed cost. A unit's error (any of its
-    files) is its own; the others are read all the same.
+    What :meth:`crimestats.sources.Source.load_many` calls: :func:`_ingest_batches`, each batch split into its units.
+    """
+    for batch in _ingest_batches(paths, records=records, **options):
+        yield from batch.split()
+
+
+def _ingest_batches(
+    paths: Sequence[str | Path], *, records: bool = False, boundaries: str | int | None = None, **options: object
+) -> Iterator[UnitBatch]:
+    """The units in ``paths`` read in one pass, handed on :data:`UNITS_AT_ONCE` at a time as one :class:`UnitBatch`.
+
+    What a store refresh reads police.uk files with: the units' files go through one parsing
+    pipeline with one set of look-ups, and the counts of every :data:`UNITS_AT_ONCE` units are
+    validated together, as one frame, and handed on while the next are read, so a refresh of
+    thousands of small files pays no per-file fixed cost. A unit's error (any of its files) is its
+    own; the others are read all the same.
     """
     trust_content = bool(options.pop("trust_content", False))
     places = Places(boundaries)
@@ -455,7 +466,7 @@ def _ingest_many(
         for file, tally in zip(files, tallies, strict=True):
             index = owner[file.label]
             if index - done >= UNITS_AT_ONCE:  # files come in unit order: the units before are complete
-                yield from _finished(units, paths, range(done, index), records)
+                yield _finished(units, paths, range(done, index), records)
                 done = index
             unit = units[index]
             if unit["error"] is not None:  # type: ignore[index]
@@ -476,30 +487,38 @@ def _ingest_many(
             unit["hashes"].append((_id_month(file, quality), hashes))  # type: ignore[index]
             if file_records is not None:
                 unit["records"].append(file_records)  # type: ignore[index]
-    yield from _finished(units, paths, range(done, len(units)), records)
+    yield _finished(units, paths, range(done, len(units)), records)
 
 
-def _finished(
-    units: list[dict | None], paths: Sequence[str | Path], batch: range, records: bool
-) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
-    """The results of the units in ``batch``, in order, their counts validated together; each unit then let go."""
+def _finished(units: list[dict | None], paths: Sequence[str | Path], batch: range, records: bool) -> UnitBatch:
+    """The units in ``batch`` as one :class:`UnitBatch`, their counts validated together; each unit then let go."""
     for i in batch:
         unit = units[i]
         if unit["error"] is None and not unit["qualities"]:  # type: ignore[index]
             unit["error"] = SourceFormatError(paths[i], "no street files to read")  # type: ignore[index]
-    good = [i for i in batch if units[i]["error"] is None]  # type: ignore[index]
-    results = {i: (None, None, units[i]["error"]) for i in batch if units[i]["error"] is not None}  # type: ignore[index]
-    if good:
-        results.update(_canonical_units(units, good, records))
+    index = [i for i in batch if units[i]["error"] is None]  # type: ignore[index]
+    good: list[dict] = [units[i] for i in index]  # type: ignore[misc]
+    errors = [units[i]["error"] for i in batch]  # type: ignore[index]
     for i in batch:
-        yield results[i]
         units[i] = None
+    if not good:
+        return UnitBatch(errors=errors, split=lambda: iter([(None, None, error) for error in errors]))
+    counts, counts_at, coverage, coverage_at = _canonical_units(good, index)
+    return UnitBatch(
+        errors=errors,
+        counts=counts,
+        counts_at=counts_at,
+        coverage=coverage,
+        coverage_at=coverage_at,
+        qualities=[unit["qualities"] for unit in good],
+        records=[unit["records"] if records else None for unit in good],
+        split=lambda: _split(errors, good, counts, counts_at, coverage, coverage_at, records),
+    )
 
 
-def _canonical_units(
-    units: list[dict | None], good: list[int], records: bool
-) -> dict[int, tuple[pd.DataFrame, pd.DataFrame | None, None]]:
-    rows = [row for i in good for row in units[i]["rows"]]  # type: ignore[index]
+def _canonical_units(good: list[dict], index: list[int]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
+    """The counts and coverage of the ``good`` units (numbered ``index``), each unit a run of rows of both."""
+    rows = [row for unit in good for row in unit["rows"]]
     raw = pd.DataFrame(rows, columns=[*_COUNT_COLUMNS_NO_MONTHS, "unit"])
     raw["period_start"] = raw["period_start"].astype("datetime64[ns]")
     raw["period_months"] = 1
@@ -512,15 +531,30 @@ def _canonical_units(
     )
     if int(counts["count"].sum()) != int(raw["count"].sum()):  # pragma: no cover - a reader bug
         raise SourceFormatError(None, "internal error: counts in and out differ")
-    covered = [{**row, "unit": i} for i in good for row in units[i]["covered"]]  # type: ignore[index]
+    covered = [{**row, "unit": i} for i, unit in zip(index, good, strict=True) for row in unit["covered"]]
     coverage = make_coverage(covered, keep=["unit"])
     # Both tables are in unit order: each unit's rows are one slice.
-    row_at = np.searchsorted(raw["unit"].to_numpy(), [*good, good[-1] + 1])
-    cover_at = np.searchsorted(coverage["unit"].to_numpy(), [*good, good[-1] + 1])
-    coverage = coverage.drop(columns="unit")
-    results = {}
-    for n, i in enumerate(good):
-        unit: dict = units[i]  # type: ignore[assignment]
+    row_at = np.searchsorted(raw["unit"].to_numpy(), [*index, index[-1] + 1])
+    cover_at = np.searchsorted(coverage["unit"].to_numpy(), [*index, index[-1] + 1])
+    return counts, row_at, coverage.drop(columns="unit"), cover_at
+
+
+def _split(
+    errors: list[Exception | None],
+    good: list[dict],
+    counts: pd.DataFrame,
+    row_at: np.ndarray,
+    coverage: pd.DataFrame,
+    cover_at: np.ndarray,
+    records: bool,
+) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
+    """Each unit of a batch as ``(counts, records, error)``, with its own coverage, quality records and attrs."""
+    n = 0
+    for error in errors:
+        if error is not None:
+            yield None, None, error
+            continue
+        unit = good[n]
         part = counts.iloc[row_at[n] : row_at[n + 1]]
         part.index = pd.RangeIndex(len(part))
         unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]]
@@ -528,7 +562,8 @@ def _canonical_units(
         ids = CrimeIdTally()
         for month, hashes in unit["hashes"]:
             ids.add(month, hashes)
-        results[i] = (
+        n += 1
+        yield (
             *_result(
                 part,
                 unit_coverage,
@@ -540,7 +575,6 @@ def _canonical_units(
             ),
             None,
         )
-    return results
 
 
 def _recognise(probe: Probe) -> float:
@@ -575,6 +609,7 @@ SOURCE = register(
         read_records=read_police_uk_records,
         ingest=_ingest,
         ingest_many=_ingest_many,
+        ingest_batches=_ingest_batches,
         skip=_skip,
         crime_types=True,
         description="data.police.uk street files (a *-street.csv, a YYYY-MM folder tree or the zip)",

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import sources
+from ..counts import attach
 from ..exceptions import CrimestatsError, SourceFormatError
-from .read import slug
+from .read import coverage_records, slug
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +51,87 @@ class LoadedUnit:
     """
 
     counts: pd.DataFrame | None = None
-    parts: list[tuple[str, dict[str, Any], pd.DataFrame]] = field(default_factory=list)
+    #: (partition key, metadata, rows): a frame, or for a unit read in a batch its :class:`Rows` in the batch's frame.
+    parts: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)
     error: str | None = None
+    #: What the manifest records of a unit read in a batch, whose ``counts`` stay in the batch's frame (None).
+    summary: UnitSummary | None = None
+
+
+@dataclass
+class UnitSummary:
+    """What the store records of a unit read in a batch: its quality records, coverage, total and forces."""
+
+    quality: list[Any]
+    coverage: list[dict[str, Any]] | None
+    count: int
+    forces: list[str]
+    #: The unit's rows in its batch's frame, and its batch's coverage table with the unit's slice of it.
+    rows: Rows
+    coverage_table: pd.DataFrame | None = None
+    coverage_rows: tuple[int, int] = (0, 0)
+
+    def counts(self) -> pd.DataFrame:
+        """The unit's counts as a frame of its own, with its coverage and quality (made only when asked)."""
+        coverage = None
+        if self.coverage_table is not None:
+            coverage = self.coverage_table.iloc[slice(*self.coverage_rows)].reset_index(drop=True)
+        return attach(self.rows.frame(), coverage=coverage, quality=self.quality)
+
+
+class _Batch:
+    """The counts frame of a batch of units, and (made once, when first written) its Arrow table.
+
+    ``whole``: every row of the frame belongs to a partition, so the frame converts as a whole;
+    otherwise (a unit failed for rows with no force or month) each partition converts on its own.
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, whole: bool = True) -> None:
+        self.frame = frame
+        self.whole = whole
+        self._table: pa.Table | None = None
+
+    def table(self) -> pa.Table | None:
+        if self._table is None and self.whole:
+            from .compact import counts_table
+
+            try:
+                self._table = counts_table(self.frame)
+            except (pa.ArrowException, ValueError):  # rows no partition holds: each partition converts alone
+                self.whole = False
+        return self._table
+
+
+class Rows:
+    """Rows of a batch's counts frame: a partition (or unit) read in a batch, taken out of it only when written."""
+
+    __slots__ = ("batch", "index")
+
+    def __init__(self, batch: _Batch, index: slice | np.ndarray) -> None:
+        self.batch = batch
+        self.index = index
+
+    def __len__(self) -> int:
+        if isinstance(self.index, slice):
+            return self.index.stop - self.index.start
+        return len(self.index)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame of their own (index 0, 1, ...)."""
+        part = self.batch.frame.iloc[self.index]
+        part.index = pd.RangeIndex(len(part))
+        return part
+
+    def table(self) -> pa.Table:
+        """The rows as an Arrow table of the counts schema (a slice of the batch's table, not a copy)."""
+        table = self.batch.table()
+        if table is None:
+            from .compact import counts_table
+
+            return counts_table(self.frame())
+        if isinstance(self.index, slice):
+            return table.slice(self.index.start, self.index.stop - self.index.start)
+        return table.take(pa.array(self.index))
 
 
 def load_unit(path: str | Path, source: sources.Source | str, mapping: Any, records: bool) -> LoadedUnit:
@@ -85,6 +167,17 @@ def load_units_here(units: Sequence[tuple[Path, sources.Source]], mapping: Any, 
         run = [path for path, _ in units[start:end]]
         if kind.ingest_many is None or len(run) == 1:
             yield from (load_unit(path, kind, mapping, records) for path in run)
+        elif kind.ingest_batches is not None and not records and not kind.needs_mapping:
+            # Counts only (records keep a frame per unit): each batch's partitions found in one pass over its frame.
+            handed = 0
+            try:
+                for batch in kind.ingest_batches(run, records=False):
+                    for unit in batch_units(run[handed : handed + len(batch.errors)], batch):
+                        handed += 1
+                        yield unit
+            except READ_FAULTS as error:
+                logger.info("%s: reading %d units at once failed (%s); reading each", kind.name, len(run), error)
+                yield from (load_unit(path, kind, mapping, records) for path in run[handed:])
         else:
             handed = 0
             try:
@@ -106,6 +199,80 @@ def _loaded(path: Path, counts: pd.DataFrame | None, recs: pd.DataFrame | None, 
         return LoadedUnit(counts=counts, parts=_all_partitions(path, counts, recs))  # type: ignore[arg-type]
     except READ_FAULTS as problem:
         return LoadedUnit(error=str(as_source_error(path, problem)))
+
+
+def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedUnit]:
+    """Each unit of ``batch`` (read from ``paths``) with its counts partitions, found in one pass over the batch.
+
+    The same partitions, in the same order, with the same rows as :func:`_all_partitions` of each
+    unit's own counts, without a frame per unit: a partition is its rows in the batch's frame.
+    """
+    units = [
+        LoadedUnit(error=None if error is None else str(as_source_error(Path(path), error)))
+        for path, error in zip(paths, batch.errors, strict=True)
+    ]
+    read = [(Path(path), unit) for path, unit in zip(paths, units, strict=True) if unit.error is None]
+    if not read:
+        return units
+    frame = batch.counts
+    assert frame is not None  # units were read
+    counts_at = np.asarray(batch.counts_at, dtype=np.int64)
+    coverage = None if batch.coverage is None else coverage_records(batch.coverage)
+    covered = [int(at) for at in batch.coverage_at] if coverage else [0] * (len(read) + 1)
+    owner = np.repeat(np.arange(len(read)), np.diff(counts_at))
+    source_codes, source_names = pd.factorize(frame["source"], sort=True)
+    force_codes, force_names = pd.factorize(frame["force"], sort=True)
+    periods = frame["period_start"].to_numpy()
+    months = periods.astype("datetime64[M]").astype(np.int64)
+    # A row with no force or no period has no partition to go in: its unit fails, as _all_partitions says.
+    unplaced = (source_codes < 0) | (force_codes < 0) | np.isnat(periods)
+    bad = np.bincount(owner[unplaced], minlength=len(read)).astype(bool)
+    # Sorted by unit, source, force and month (stable: a partition's rows keep their order), as groupby sorts.
+    order = np.lexsort((months, force_codes, source_codes, owner))
+    in_order = bool((order == np.arange(len(order))).all())
+    keys = [owner[order], source_codes[order], force_codes[order], months[order]]
+    change = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        change[1:] = np.logical_or.reduce([key[1:] != key[:-1] for key in keys])
+    starts = np.flatnonzero(change)
+    stops = np.append(starts[1:], len(order)).astype(np.int64)
+    totals = np.add.reduceat(frame["count"].to_numpy()[order], starts) if len(order) else np.zeros(0, np.int64)
+    group_unit, group_source, group_force, group_month = (key[starts] for key in keys)
+    first = np.searchsorted(group_unit, np.arange(len(read) + 1))
+    data = _Batch(frame, whole=not bad.any())
+    slugs = {force: slug(force) for force in force_names}
+    month_names = {m: f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in np.unique(group_month).tolist()}
+    for n, (path, unit) in enumerate(read):
+        if bad[n]:
+            unit.error = str(
+                SourceFormatError(path, "some counts rows have no force or no period, so no partition to go in")
+            )
+            continue
+        parts = []
+        for g in range(first[n], first[n + 1]):
+            source, force = source_names[group_source[g]], force_names[group_force[g]]
+            month = month_names[int(group_month[g])]
+            index = slice(int(starts[g]), int(stops[g])) if in_order else order[starts[g] : stops[g]]
+            meta = {
+                "dataset": "counts",
+                "src": source,
+                "force": force,
+                "month": month,
+                "rows": int(stops[g] - starts[g]),
+                "count": int(totals[g]),
+            }
+            parts.append((f"counts/src={source}/pfa={slugs[force]}/month={month}", meta, Rows(data, index)))
+        unit.parts = parts
+        unit.summary = UnitSummary(
+            quality=list(batch.qualities[n]),
+            coverage=None if coverage is None else coverage[covered[n] : covered[n + 1]],
+            count=sum(meta["count"] for _, meta, _ in parts),
+            forces=sorted({meta["force"] for _, meta, _ in parts}),
+            rows=Rows(data, slice(int(counts_at[n]), int(counts_at[n + 1]))),
+            coverage_table=batch.coverage,
+            coverage_rows=(covered[n], covered[n + 1]),
+        )
+    return units
 
 
 def as_source_error(path: Path, error: BaseException) -> CrimestatsError:

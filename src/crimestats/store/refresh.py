@@ -26,12 +26,15 @@ from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
 from .compact import compact_locked, counts_table, encode_shared, group_folder, needs_compaction
 from .compact import new_file as shared_file
-from .loading import LoadedUnit, as_source_error, load_units_here
+from .loading import LoadedUnit, Rows, UnitSummary, as_source_error, load_units_here
 from .lock import refresh_lock
 from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
 from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records_many
 
 logger = logging.getLogger(__name__)
+
+#: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
+WRITERS = 4
 
 
 @dataclass
@@ -95,11 +98,15 @@ class _Pending:
 
 @dataclass
 class _Loaded:
-    """A unit read, with the partitions it claims."""
+    """A unit read, with the partitions it claims (rows: a frame, or :class:`~.loading.Rows` of a batch)."""
 
     pending: _Pending
-    counts: pd.DataFrame
-    parts: list[tuple[str, dict[str, Any], pd.DataFrame]]
+    counts: pd.DataFrame | None
+    parts: list[tuple[str, dict[str, Any], Any]]
+    #: What the manifest records of it, made already when it was read in a batch (its ``counts`` then None).
+    summary: UnitSummary | None = None
+    #: Its quality records as the manifest holds them (made while the next files are read).
+    quality_record: dict[str, Any] | None = None
 
 
 def refresh_store(
@@ -178,12 +185,13 @@ def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, st
                 continue
         counts, parts = unit.counts, unit.parts
         refusal = claims.refusal(
-            item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, counts)
+            item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, unit)
         )
         if refusal is not None:
             _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
             continue
-        loaded.append(_Loaded(item, counts, parts))
+        quality = unit.summary.quality if unit.summary is not None else quality_of(counts)
+        loaded.append(_Loaded(item, counts, parts, unit.summary, _quality_record(quality)))
     if strict and result.failed:
         result.aborted = True
         return
@@ -222,13 +230,16 @@ def _compact_if_needed(root: Path, result: RefreshResult) -> None:
         logger.warning("%s: compaction skipped, the next refresh tries again: %s", root, error)
 
 
-def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str | None]:
+def _edition(unit: sources.Unit, loaded: LoadedUnit | _Loaded | pd.DataFrame) -> tuple[str | None, str | None]:
     """A published table's identity (source, table, geographic level) and the last month it covers.
 
     Two files with the same identity are editions of one table; the one whose periods end later
     is the newer (ONS revises earlier years in each edition). Record-level sources have none.
     """
-    if unit.source.has_records or counts.empty:
+    if unit.source.has_records:
+        return None, None
+    counts = loaded if isinstance(loaded, pd.DataFrame) else _counts(loaded)
+    if counts.empty:
         return None, None
     tables = sorted({q.tables for q in quality_of(counts)})
     level = "area" if counts["area_name"].notna().any() else "force"
@@ -237,6 +248,23 @@ def _edition(unit: sources.Unit, counts: pd.DataFrame) -> tuple[str | None, str 
         for start, months in counts[["period_start", "period_months"]].drop_duplicates().itertuples(index=False)
     )
     return f"{unit.source.name}:{'+'.join(tables)}:{level}", f"{last:%Y-%m}"
+
+
+def _counts(unit: LoadedUnit | _Loaded) -> pd.DataFrame:
+    """A unit's counts (with coverage and quality), made from its batch when it was read in one."""
+    if unit.counts is not None:
+        return unit.counts
+    assert unit.summary is not None
+    return unit.summary.counts()
+
+
+def _summary(counts: pd.DataFrame, coverage: list[dict[str, Any]] | None) -> tuple[list, int, list[str]]:
+    """Quality records, total and forces of a unit's counts frame (what a batch's :class:`UnitSummary` holds)."""
+    return (
+        quality_of(counts),
+        int(counts["count"].to_numpy().sum()),
+        sorted({force for force in counts["force"].tolist() if isinstance(force, str)}),
+    )
 
 
 def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError | str) -> None:
@@ -273,7 +301,9 @@ def _plan(
     stored = manifest["files"]
     known = {meta["sha256"]: key for key, meta in stored.items()}
     stored_sizes = {meta.get("size") for meta in stored.values()}
-    plan = sources.expand(paths, mapping=mapping, known=lambda path: _unchanged_source(stored, path))
+    # An empty store holds no file unchanged: no path is resolved to look for one.
+    held = (lambda path: _unchanged_source(stored, path)) if stored else None
+    plan = sources.expand(paths, mapping=mapping, known=held)
     if not paths:
         _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
@@ -327,9 +357,20 @@ def _write(
     writes: list[tuple[Path, bytes]] = []
     counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
     shared = counts_parts >= compact.SHARED_WRITE_MIN
-    grouped: dict[str, list[tuple[str, pd.DataFrame]]] = {}
-    coverages = coverage_records_many([coverage_of(item.counts) for item in loaded])
-    for item, coverage in zip(loaded, coverages, strict=True):
+    grouped: dict[str, list[tuple[str, Any]]] = {}
+    # Units read in a batch have theirs made already; the others' coverage records are made in one pass.
+    framed = coverage_records_many([coverage_of(item.counts) for item in loaded if item.summary is None])[::-1]
+    for item in loaded:
+        if item.summary is not None:
+            quality, count, forces, coverage = (
+                item.summary.quality,
+                item.summary.count,
+                item.summary.forces,
+                item.summary.coverage,
+            )
+        else:
+            coverage = framed.pop()
+            quality, count, forces = _summary(item.counts, coverage)
         covered = []
         for part_key, meta, group in item.parts:
             if part_key in partitions:
@@ -339,6 +380,8 @@ def _write(
                 partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
             else:
                 target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+                if isinstance(group, Rows):
+                    group = group.frame()
                 writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
                 partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)
@@ -348,9 +391,10 @@ def _write(
             pending.source,
             pending.size,
             pending.digest,
-            item.counts,
+            (quality, count, forces),
             covered,
-            _edition(pending.unit, item.counts),
+            item.quality_record,
+            _edition(pending.unit, item),
             mtime_ns=pending.mtime_ns,
             coverage=coverage,
         )
@@ -362,13 +406,19 @@ def _write(
                 "partitions": len(covered),
             }
         )
+    shared_files = []
     for folder, members in sorted(grouped.items()):
         members.sort(key=lambda member: partitions[member[0]]["month"])
         target = shared_file(folder, generation)
-        # One conversion to Arrow for the force-year, not one per partition.
-        writes.append((root / target, encode_shared([counts_table(pd.concat([group for _, group in members]))])))
+        # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition.
+        shared_files.append((root / target, _tables([group for _, group in members])))
         for part_key, _ in members:
             partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
+    # Parquet encoding (zstd) runs without the GIL: the force-years are encoded side by side.
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode") as pool:
+        encoded = list(pool.map(encode_shared, [tables for _, tables in shared_files]))
+    writes += [(target, data) for (target, _), data in zip(shared_files, encoded, strict=True)]
+    del shared_files, encoded
     # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
     for key, meta in list(files.items()):
         kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
@@ -400,11 +450,11 @@ def _write(
     failpoint("before-write")
     done: list[Path] = []
     try:
-        for target, data in writes:
-            write_atomic(target, data)
-            done.append(target)
-            if len(done) == 1:
-                failpoint("mid-write")
+        if writes:
+            write_atomic(*writes[0])
+            done.append(writes[0][0])
+            failpoint("mid-write")
+        _write_files(writes[1:], done)
         failpoint("after-write")
         write_manifest(root, new_manifest)
     except OSError as error:
@@ -412,17 +462,66 @@ def _write(
         for path in done:
             with contextlib.suppress(OSError):
                 path.unlink()
-        written = sum(len(data) for _, data in writes[: len(done)])
+        finished = set(done)
+        written = sum(len(data) for target, data in writes if target in finished)
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
     result.partitions_written = sum(len(item.parts) for item in loaded)
     failpoint("after-swap")
 
 
+def _tables(groups: list[Any]) -> list[pa.Table]:
+    """Partitions' rows as Arrow tables: frames converted together, rows of a batch sliced from its table."""
+    tables: list[pa.Table] = []
+    frames: list[pd.DataFrame] = []
+    for group in groups:
+        if isinstance(group, Rows):
+            if frames:
+                tables.append(counts_table(pd.concat(frames)))
+                frames = []
+            tables.append(group.table())
+        else:
+            frames.append(group)
+    if frames:
+        tables.append(counts_table(pd.concat(frames)))
+    return tables
+
+
+def _write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
+    """:func:`~.atomic.write_atomic` of each of ``writes``, several at once (a file's fsync waits on the disk).
+
+    ``done`` gets each file written; the first error is raised once every write has ended, so
+    ``done`` then names every file written.
+    """
+    if not writes:
+        return
+    failed: OSError | None = None
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-write") as pool:
+        futures = [(target, pool.submit(write_atomic, target, data)) for target, data in writes]
+        for target, future in futures:
+            try:
+                future.result()
+            except OSError as error:
+                failed = failed or error
+            else:
+                done.append(target)
+    if failed is not None:
+        raise failed
+
+
+def _quality_record(quality: list[Any]) -> dict[str, Any]:
+    """A file's quality records as the manifest holds them: the one record, or ``{"files": [...]}``."""
+    return quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]}
+
+
 def _file_entry(
-    key, kind, size, digest, counts, covered, edition=(None, None), *, mtime_ns=None, coverage=None
+    key, kind, size, digest, summary, covered, quality_record, edition=(None, None), *, mtime_ns=None, coverage=None
 ) -> dict[str, Any]:
-    """What the manifest records of one ingested source file (``coverage``: its coverage records, made already)."""
-    quality = quality_of(counts)
+    """What the manifest records of one ingested source file.
+
+    ``summary``: its (quality records, total count, forces); ``quality_record``: those records as
+    :func:`_quality_record` gives them; ``coverage``: its coverage records.
+    """
+    quality, count, forces = summary
     return {
         "path": key,
         "size": size,
@@ -431,13 +530,13 @@ def _file_entry(
         "sha256": digest,
         "source_type": kind,
         "periods": sorted({p.split("month=")[1] for p in covered if "month=" in p}),
-        "forces": sorted({force for force in counts["force"].tolist() if isinstance(force, str)}),
+        "forces": forces,
         "rows_read": sum(q.get("rows_read", 0) for q in quality),
         "rows_counted": sum(q.get("rows_counted", 0) for q in quality),
-        "count": int(counts["count"].to_numpy().sum()),
+        "count": count,
         "partitions": covered,
         "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-        "quality": quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]},
+        "quality": quality_record,
         "table": edition[0],
         "edition": edition[1],
         # What the file covered (every area of a force in a month, zeros included): read() returns it.
