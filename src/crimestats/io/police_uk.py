@@ -45,7 +45,7 @@ from .street_records import street_records
 logger = logging.getLogger(__name__)
 
 #: Counted rows (already summed within each file) gathered before they are made canonical together.
-GROUP_ROWS = 50_000
+GROUP_ROWS = 20_000
 _COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
 _COUNT_COLUMNS_NO_MONTHS = [c for c in _COUNT_COLUMNS if c != "period_months"]
 
