@@ -3,6 +3,7 @@ import json
 import pandas as pd
 import pytest
 
+import crimestats as cs
 from crimestats.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, main
 from tests.conftest import REPO, TEST_DATA
 
@@ -232,3 +233,50 @@ def test_every_cli_error_is_one_line_with_its_exit_code(argv, code, says, capsys
     assert main([*argv, *(["--out", str(tmp_path)] if argv[0] == "snapshot" else [])]) == code
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and says in err and "Traceback" not in err
+
+
+REORGANISED = TEST_DATA / "police-uk" / "reorganised-2022-06"
+
+
+def _areas_in_validation(capsys, argv: list[str]) -> tuple[set[str], set[str]]:
+    assert main(["validate", str(REORGANISED), "--json", *argv]) == EXIT_OK
+    files = json.loads(capsys.readouterr().out)[0]["files"]
+    return {f["details"]["boundaries"] for f in files}, {f["file"].rsplit("/", 1)[-1] for f in files}
+
+
+def test_validate_counts_police_uk_files_on_the_boundaries_asked_for(capsys):
+    assert _areas_in_validation(capsys, [])[0] == {"2024"}
+    boundaries, files = _areas_in_validation(capsys, ["--boundaries", "2019"])
+    assert boundaries == {"2019"} and files == {"2022-06-dorset-street.csv", "2022-06-northamptonshire-street.csv"}
+    assert main(["validate", str(REORGANISED), "--boundaries", "2020"]) == EXIT_USAGE  # not a shipped vintage
+
+
+def test_snapshot_reads_police_uk_files_on_the_boundaries_asked_for(tmp_path, monkeypatch):
+    # The sample is one month: the areas the snapshot is handed are checked, not a report made.
+    class Handed(Exception):
+        pass
+
+    areas = []
+
+    def snapshot(counts, **_):
+        areas.append(set(counts["area_name"].dropna()))
+        raise Handed
+
+    monkeypatch.setattr("crimestats.cli.performance_snapshot", snapshot)
+    argv = ["snapshot", str(REORGANISED), "--year", "2022", "--peers", "Northamptonshire", "--out", str(tmp_path)]
+    with pytest.raises(Handed):
+        main([*argv, "--area", "Corby", "--boundaries", "2019"])
+    with pytest.raises(Handed):
+        main([*argv, "--area", "North Northamptonshire"])
+    # Corby was merged into North Northamptonshire in 2021: it exists only on 2019 boundaries.
+    assert "Corby" in areas[0] and "North Northamptonshire" not in areas[0]
+    assert "North Northamptonshire" in areas[1] and "Corby" not in areas[1]
+
+
+def test_boundaries_cannot_be_asked_of_a_store(tmp_path, capsys):
+    store = tmp_path / "store"
+    cs.Store(store).refresh([REORGANISED])
+    argv = ["snapshot", str(store), "--area", "Corby", "--year", "2022", "--peers", "Northamptonshire"]
+    assert main([*argv, "--boundaries", "2019", "--out", str(tmp_path / "out")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--boundaries applies to police.uk files read directly" in err

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import datasets, sources
+from .boundaries import BOUNDARY_VINTAGES, BoundaryError
 from .counts import combine, quality_of
 from .exceptions import CrimestatsError, SourceFormatError, StoreLockedError
 from .io import read_home_office, read_ons_pfa
@@ -96,6 +97,8 @@ def _validate(args: argparse.Namespace) -> int:
         options = {"trust_content": True} if args.trust_content else {}
         if args.sheet:
             options["sheet"] = args.sheet
+        if args.boundaries:
+            options["boundaries"] = args.boundaries
         counts, errors = _read_units(plan.units, args.mapping, options)
         errors = [str(error) for _, error in plan.failed] + errors
         if errors:
@@ -124,14 +127,23 @@ def _validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _load_sources(paths: Sequence[str], mapping: str | None) -> pd.DataFrame:
-    """Counts from stores (folders holding a crimestats manifest) and source files, combined."""
+def _load_sources(paths: Sequence[str], mapping: str | None, boundaries: str | None = None) -> pd.DataFrame:
+    """Counts from stores (folders holding a crimestats manifest) and source files, combined.
+
+    ``boundaries``: the CSP boundary vintage police.uk files are counted on (a store's counts are
+    on the boundaries they were stored with, so a store cannot be read on others).
+    """
     frames = []
     files = []
     for path in paths:
         if Path(path, "manifest.json").exists():
             from .store import Store
 
+            if boundaries is not None:
+                raise BoundaryError(
+                    f"{path}: --boundaries applies to police.uk files read directly; a store holds its counts "
+                    "on the boundaries they were stored with"
+                )
             frames.append(Store(path).read())
         else:
             files.append(path)
@@ -139,12 +151,24 @@ def _load_sources(paths: Sequence[str], mapping: str | None) -> pd.DataFrame:
         plan = sources.expand(files, mapping=mapping)
         if plan.failed:
             raise plan.failed[0][1]
+        options = {} if boundaries is None else {"boundaries": boundaries}
         for unit in plan.units:
             with reading(unit.path):
-                frames.append(unit.source.load(unit.path, mapping=mapping)[0])
+                frames.append(
+                    unit.source.load(unit.path, mapping=mapping, **sources.options_for(unit.source, options))[0]
+                )
     if not frames:
         raise SourceFormatError(None, f"no data found in {', '.join(paths)}")
     return combine(frames)
+
+
+def _boundaries_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--boundaries",
+        choices=BOUNDARY_VINTAGES,
+        help="CSP boundaries data.police.uk files are counted on (default: the latest, "
+        f"{BOUNDARY_VINTAGES[-1]}); e.g. 2019 for the councils before the 2019-2023 mergers",
+    )
 
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -186,7 +210,7 @@ def _snapshot(args: argparse.Namespace) -> int:
 
     (force_name if args.level == "force" else area_name)(area)
     resolve_peers(peers, level=args.level, peer_groups=args.peers_file)
-    counts = _load_sources(sources, mapping)
+    counts = _load_sources(sources, mapping, args.boundaries)
     snap = performance_snapshot(
         counts,
         area=area,
@@ -298,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="read a street file whose name and rows disagree (month, force) as its rows say",
     )
     validate.add_argument("--sheet", help="read only this sheet of a workbook (when two sheets hold the same table)")
+    _boundaries_option(validate)
     validate.set_defaults(run=_validate)
 
     snapshot = commands.add_parser("snapshot", help="write a performance snapshot (sentences, charts, Markdown, HTML)")
@@ -336,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     snapshot.add_argument("--mapping", help="column mapping (TOML) for force extracts")
     snapshot.add_argument("--out", default="report", help="output folder (default: report)")
+    _boundaries_option(snapshot)
     snapshot.add_argument(
         "--formats",
         default="md,html,png,svg",
