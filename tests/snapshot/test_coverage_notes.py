@@ -2,9 +2,12 @@
 
 import shutil
 
+import pandas as pd
 import pytest
 
 import crimestats as cs
+from crimestats.counts import attach
+from crimestats.coverage import coverage_table
 from tests.conftest import shared_path
 
 
@@ -64,3 +67,26 @@ def test_the_scenario_snapshot_names_its_source_and_attributes_every_crime(scena
     snap = cs.performance_snapshot(scenario_csp, area="Wolverhampton", year="2017/18", peers="West Midlands")
     assert snap.notes[0] == "Sources: Home Office police recorded crime: April 2016 to March 2018."
     assert not (snap.findings["finding"] == "not attributed").any()
+
+
+@pytest.mark.shared
+def test_a_frame_without_coverage_takes_each_forces_coverage_from_all_its_rows():
+    # Rugby has no rows in 2019-02 but Warwickshire's other areas do: the force was covered and
+    # Rugby's month counts zero, whether or not the frame carries a coverage table.
+    counts = cs.read_police_uk(
+        shared_path("real", "police-uk", "west-midlands-region-2018-10-2019-02"),
+        forces=["Warwickshire", "Staffordshire"],
+    )
+    plain = pd.DataFrame({column: counts[column] for column in counts.columns})
+    plain = plain[~((plain["area_name"] == "Rugby") & (plain["period_start"] == "2019-02-01"))].reset_index(drop=True)
+    plain.attrs = {}
+    asked = {
+        "area": "Stafford",
+        "year": ("2019-01", "2019-02"),
+        "base": ("2018-10", "2018-11"),
+        "peers": ["Stafford", "Rugby", "Cannock Chase"],
+    }
+    inferred = cs.performance_snapshot(plain, **asked).findings
+    attached = cs.performance_snapshot(attach(plain, coverage=coverage_table(plain), quality=[]), **asked).findings
+    pd.testing.assert_frame_equal(inferred, attached)
+    assert set(inferred.loc[inferred["finding"] == "change", "n_areas"]) == {3}

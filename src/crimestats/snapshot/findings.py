@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..areas import area_name, force_name, peer_areas, regions
 from ..boundaries import boundaries_of
-from ..coverage import area_forces
+from ..counts import attach, coverage_of, quality_of
+from ..coverage import area_forces, coverage_table
 from ..exceptions import PeriodError, PopulationError, SelectionError, UnknownAreaError, UnknownSelectionError
 from ..metrics import PeriodLike, compare_years, contributions, monthly_trend, rates, window_rows
 from ..peergroups import resolve_peer_group
@@ -307,6 +308,10 @@ def compute_findings(
     # The area's and its peers' rows, selected once: the findings below are about them alone
     # (each metric selects them again, from these rows instead of every row of a national store).
     peer_rows = counts[counts[by].isin(peer_names)]
+    if coverage_of(counts) is None:
+        # Coverage inferred from rows (a frame with no coverage table) must come from every row: a
+        # force's other areas are what show it was covered in a month a peer area has no rows.
+        peer_rows = attach(peer_rows, coverage=coverage_table(counts), quality=quality_of(counts))
     # Findings by local area name read the area's rows by name: with by="force" they are not all
     # among the peer forces' rows.
     area_rows = peer_rows if by == "area_name" else counts
