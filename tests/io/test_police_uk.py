@@ -149,12 +149,16 @@ def test_malformed_month(tmp_path):
         cs.read_police_uk(path)
 
 
-def test_unknown_crime_type_is_counted_and_reported(tmp_path):
+def test_unknown_crime_type_is_counted_and_reported(tmp_path, caplog):
     path = _copy_with(tmp_path, lambda t: t.replace(",Other theft,", ",Cyber nuisance,", 3))
     counts = cs.read_police_uk(path)
     assert counts["count"].sum() == 483
     assert counts.loc[counts["category"] == "Unclassified", "count"].sum() == 3
     assert counts.quality[0]["unknown_crime_types"] == {"Cyber nuisance": 3}
+    assert "unknown crime types {'Cyber nuisance': 3}" in caplog.text
+    caplog.clear()
+    result = cs.Store(tmp_path / "store").refresh([path])  # a refresh reads it in a batch: it says so too
+    assert result.ok and "unknown crime types {'Cyber nuisance': 3}" in caplog.text
 
 
 def test_zip_without_street_files(tmp_path):

@@ -136,6 +136,8 @@ def _file_parts(
             **checks,
         },
     )
+    if unknown_types:  # a read and a store refresh alike say so as each file is read
+        logger.warning("%s: unknown crime types %s", file.label, quality.unknown["crime_types"])
     return rows, quality, hashes, (street_records(tally, places) if records else None)
 
 
@@ -365,9 +367,6 @@ def _result(
     counts.attrs["ignored_files"] = ignored
     counts.attrs["duplicate_files"] = duplicate_files
     counts.attrs["duplicate_crime_ids_across_files"] = duplicate_ids
-    for quality in qualities:
-        if quality.unknown.get("crime_types"):
-            logger.warning("%s: unknown crime types %s", quality.file, quality.unknown["crime_types"])
     if record_parts is None:
         return counts, None
     recs = attach(pd.concat(record_parts, ignore_index=True), coverage=coverage, quality=qualities)
