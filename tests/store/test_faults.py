@@ -165,3 +165,27 @@ def test_too_little_free_space_is_found_before_anything_is_written(tmp_path, mon
         cs.Store(root).refresh([CITY])
     assert (root / "manifest.json").read_bytes() == manifest
     assert len(list(root.rglob("*.parquet"))) == 1
+
+
+def test_after_a_failed_write_the_writes_not_yet_begun_are_skipped(tmp_path, monkeypatch):
+    from crimestats.store import atomic, refresh
+
+    police_uk = TEST_DATA / "police-uk"
+    folders = [CITY, police_uk / "mixed-2022-06", police_uk / "reorganised-2022-06", police_uk / "reorganised-2024-01"]
+    cs.Store(tmp_path / "whole").refresh(folders, records=True)
+    files = len(list((tmp_path / "whole").rglob("*.parquet")))
+    attempts = []
+
+    def full_after_one(handle, data):
+        attempts.append(len(data))
+        if len(attempts) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        handle.write(data)
+
+    monkeypatch.setattr(atomic, "_write_all", full_after_one)
+    with pytest.raises(cs.StoreError, match="disk full while writing the refresh"):
+        cs.Store(tmp_path / "store").refresh(folders, records=True)
+    # The first file is written alone, then up to WRITERS at once: those under way when one fails finish.
+    assert files >= 2 * refresh.WRITERS + 2
+    assert len(attempts) <= 1 + refresh.WRITERS
+    assert not list((tmp_path / "store").rglob("*.parquet"))

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -489,21 +490,35 @@ def _tables(groups: list[Any]) -> list[pa.Table]:
 def _write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
     """:func:`~.atomic.write_atomic` of each of ``writes``, several at once (a file's fsync waits on the disk).
 
-    ``done`` gets each file written; the first error is raised once every write has ended, so
+    ``done`` gets each file written. After a failure (a full disk, a permission) the writes not
+    yet begun are skipped; the first error is raised once every write under way has ended, so
     ``done`` then names every file written.
     """
     if not writes:
         return
+    stop = threading.Event()
+
+    def write(target: Path, data: bytes) -> bool:
+        if stop.is_set():
+            return False
+        try:
+            write_atomic(target, data)
+        except OSError:
+            stop.set()
+            raise
+        return True
+
     failed: OSError | None = None
     with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-write") as pool:
-        futures = [(target, pool.submit(write_atomic, target, data)) for target, data in writes]
+        futures = [(target, pool.submit(write, target, data)) for target, data in writes]
         for target, future in futures:
             try:
-                future.result()
+                written = future.result()
             except OSError as error:
                 failed = failed or error
             else:
-                done.append(target)
+                if written:
+                    done.append(target)
     if failed is not None:
         raise failed
 
