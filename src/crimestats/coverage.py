@@ -153,7 +153,30 @@ def months_not_covered(
 ) -> dict[str, list[pd.Timestamp]]:
     """The months (of consecutive ``months``) each of ``names`` is not covered for, by the counts' coverage.
 
-    Only areas and forces have coverage: for any other ``by`` nothing is missing.
+    Parameters
+    ----------
+    counts
+        Canonical counts; their coverage table is used, or one inferred from their rows.
+    by
+        ``"area_name"`` or ``"force"``: what ``names`` are. Only areas and forces have coverage:
+        for any other ``by`` nothing is missing.
+    names
+        The areas (or forces) asked about.
+    months
+        Consecutive month starts.
+
+    Returns
+    -------
+    dict
+        Name -> the months of ``months`` it is not covered for; names covered throughout are absent.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_police_uk(cs.datasets.path("police-uk-city-of-london-2017-01"))
+    >>> months = pd.date_range("2016-12-01", periods=2, freq="MS")
+    >>> months_not_covered(counts, by="force", names=["London, City of"], months=months)
+    {'London, City of': [Timestamp('2016-12-01 00:00:00')]}
     """
     if by not in ("area_name", "force") or not len(months):
         return {}

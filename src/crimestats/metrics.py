@@ -585,7 +585,7 @@ def monthly_trend(
     names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
     # Months not covered for an area are missing, never zero (coverage checked before the selection).
     missing = coverage.months_not_covered(counts, by=by, names=names, months=months)
-    table = monthly_grid(chosen, by=by, names=names, months=months, missing=missing).rename("count").reset_index()
+    table = _monthly_grid(chosen, by=by, names=names, months=months, missing=missing).rename("count").reset_index()
     grouped = table.groupby(by)["count"]
     # min_periods=12 on a float view: a window holding a missing month has no total.
     table["rolling_12m"] = (
@@ -596,7 +596,7 @@ def monthly_trend(
     return table
 
 
-def monthly_grid(
+def _monthly_grid(
     chosen: pd.DataFrame,
     *,
     by: str,
