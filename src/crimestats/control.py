@@ -25,14 +25,17 @@ Seasonality is not modelled: the same-month-last-year chart (:func:`same_month_l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .exceptions import PeriodError, SelectionError
-from .metrics import PeriodLike, monthly_trend
+from .collect import collect
+from .coverage import months_not_covered
+from .exceptions import CrimestatsError, PeriodError, SelectionError
+from .metrics import PeriodLike
 from .periods import to_window
+from .selections import resolve_selection
 
 ALPHA = 0.002
 RUN_LENGTH = 7
@@ -201,10 +204,69 @@ def monthly_series(
     >>> len(series), int(series.sum())
     (24, 39909)
     """
-    if not (counts[by] == area).any():
+    ((_, series),) = _series_by_selection(counts, area=area, by=by, selections=[selection], skip=False)
+    return series
+
+
+def monthly_series_by_selection(
+    counts: pd.DataFrame, *, area: str, by: str = "area_name", selections: Iterable[str]
+) -> dict[str, pd.Series]:
+    """:func:`monthly_series` of several selections at once (the months and coverage found once).
+
+    Keyed by selection as given; a selection the counts cannot make (a flag their source does
+    not carry, an unknown name) is left out.
+
+    Raises
+    ------
+    PeriodError
+        When the counts are not monthly.
+    SelectionError
+        When the area has no counts.
+
+    Examples
+    --------
+    >>> import crimestats as cs
+    >>> counts = cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping"))
+    >>> series = monthly_series_by_selection(counts, area="Wolverhampton", selections=["Burglary", "Robbery"])
+    >>> {name: len(values) for name, values in series.items()}
+    {'Burglary': 24, 'Robbery': 24}
+    """
+    return dict(_series_by_selection(counts, area=area, by=by, selections=selections, skip=True))
+
+
+def _series_by_selection(
+    counts: pd.DataFrame, *, area: str, by: str, selections: Iterable[str | Sequence[str]], skip: bool
+) -> Iterator[tuple[str | Sequence[str], pd.Series]]:
+    """Each selection's monthly series of ``area``; with ``skip``, selections that raise are left out.
+
+    Months run from the counts' first to last; a month with no rows of a selection counts 0 and
+    a month the sources did not cover for the area is missing (as in :func:`~crimestats.metrics.monthly_trend`).
+    """
+    counts = collect(counts)  # a Dask DataFrame is summed on its cluster first
+    of_area = (counts[by] == area).to_numpy(dtype=bool, na_value=False)
+    if not of_area.any():
         raise SelectionError(f"no counts for {by} {area!r}")
-    trend = monthly_trend(counts, by=by, areas=[area], selection=selection)
-    return trend.set_index("period_start")["count"].rename(area)
+    if (counts["period_months"] != 1).any():
+        raise PeriodError("a monthly trend needs monthly counts (police.uk or an extract), not quarterly or annual")
+    months = pd.date_range(counts["period_start"].min(), counts["period_start"].max(), freq="MS")
+    gaps = months_not_covered(counts, by=by, names=[area], months=months).get(area, [])
+    index = pd.DatetimeIndex(months, name="period_start", freq=None)
+    uncovered = index.isin(gaps)
+    position = months.get_indexer(counts["period_start"])  # -1: not a month start, in no month
+    counted = counts["count"].to_numpy(dtype="float64")
+    of_area &= position >= 0
+    for selection in selections:
+        try:
+            chosen = resolve_selection(selection).mask(counts).to_numpy(dtype=bool) & of_area
+        except CrimestatsError:
+            if not skip:
+                raise
+            continue
+        # Whole numbers summed as floats are exact far beyond any count of offences.
+        sums = np.bincount(position[chosen], weights=counted[chosen], minlength=len(months)).astype("int64")
+        values = pd.array(sums, dtype="Int64")
+        values[uncovered] = pd.NA  # a month not covered is missing, never zero
+        yield selection, pd.Series(values, index=index, name=area)
 
 
 def same_month_last_year(series: pd.Series) -> pd.DataFrame:

@@ -21,18 +21,15 @@ A peer group of one area makes no ranking or peer-position claims: those finding
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
-from ..control import ABOVE, control_chart
-from ..coverage import months_not_covered
+from ..control import ABOVE, control_chart, monthly_series_by_selection
 from ..exceptions import CrimestatsError
 from ..limits import level_label, peer_limits
 from ..metrics import compare_years
 from ..periods import Window
-from ..selections import resolve_selection
 from ..severity import severity
 
 logger = logging.getLogger(__name__)
@@ -186,7 +183,7 @@ def _exceptional_month_rows(counts, *, area, by, peer_names, base, current, head
         return []
     candidates = [headline, *sorted(own["category"].dropna().unique())]
     found = []
-    for series_name, series in _monthly_series(own, area=area, by=by, selections=dict.fromkeys(candidates)):
+    for series_name, series in monthly_series_by_selection(own, area=area, by=by, selections=candidates).items():
         if series.mean() < MIN_MONTHLY:
             continue
         chart = control_chart(series, baseline=base)
@@ -223,33 +220,6 @@ def _exceptional_month_rows(counts, *, area, by, peer_names, base, current, head
                 }
             )
     return rows
-
-
-def _monthly_series(
-    own: pd.DataFrame, *, area: str, by: str, selections: Iterable[str]
-) -> Iterator[tuple[str, pd.Series]]:
-    """Each selection's series of one area's monthly rows, as :func:`crimestats.control.monthly_series` gives it.
-
-    A selection the rows cannot make (:class:`~crimestats.exceptions.CrimestatsError`) is skipped.
-    Every series has the same months and coverage (checked on the rows before any selection), so
-    they are found once; each series is then a sum of the selection's rows per month.
-    """
-    months = pd.date_range(own["period_start"].min(), own["period_start"].max(), freq="MS")
-    gaps = months_not_covered(own, by=by, names=[area], months=months).get(area, [])
-    index = pd.DatetimeIndex(months, name="period_start", freq=None)
-    uncovered = index.isin(gaps)
-    position = months.get_indexer(own["period_start"])  # -1: not a month start, in no month
-    counted = own["count"].to_numpy(dtype="float64")
-    for name in selections:
-        try:
-            chosen = resolve_selection(name).mask(own).to_numpy(dtype=bool) & (position >= 0)
-        except CrimestatsError:
-            continue
-        # Whole numbers summed as floats are exact far beyond any count of offences.
-        sums = np.bincount(position[chosen], weights=counted[chosen], minlength=len(months)).astype("int64")
-        values = pd.array(sums, dtype="Int64")
-        values[uncovered] = pd.NA  # a month not covered is missing, never zero
-        yield name, pd.Series(values, index=index, name=area)
 
 
 def series_key(name: str) -> str:
