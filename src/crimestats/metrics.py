@@ -585,7 +585,11 @@ def monthly_trend(
     names = list(areas) if areas is not None else sorted(chosen[by].dropna().unique())
     # Months not covered for an area are missing, never zero (coverage checked before the selection).
     missing = coverage.months_not_covered(counts, by=by, names=names, months=months)
-    table = _monthly_grid(chosen, by=by, names=names, months=months, missing=missing).rename("count").reset_index()
+    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
+    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
+    for name, gaps in missing.items():
+        monthly.loc[[(name, month) for month in gaps]] = pd.NA
+    table = monthly.rename("count").reset_index()
     grouped = table.groupby(by)["count"]
     # min_periods=12 on a float view: a window holding a missing month has no total.
     table["rolling_12m"] = (
@@ -594,23 +598,3 @@ def monthly_trend(
     table["same_month_last_year"] = grouped.shift(12).astype("Int64")
     table["change_on_last_year"] = table["count"] - table["same_month_last_year"]
     return table
-
-
-def _monthly_grid(
-    chosen: pd.DataFrame,
-    *,
-    by: str,
-    names: Sequence[str],
-    months: pd.DatetimeIndex,
-    missing: Mapping[str, Sequence[pd.Timestamp]],
-) -> pd.Series:
-    """Counts of ``chosen`` per name and month on the whole grid: 0 where no rows, missing in ``missing``'s months.
-
-    ``missing`` comes from :func:`crimestats.coverage.months_not_covered` on the counts before any
-    selection, so one coverage check serves every selection of the same areas and months.
-    """
-    grid = pd.MultiIndex.from_product([names, months], names=[by, "period_start"])
-    monthly = chosen.groupby([by, "period_start"])["count"].sum().reindex(grid, fill_value=0).astype("Int64")
-    for name, gaps in missing.items():
-        monthly.loc[[(name, month) for month in gaps]] = pd.NA
-    return monthly
