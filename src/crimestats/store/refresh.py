@@ -6,7 +6,6 @@ import contextlib
 import errno
 import logging
 import os
-import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -15,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .. import sources
 from ..counts import coverage_of, quality_of
@@ -25,17 +22,16 @@ from ..io._common import progress_bar
 from . import compact
 from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
-from .compact import compact_locked, counts_table, encode_shared, group_folder, needs_compaction
+from .compact import compact_locked, group_folder, needs_compaction
 from .compact import new_file as shared_file
 from .loading import LoadedUnit, Rows, UnitSummary, as_source_error, load_units_here
 from .lock import refresh_lock
 from .manifest import MANIFEST, encode_manifest, read_manifest, sha256, write_manifest
 from .read import COUNTS_SCHEMA, PARTITION_FIELDS, coverage_records_many
+from .writing import WRITERS as WRITERS  # re-exported: how many threads encode and write
+from .writing import arrow_tables, encode_all, parquet_bytes, write_files
 
 logger = logging.getLogger(__name__)
-
-#: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
-WRITERS = 4
 
 
 @dataclass
@@ -412,12 +408,10 @@ def _write(
         members.sort(key=lambda member: partitions[member[0]]["month"])
         target = shared_file(folder, generation)
         # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition.
-        shared_files.append((root / target, _tables([group for _, group in members])))
+        shared_files.append((root / target, arrow_tables([group for _, group in members])))
         for part_key, _ in members:
             partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
-    # Parquet encoding (zstd) runs without the GIL: the force-years are encoded side by side.
-    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode") as pool:
-        encoded = list(pool.map(encode_shared, [tables for _, tables in shared_files]))
+    encoded = encode_all([tables for _, tables in shared_files])
     writes += [(target, data) for (target, _), data in zip(shared_files, encoded, strict=True)]
     del shared_files, encoded
     # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
@@ -455,7 +449,7 @@ def _write(
             write_atomic(*writes[0])
             done.append(writes[0][0])
             failpoint("mid-write")
-        _write_files(writes[1:], done)
+        write_files(writes[1:], done)
         failpoint("after-write")
         write_manifest(root, new_manifest)
     except OSError as error:
@@ -468,59 +462,6 @@ def _write(
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
     result.partitions_written = sum(len(item.parts) for item in loaded)
     failpoint("after-swap")
-
-
-def _tables(groups: list[Any]) -> list[pa.Table]:
-    """Partitions' rows as Arrow tables: frames converted together, rows of a batch sliced from its table."""
-    tables: list[pa.Table] = []
-    frames: list[pd.DataFrame] = []
-    for group in groups:
-        if isinstance(group, Rows):
-            if frames:
-                tables.append(counts_table(pd.concat(frames)))
-                frames = []
-            tables.append(group.table())
-        else:
-            frames.append(group)
-    if frames:
-        tables.append(counts_table(pd.concat(frames)))
-    return tables
-
-
-def _write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
-    """:func:`~.atomic.write_atomic` of each of ``writes``, several at once (a file's fsync waits on the disk).
-
-    ``done`` gets each file written. After a failure (a full disk, a permission) the writes not
-    yet begun are skipped; the first error is raised once every write under way has ended, so
-    ``done`` then names every file written.
-    """
-    if not writes:
-        return
-    stop = threading.Event()
-
-    def write(target: Path, data: bytes) -> bool:
-        if stop.is_set():
-            return False
-        try:
-            write_atomic(target, data)
-        except OSError:
-            stop.set()
-            raise
-        return True
-
-    failed: OSError | None = None
-    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-write") as pool:
-        futures = [(target, pool.submit(write, target, data)) for target, data in writes]
-        for target, future in futures:
-            try:
-                written = future.result()
-            except OSError as error:
-                failed = failed or error
-            else:
-                if written:
-                    done.append(target)
-    if failed is not None:
-        raise failed
 
 
 def _quality_record(quality: list[Any]) -> dict[str, Any]:
@@ -598,13 +539,3 @@ def _remove_empty_tree(folder: Path) -> None:
             directory.rmdir()
     with contextlib.suppress(OSError):
         folder.rmdir()
-
-
-def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
-    """One partition as the bytes of a zstd-compressed Parquet file."""
-    frame = frame.copy(deep=False)
-    frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()

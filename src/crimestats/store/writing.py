@@ -1,0 +1,95 @@
+"""Encoding and writing a refresh's data files, several at once.
+
+Parquet encoding (zstd) and a file's ``fsync`` wait outside the GIL, so a refresh encodes its
+force-year files side by side and writes them from a few threads (:data:`WRITERS`). Each write is
+atomic (:func:`~crimestats.store.atomic.write_atomic`); what order they happen in, and what is
+undone after a failure, is :mod:`crimestats.store.refresh`'s.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .atomic import write_atomic
+from .compact import counts_table, encode_shared
+from .loading import Rows
+
+#: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
+WRITERS = 4
+
+
+def encode_all(files: Sequence[Sequence[pa.Table]]) -> list[bytes]:
+    """Each file's tables as the bytes of one shared Parquet file (:func:`~.compact.encode_shared`), side by side."""
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode") as pool:
+        return list(pool.map(encode_shared, files))
+
+
+def arrow_tables(groups: list[Any]) -> list[pa.Table]:
+    """Partitions' rows as Arrow tables: frames converted together, rows of a batch sliced from its table."""
+    tables: list[pa.Table] = []
+    frames: list[pd.DataFrame] = []
+    for group in groups:
+        if isinstance(group, Rows):
+            if frames:
+                tables.append(counts_table(pd.concat(frames)))
+                frames = []
+            tables.append(group.table())
+        else:
+            frames.append(group)
+    if frames:
+        tables.append(counts_table(pd.concat(frames)))
+    return tables
+
+
+def write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
+    """:func:`~.atomic.write_atomic` of each of ``writes``, several at once (a file's fsync waits on the disk).
+
+    ``done`` gets each file written. After a failure (a full disk, a permission) the writes not
+    yet begun are skipped; the first error is raised once every write under way has ended, so
+    ``done`` then names every file written.
+    """
+    if not writes:
+        return
+    stop = threading.Event()
+
+    def write(target: Path, data: bytes) -> bool:
+        if stop.is_set():
+            return False
+        try:
+            write_atomic(target, data)
+        except OSError:
+            stop.set()
+            raise
+        return True
+
+    failed: OSError | None = None
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-write") as pool:
+        futures = [(target, pool.submit(write, target, data)) for target, data in writes]
+        for target, future in futures:
+            try:
+                written = future.result()
+            except OSError as error:
+                failed = failed or error
+            else:
+                if written:
+                    done.append(target)
+    if failed is not None:
+        raise failed
+
+
+def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
+    """One partition as the bytes of a zstd-compressed Parquet file."""
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
