@@ -385,7 +385,7 @@ def test_counts_are_the_same_however_rows_are_grouped_before_canonicalising(tmp_
     for number, file in enumerate(files):
         (tmp_path / f"part-{number}").mkdir()
         shutil.copy(file, tmp_path / f"part-{number}" / file.name)
-    monkeypatch.setattr("crimestats.io.police_uk.GROUP_ROWS", group_rows)
+    monkeypatch.setattr("crimestats.io.street_counts.GROUP_ROWS", group_rows)
     pd.testing.assert_frame_equal(cs.read_police_uk(CITY), expected)
     shuffled = cs.read_police_uk(tmp_path)
     assert quality_of(shuffled)[0].file.endswith(files[0].name)  # the latest month came first

@@ -9,7 +9,6 @@ stop-and-search files in the same folder are ignored (and listed in the quality 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -23,13 +22,13 @@ from ..counts import attach, make_coverage
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
-from ..schema import aggregate, empty_counts, validate
 from ..sources import Probe, Source, UnitBatch, register
 from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
+from .street_counts import COUNT_COLUMNS, COUNT_COLUMNS_NO_MONTHS, CountedRows, Row
 from .street_files import (
     COMPANION_FILE,
     STREET_FILE,
@@ -43,15 +42,6 @@ from .street_records import RECORD_COLUMNS as RECORD_COLUMNS  # re-exported: the
 from .street_records import street_records
 
 logger = logging.getLogger(__name__)
-
-#: Counted rows (already summed within each file) gathered before they are made canonical together.
-GROUP_ROWS = 20_000
-_COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
-_COUNT_COLUMNS_NO_MONTHS = [c for c in _COUNT_COLUMNS if c != "period_months"]
-
-
-#: One counted row of a file: period_start, force, area_code, area_name, category, count.
-_Row = tuple[pd.Timestamp, str, str | None, str | None, str, int]
 
 
 def _geography_quality(tally: StreetTally, places: Places, boundaries: str | int | None) -> dict[str, object]:
@@ -87,7 +77,7 @@ def _file_parts(
     records: bool = False,
     boundaries: str | int | None = None,
     trust_content: bool = False,
-) -> tuple[list[_Row], FileQuality, np.ndarray, pd.DataFrame | None]:
+) -> tuple[list[Row], FileQuality, np.ndarray, pd.DataFrame | None]:
     """Counted rows, quality record, crime-ID hashes and (when asked) records of one street file's tally.
 
     Works on the file's distinct (month, force, crime type, area, reason) tallies only: no pandas
@@ -97,7 +87,7 @@ def _file_parts(
     checks.update(check_identity(file, tally, lambda value: places.force(value)[0], trust_content=trust_content))
     if tally.coordinates:
         checks["non_numeric_coordinates"] = tally.coordinates
-    rows: list[_Row] = []
+    rows: list[Row] = []
     reasons: dict[str, int] = {}
     unknown_types: dict[str, int] = {}
     unknown_forces: set[str] = set()
@@ -141,7 +131,7 @@ def _file_parts(
     return rows, quality, hashes, (street_records(tally, places) if records else None)
 
 
-def _file_coverage(file: StreetFile, rows: list[_Row], wanted_forces: set[str] | None) -> list[dict]:
+def _file_coverage(file: StreetFile, rows: list[Row], wanted_forces: set[str] | None) -> list[dict]:
     """What a street file covers: every area of its force in its month, whatever categories have rows.
 
     The force and month are those the file's name gives (data.police.uk names each file for one
@@ -243,62 +233,6 @@ def read_police_uk(
     return counts
 
 
-class _Canonical:
-    """Counted rows made canonical counts a group of files at a time (whole months, in a folder tree).
-
-    A group is aggregated and validated when a new month begins and it holds at least
-    :data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the canonical counts so
-    far, not every file's raw rows, and the fixed cost of making counts canonical is paid a few
-    times per read, not once per month. Groups of whole months in month order (a folder tree or
-    a zip) concatenate to what aggregating everything at once gives; otherwise the groups are
-    aggregated once more together.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = path
-        self.rows: list[_Row] = []
-        self.key: object = None
-        self.parts: list[pd.DataFrame] = []
-        self.count_in = 0
-
-    def add(self, key: object, rows: list[_Row]) -> None:
-        if key != self.key:
-            if len(self.rows) >= GROUP_ROWS:
-                self._flush()
-            self.key = key
-        self.rows += rows
-        self.count_in += sum(row[-1] for row in rows)
-
-    def _flush(self) -> None:
-        if not self.rows:
-            return
-        frame = pd.DataFrame(self.rows, columns=_COUNT_COLUMNS_NO_MONTHS)
-        self.rows = []
-        frame["period_start"] = frame["period_start"].astype("datetime64[ns]")
-        frame["period_months"] = 1
-        self.parts.append(canonical_counts(frame, source=SOURCE.name, path=self.path))
-
-    def result(self) -> pd.DataFrame:
-        """The canonical counts of every row added; raises if a count was lost."""
-        self._flush()
-        parts = self.parts
-        self.parts = []
-        if not parts:
-            return validate(empty_counts())
-        ordered = all(
-            earlier["period_start"].max() < later["period_start"].min() for earlier, later in itertools.pairwise(parts)
-        )
-        counts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-        del parts
-        if not ordered:
-            counts = validate(aggregate(counts), source=str(self.path))
-        if int(counts["count"].sum()) != self.count_in:  # pragma: no cover - a reader bug, not bad input
-            raise SourceFormatError(
-                self.path, f"internal error: {self.count_in} counted in but {counts['count'].sum()} out"
-            )
-        return counts
-
-
 def _read(
     path: str | Path,
     *,
@@ -313,7 +247,7 @@ def _read(
     files, ignored, month_set = select_files(path, months, forces)
     wanted_forces = None if forces is None else {force_name(f) for f in forces}
     places = Places(boundaries)
-    canonical = _Canonical(path)
+    canonical = CountedRows(path, source=SOURCE.name)
     qualities, record_parts, covered = [], [], []
     same_as = same_content(files)
     duplicate_files = [{"file": label, "same_as": first} for label, first in same_as.items()]
@@ -518,12 +452,12 @@ def _finished(units: list[dict | None], paths: Sequence[str | Path], batch: rang
 def _canonical_units(good: list[dict], index: list[int]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
     """The counts and coverage of the ``good`` units (numbered ``index``), each unit a run of rows of both."""
     rows = [row for unit in good for row in unit["rows"]]
-    raw = pd.DataFrame(rows, columns=[*_COUNT_COLUMNS_NO_MONTHS, "unit"])
+    raw = pd.DataFrame(rows, columns=[*COUNT_COLUMNS_NO_MONTHS, "unit"])
     raw["period_start"] = raw["period_start"].astype("datetime64[ns]")
     raw["period_months"] = 1
     # Aggregated within each unit (the unit is a key: no row of one unit is summed into another's),
     # in the order finish() gives a single unit's counts; then validated once for every unit.
-    keys = ["unit", *_COUNT_COLUMNS[:-1]]
+    keys = ["unit", *COUNT_COLUMNS[:-1]]
     raw = raw.groupby(keys, dropna=False, sort=True, as_index=False)["count"].sum()
     counts = canonical_counts(
         raw.drop(columns="unit"), source=SOURCE.name, path=f"{len(good)} {SOURCE.label} files", aggregated=True
