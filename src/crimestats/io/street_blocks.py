@@ -28,7 +28,7 @@ import pyarrow.csv as pv
 
 from ..exceptions import SourceFormatError
 from .street_files import StreetFile
-from .structure import CheckedCsv, check_csv, reading
+from .structure import WIDE_BOMS, CheckedCsv, check_csv, reading
 
 #: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
 BLOCK_BYTES = 32 * 2**20
@@ -257,7 +257,7 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes, Iterator[bytes]]:
     unusual = (
         not header_line.endswith(b"\n")
         or not header_line.strip(_BOM + _SPACE)
-        or header_line.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff"))
+        or header_line.startswith(tuple(WIDE_BOMS))
     )
     rest = os.fstat(handle.fileno()).st_size - len(header_line) if plain else None
     stream = blocks(handle, length=rest)
@@ -265,7 +265,7 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes, Iterator[bytes]]:
         return header_line, next(stream, b""), stream
     first = header_line + next(stream, b"")
     blank = not first[:4096].strip(_BOM + _SPACE) and not first[4096:].strip(_SPACE)  # copies only when blank
-    if blank or first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+    if blank or first.startswith(tuple(WIDE_BOMS)):
         check_csv(first, file.label)  # raises: the file is empty, or UTF-16/32
     cut = first.find(b"\n") + 1 or len(first)
     return first[:cut], first[cut:], stream

@@ -41,7 +41,8 @@ import pandas as pd
 from ..exceptions import CrimestatsError, SourceFormatError, SourceReadError
 
 _QUOTE, _COMMA, _NEWLINE, _NUL = ord('"'), ord(","), ord("\n"), b"\x00"
-_BOMS = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe\x00\x00": "UTF-32"}
+#: Byte-order marks of text a CSV reader cannot read as UTF-8, and the encoding each names.
+WIDE_BOMS = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe\x00\x00": "UTF-32"}
 
 
 @contextlib.contextmanager
@@ -204,7 +205,7 @@ def check_csv(
     label = str(label)
     if not data.strip(b"\xef\xbb\xbf \t\r\n"):
         raise SourceFormatError(label, "file is empty")
-    for bom, encoding in _BOMS.items():
+    for bom, encoding in WIDE_BOMS.items():
         if data.startswith(bom):
             raise SourceFormatError(label, f"file is {encoding} text; expected UTF-8")
     nul = data.find(_NUL)
