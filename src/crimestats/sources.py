@@ -21,11 +21,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .exceptions import CrimestatsError, SourceFormatError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ class Probe:
             return ()
         try:
             if self.suffix == ".ods":
+                import pandas as pd  # for a workbook only: the registry itself imports no pandas
+
                 return tuple(s.strip().lower() for s in pd.ExcelFile(self.path, engine="odf").sheet_names)
             from openpyxl import load_workbook
 
@@ -116,7 +119,7 @@ Recogniser = Callable[[Probe], float]
 
 
 #: What loading one unit gives: its counts and records, or the error that stopped it.
-LoadResult = tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]
+LoadResult: TypeAlias = "tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]"
 
 
 @dataclass
@@ -270,8 +273,8 @@ def registered(source: Source) -> Iterator[Source]:
 
 
 def _builtins() -> None:
-    # The built-in readers register themselves when the io package is imported.
-    from . import io  # noqa: F401
+    # The built-in kinds register when their declarations are first imported (not their readers).
+    from . import source_kinds  # noqa: F401
 
 
 def all_sources() -> list[Source]:

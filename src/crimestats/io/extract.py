@@ -22,7 +22,8 @@ from ..counts import make_coverage
 from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..schema import FLAGS
-from ..sources import Probe, Source, register
+from ..source_kinds import EXTRACT as SOURCE
+from ..sources import Probe
 from ..taxonomy import UNCLASSIFIED, classify_codes, offences
 from ._common import finish, read_text_csv
 from .structure import load_csv, reading
@@ -362,7 +363,7 @@ def _flag(values: pd.Series, spec: ExtractMapping) -> tuple[pd.Series, dict[str,
     return flag, {str(k): int(v) for k, v in unrecognised.value_counts().items()}
 
 
-def _recognise(probe: Probe) -> float:
+def recognise(probe: Probe) -> float:
     """A file is an extract when a mapping is given and the file holds the mapping's columns."""
     if probe.mapping is None or probe.is_dir:
         return 0
@@ -372,17 +373,3 @@ def _recognise(probe: Probe) -> float:
         return 0
     wanted = {column.strip().lower() for column in ExtractMapping.load(probe.mapping).columns.values()}
     return 2 if wanted <= set(probe.header) else 0
-
-
-SOURCE = register(
-    Source(
-        name="extract",
-        label="force recorded crime extract",
-        period_months=1,
-        has_records=True,
-        recognise=_recognise,
-        read=read_extract,
-        needs_mapping=True,
-        description="a force's record-level extract (CSV, .csv.gz or xlsx) with a column mapping",
-    )
-)

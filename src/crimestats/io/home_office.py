@@ -10,7 +10,8 @@ import pandas as pd
 from ..areas import FRAUD_BODY, area_codes, force_names, forces_of_kind
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
-from ..sources import Probe, Source, register
+from ..source_kinds import HOME_OFFICE as SOURCE
+from ..sources import Probe
 from ..taxonomy import classify_codes
 from ._common import _key, finish, match_columns, parse_counts, read_text_csv
 from .structure import load_csv
@@ -321,7 +322,7 @@ def _merge_problems(parts: list[dict]) -> dict[str, dict[str, int]]:
     return merged
 
 
-def _recognise(probe: Probe) -> float:
+def recognise(probe: Probe) -> float:
     """A CSV whose header has an offence code, a force and a count column; any other workbook as a fallback."""
     if probe.is_spreadsheet:
         return 0.5  # a workbook no more specific source claims: read it and check its columns
@@ -331,16 +332,3 @@ def _recognise(probe: Probe) -> float:
         for variable in ("force", "offence_code", "count")
     }
     return 1 if all(has.values()) else 0
-
-
-SOURCE = register(
-    Source(
-        name="home-office",
-        label="Home Office police recorded crime",
-        period_months=3,
-        has_records=False,
-        recognise=_recognise,
-        read=read_home_office,
-        description="Home Office police recorded crime open data table (CSV, xlsx or ods)",
-    )
-)

@@ -27,7 +27,8 @@ from ..areas import NATIONAL, force_name, force_names, forces_of_kind
 from ..counts import NOT_PUBLISHED, make_coverage
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..periods import FinancialYear
-from ..sources import Probe, Source, register
+from ..source_kinds import ONS as SOURCE
+from ..sources import Probe
 from ..taxonomy import KNIFE_COLLECTION, P1Line, p1_lines
 from ._common import finish
 from .ons_grid import (
@@ -542,19 +543,6 @@ def read_ons_pfa_change(path: str | Path, table: str = "P2") -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _recognise(probe: Probe) -> float:
+def recognise(probe: Probe) -> float:
     """An xlsx workbook with a "Table P1" sheet: the ONS police force area tables."""
     return 1 if probe.is_spreadsheet and any(re.fullmatch(r"table\s*p1", s) for s in probe.sheets) else 0
-
-
-SOURCE = register(
-    Source(
-        name="ons",
-        label="ONS Crime in England and Wales",
-        period_months=12,
-        has_records=False,
-        recognise=_recognise,
-        read=read_ons_pfa,
-        description="ONS police force area tables (xlsx with Table P1)",
-    )
-)

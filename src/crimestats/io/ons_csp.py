@@ -30,7 +30,8 @@ import pandas as pd
 from ..areas import AREA_VINTAGE, area_codes, force_names, local_authorities
 from ..counts import make_coverage
 from ..exceptions import SourceFormatError, UnknownAreaError
-from ..sources import Probe, Source, register
+from ..source_kinds import ONS_CSP as SOURCE
+from ..sources import Probe
 from ..taxonomy import P1Line
 from ._common import finish
 from .ons_grid import (
@@ -378,7 +379,7 @@ def _reconcile(wide: pd.DataFrame, frame: pd.DataFrame, lines: list, period: pd.
     return pd.DataFrame(records)
 
 
-def _recognise(probe: Probe) -> float:
+def recognise(probe: Probe) -> float:
     """An xlsx with "Table Cn" sheets: the ONS CSP tables.
 
     A force-table workbook (with "Table P1") that also carries CSP tables stays the force tables'
@@ -389,16 +390,3 @@ def _recognise(probe: Probe) -> float:
     has_csp = any(re.fullmatch(r"table\s*c\d+", s) for s in probe.sheets)
     has_p1 = any(re.fullmatch(r"table\s*p1", s) for s in probe.sheets)
     return 1 if has_csp and not has_p1 else 0
-
-
-SOURCE = register(
-    Source(
-        name="ons-csp",
-        label="ONS recorded crime by Community Safety Partnership",
-        period_months=12,
-        has_records=False,
-        recognise=_recognise,
-        read=read_ons_csp,
-        description="ONS recorded crime by Community Safety Partnership (xlsx with Table C2, C3, ...)",
-    )
-)

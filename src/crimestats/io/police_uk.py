@@ -22,7 +22,8 @@ from ..counts import attach, make_coverage
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
-from ..sources import Probe, Source, UnitBatch, register
+from ..source_kinds import POLICE_UK as SOURCE
+from ..sources import Probe, UnitBatch
 from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
@@ -30,7 +31,6 @@ from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
 from .street_counts import COUNT_COLUMNS, COUNT_COLUMNS_NO_MONTHS, CountedRows, Row
 from .street_files import (
-    COMPANION_FILE,
     STREET_FILE,
     StreetFile,
     check_identity,
@@ -353,18 +353,18 @@ def read_police_uk_records(
 UNITS_AT_ONCE = 256
 
 
-def _ingest_many(
+def ingest_many(
     paths: Sequence[str | Path], *, records: bool = False, **options: object
 ) -> Iterator[tuple[pd.DataFrame | None, pd.DataFrame | None, Exception | None]]:
     """Counts, records and error of each unit in ``paths`` (one per path, in order), read in one pass.
 
-    What :meth:`crimestats.sources.Source.load_many` calls: :func:`_ingest_batches`, each batch split into its units.
+    What :meth:`crimestats.sources.Source.load_many` calls: :func:`ingest_batches`, each batch split into its units.
     """
-    for batch in _ingest_batches(paths, records=records, **options):
+    for batch in ingest_batches(paths, records=records, **options):
         yield from batch.split()
 
 
-def _ingest_batches(
+def ingest_batches(
     paths: Sequence[str | Path], *, records: bool = False, boundaries: str | int | None = None, **options: object
 ) -> Iterator[UnitBatch]:
     """The units in ``paths`` read in one pass, handed on :data:`UNITS_AT_ONCE` at a time as one :class:`UnitBatch`.
@@ -510,7 +510,7 @@ def _split(
         )
 
 
-def _recognise(probe: Probe) -> float:
+def recognise(probe: Probe) -> float:
     """A folder tree or zip of street files, a file named ``*-street.csv``, or a CSV with the street header."""
     if probe.is_dir:
         return 1 if any(STREET_FILE.search(p.name) for p in probe.path.rglob("*.csv")) else 0
@@ -519,32 +519,6 @@ def _recognise(probe: Probe) -> float:
     return 1 if {"crime type", "falls within"} <= set(probe.header) else 0
 
 
-def _skip(path: Path) -> str | None:
-    return (
-        "a data.police.uk outcomes or stop-and-search file, not crime counts"
-        if COMPANION_FILE.search(path.name)
-        else None
-    )
-
-
-def _ingest(path: str | Path, *, records: bool = False, **options: object) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def ingest(path: str | Path, *, records: bool = False, **options: object) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Counts, and records when asked, of a street file, folder or zip from one parse (:attr:`Source.ingest`)."""
     return _read(path, records=records, **options)  # type: ignore[arg-type]
-
-
-SOURCE = register(
-    Source(
-        name="police.uk",
-        label="data.police.uk",
-        period_months=1,
-        has_records=True,
-        recognise=_recognise,
-        read=read_police_uk,
-        read_records=read_police_uk_records,
-        ingest=_ingest,
-        ingest_many=_ingest_many,
-        ingest_batches=_ingest_batches,
-        skip=_skip,
-        crime_types=True,
-        description="data.police.uk street files (a *-street.csv, a YYYY-MM folder tree or the zip)",
-    )
-)

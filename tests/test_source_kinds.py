@@ -1,0 +1,51 @@
+"""The built-in source kinds: declared without their readers, each reader found when first called."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+import crimestats as cs
+from crimestats import source_kinds
+from crimestats.source_kinds import BUILTINS, Deferred, police_uk_companion
+
+HOOKS = ("recognise", "read", "read_records", "ingest", "ingest_many", "ingest_batches")
+
+
+def test_the_builtins_are_the_registered_kinds_in_order():
+    registered = {source.name: source for source in cs.sources.all_sources()}
+    assert [source.name for source in BUILTINS] == [name for name in registered if name in {s.name for s in BUILTINS}]
+    assert all(registered[source.name] is source for source in BUILTINS)
+
+
+@pytest.mark.parametrize("source", BUILTINS, ids=lambda source: source.name)
+def test_every_deferred_hook_names_a_function_that_exists(source):
+    for hook in HOOKS:
+        deferred = getattr(source, hook)
+        if deferred is None:
+            continue
+        assert isinstance(deferred, Deferred), (source.name, hook)
+        assert callable(getattr(importlib.import_module(deferred.module), deferred.name)), repr(deferred)
+
+
+def test_a_deferred_reader_reads():
+    counts = source_kinds.POLICE_UK.read(cs.datasets.path("police-uk-city-of-london-2017-01"))
+    assert int(counts["count"].sum()) == 483
+
+
+@pytest.mark.parametrize(
+    ("name", "skipped"),
+    [
+        ("2024-01-west-midlands-outcomes.csv", True),
+        ("2024-01-west-midlands-stop-and-search.csv", True),
+        ("2024-01-WEST-MIDLANDS-OUTCOMES.CSV", True),
+        ("2024-01-west-midlands-street.csv", False),
+        ("outcomes-summary.xlsx", False),
+    ],
+)
+def test_the_police_uk_download_files_skipped(name, skipped):
+    reason = police_uk_companion(Path("2024-01") / name)
+    assert (reason is not None) == skipped
+    assert reason is None or "outcomes or stop-and-search" in reason
