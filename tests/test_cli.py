@@ -262,7 +262,7 @@ def test_snapshot_reads_police_uk_files_on_the_boundaries_asked_for(tmp_path, mo
         areas.append(set(counts["area_name"].dropna()))
         raise Handed
 
-    monkeypatch.setattr("crimestats.cli.performance_snapshot", snapshot)
+    monkeypatch.setattr("crimestats.snapshot.performance_snapshot", snapshot)
     argv = ["snapshot", str(REORGANISED), "--year", "2022", "--peers", "Northamptonshire", "--out", str(tmp_path)]
     with pytest.raises(Handed):
         main([*argv, "--area", "Corby", "--boundaries", "2019"])

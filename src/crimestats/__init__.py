@@ -4,134 +4,147 @@ Loaders normalise recorded-crime sources into one canonical counts table; metric
 the performance snapshot work on that table.
 """
 
-from . import boundaries, datasets, sources
-from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
-from .control import control_chart, monthly_series, same_month_last_year
-from .counts import CountsFrame, combine
-from .coverage import known_gaps
-from .exceptions import (
-    ClusterError,
-    CoverageError,
-    CrimestatsError,
-    PeriodError,
-    PopulationError,
-    SchemaError,
-    SelectionError,
-    SourceFormatError,
-    SourceReadError,
-    StoreError,
-    StoreLockedError,
-    UnknownAreaError,
-    UnknownDatasetError,
-    UnknownSelectionError,
-)
-from .io import (
-    read_extract,
-    read_home_office,
-    read_ons_csp,
-    read_ons_pfa,
-    read_ons_pfa_change,
-    read_police_uk,
-    read_police_uk_records,
-)
-from .limits import peer_limits
-from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
-from .peergroups import read_peer_groups, resolve_peer_group, similar_areas
-from .periods import FinancialYear, rolling_12_months
-from .quality import FileQuality, QualityReport, quality_report
-from .revisions import reconcile
-from .schema import COLUMN_NAMES, empty_counts, validate
-from .selections import SELECTIONS, ons_lines, select
-from .severity import category_weights, severity, severity_weights
-from .significance import change_p_value
-from .snapshot import Snapshot, performance_snapshot
-from .sources import Source
-from .store import RefreshResult, Store
-from .taxonomy import CATEGORIES, offences
+# ruff: noqa: F401 - the imports under TYPE_CHECKING name the public API for type checkers only
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: Submodules reached as ``cs.<name>``.
+_SUBMODULES = ("boundaries", "datasets", "sources", "plotting")
+#: What ``cs.<name>`` is, by the module that defines it. Imported on first use (PEP 562), so
+#: ``crimestats status`` and a refresh that finds nothing new start without pandas, scipy or
+#: matplotlib; a notebook pays for each the first time it touches something that needs it.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "areas": ("area_name", "csps", "force_name", "forces", "local_authorities", "peer_areas", "population"),
+    "control": ("control_chart", "monthly_series", "same_month_last_year"),
+    "counts": ("CountsFrame", "combine"),
+    "coverage": ("known_gaps",),
+    "exceptions": (
+        "ClusterError",
+        "CoverageError",
+        "CrimestatsError",
+        "PeriodError",
+        "PopulationError",
+        "SchemaError",
+        "SelectionError",
+        "SourceFormatError",
+        "SourceReadError",
+        "StoreError",
+        "StoreLockedError",
+        "UnknownAreaError",
+        "UnknownDatasetError",
+        "UnknownSelectionError",
+    ),
+    "io": (
+        "read_extract",
+        "read_home_office",
+        "read_ons_csp",
+        "read_ons_pfa",
+        "read_ons_pfa_change",
+        "read_police_uk",
+        "read_police_uk_records",
+    ),
+    "limits": ("peer_limits",),
+    "metrics": ("changes_from_published", "compare_years", "contributions", "monthly_trend", "rank_changes", "rates"),
+    "peergroups": ("read_peer_groups", "resolve_peer_group", "similar_areas"),
+    "periods": ("FinancialYear", "rolling_12_months"),
+    "quality": ("FileQuality", "QualityReport", "quality_report"),
+    "revisions": ("reconcile",),
+    "schema": ("COLUMN_NAMES", "empty_counts", "validate"),
+    "selections": ("SELECTIONS", "ons_lines", "select"),
+    "severity": ("category_weights", "severity", "severity_weights"),
+    "significance": ("change_p_value",),
+    "snapshot": ("Snapshot", "performance_snapshot"),
+    "sources": ("Source",),
+    "store": ("RefreshResult", "Store"),
+    "taxonomy": ("CATEGORIES", "offences"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+#: Functions named like the module that holds them (``cs.severity``, of ``crimestats.severity``).
+_NAMED_LIKE_THEIR_MODULE = frozenset(name for name, module in _MODULE_OF.items() if name == module)
 
-def __getattr__(name: str) -> object:
-    # matplotlib costs most of a second to import: ``cs.plotting`` loads it on first use, so
-    # ``crimestats status`` and a refresh that finds nothing new start fast.
-    if name == "plotting":
-        import importlib
 
-        return importlib.import_module(".plotting", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+class _Package(types.ModuleType):
+    """The package's module type: ``cs.severity`` stays the function once its module is imported.
+
+    Importing a submodule sets it as an attribute of the package, which would hide a function
+    of the same name that the package exports.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _NAMED_LIKE_THEIR_MODULE and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
 
 
-__all__ = [
-    "CATEGORIES",
-    "COLUMN_NAMES",
-    "SELECTIONS",
-    "ClusterError",
-    "CountsFrame",
-    "CoverageError",
-    "CrimestatsError",
-    "FileQuality",
-    "FinancialYear",
-    "PeriodError",
-    "PopulationError",
-    "QualityReport",
-    "RefreshResult",
-    "SchemaError",
-    "SelectionError",
-    "Snapshot",
-    "Source",
-    "SourceFormatError",
-    "SourceReadError",
-    "Store",
-    "StoreError",
-    "StoreLockedError",
-    "UnknownAreaError",
-    "UnknownDatasetError",
-    "UnknownSelectionError",
-    "area_name",
-    "boundaries",
-    "category_weights",
-    "change_p_value",
-    "changes_from_published",
-    "combine",
-    "compare_years",
-    "contributions",
-    "control_chart",
-    "csps",
-    "datasets",
-    "empty_counts",
-    "force_name",
-    "forces",
-    "known_gaps",
-    "local_authorities",
-    "monthly_series",
-    "monthly_trend",
-    "offences",
-    "ons_lines",
-    "peer_areas",
-    "peer_limits",
-    "performance_snapshot",
-    "plotting",
-    "population",
-    "quality_report",
-    "rank_changes",
-    "rates",
-    "read_extract",
-    "read_home_office",
-    "read_ons_csp",
-    "read_ons_pfa",
-    "read_ons_pfa_change",
-    "read_peer_groups",
-    "read_police_uk",
-    "read_police_uk_records",
-    "reconcile",
-    "resolve_peer_group",
-    "rolling_12_months",
-    "same_month_last_year",
-    "select",
-    "severity",
-    "severity_weights",
-    "similar_areas",
-    "sources",
-    "validate",
-]
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+__all__ = sorted([*_SUBMODULES, *_MODULE_OF])
+
+if TYPE_CHECKING:  # what type checkers and editors see; tests/test_package.py checks it matches _EXPORTS
+    from . import boundaries, datasets, sources
+    from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
+    from .control import control_chart, monthly_series, same_month_last_year
+    from .counts import CountsFrame, combine
+    from .coverage import known_gaps
+    from .exceptions import (
+        ClusterError,
+        CoverageError,
+        CrimestatsError,
+        PeriodError,
+        PopulationError,
+        SchemaError,
+        SelectionError,
+        SourceFormatError,
+        SourceReadError,
+        StoreError,
+        StoreLockedError,
+        UnknownAreaError,
+        UnknownDatasetError,
+        UnknownSelectionError,
+    )
+    from .io import (
+        read_extract,
+        read_home_office,
+        read_ons_csp,
+        read_ons_pfa,
+        read_ons_pfa_change,
+        read_police_uk,
+        read_police_uk_records,
+    )
+    from .limits import peer_limits
+    from .metrics import changes_from_published, compare_years, contributions, monthly_trend, rank_changes, rates
+    from .peergroups import read_peer_groups, resolve_peer_group, similar_areas
+    from .periods import FinancialYear, rolling_12_months
+    from .quality import FileQuality, QualityReport, quality_report
+    from .revisions import reconcile
+    from .schema import COLUMN_NAMES, empty_counts, validate
+    from .selections import SELECTIONS, ons_lines, select
+    from .severity import category_weights, severity, severity_weights
+    from .significance import change_p_value
+    from .snapshot import Snapshot, performance_snapshot
+    from .sources import Source
+    from .store import RefreshResult, Store
+    from .taxonomy import CATEGORIES, offences

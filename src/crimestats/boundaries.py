@@ -31,10 +31,8 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import CrimestatsError, PopulationError, UnknownAreaError
+from .vintages import BOUNDARY_VINTAGES, LATEST_BOUNDARIES
 
-BOUNDARY_VINTAGES: tuple[str, ...] = ("2016", "2018", "2019", "2022", "2024")
-LATEST_BOUNDARIES = BOUNDARY_VINTAGES[-1]
-LSOA_VINTAGES: tuple[str, ...] = ("2011", "2021")
 #: First month data.police.uk street files carry 2021 LSOA codes.
 LSOA_2021_FROM = pd.Timestamp("2023-06-01")
 # Local authority boundaries of each population series and the districts table column giving them.

@@ -15,19 +15,16 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+# Only light modules here: each command imports what it uses, so `crimestats status` and a
+# refresh that finds nothing new start without pandas, pyarrow or the readers.
 from . import datasets, sources
-from .boundaries import BOUNDARY_VINTAGES, BoundaryError
-from .counts import combine, quality_of
 from .exceptions import CrimestatsError, SourceFormatError, StoreLockedError
-from .io import read_home_office, read_ons_pfa
-from .io.structure import reading
-from .metrics import compare_years
-from .quality import quality_report
-from .selections import select
-from .snapshot import performance_snapshot
+from .vintages import BOUNDARY_VINTAGES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -36,7 +33,12 @@ logger = logging.getLogger("crimestats")
 
 def _summary(args: argparse.Namespace) -> int:
     """Load the bundled real tables and print a summary for one police force area."""
+    import pandas as pd
+
     from .areas import force_name
+    from .io import read_home_office, read_ons_pfa
+    from .metrics import compare_years
+    from .selections import select
 
     force = force_name(args.force)  # an unknown force is an error, never a table of zeros
     ho = read_home_office(datasets.path("home-office-pfa-2017-18"))
@@ -74,6 +76,9 @@ def _read_units(
     units: Sequence[sources.Unit], mapping: str | None, options: dict | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
     """Counts of every unit (combined) and the errors of those that failed."""
+    from .counts import combine
+    from .io.structure import reading
+
     frames, errors = [], []
     for unit in units:
         try:
@@ -90,6 +95,9 @@ def _read_units(
 
 def _validate(args: argparse.Namespace) -> int:
     """Print the data-quality report of each source without writing anything."""
+    from .counts import quality_of
+    from .quality import quality_report
+
     status = EXIT_OK
     reports = []
     for given in args.sources:
@@ -133,6 +141,10 @@ def _load_sources(paths: Sequence[str], mapping: str | None, boundaries: str | N
     ``boundaries``: the CSP boundary vintage police.uk files are counted on (a store's counts are
     on the boundaries they were stored with, so a store cannot be read on others).
     """
+    from .boundaries import BoundaryError
+    from .counts import combine
+    from .io.structure import reading
+
     frames = []
     files = []
     for path in paths:
@@ -173,7 +185,7 @@ def _boundaries_option(parser: argparse.ArgumentParser) -> None:
 
 def _snapshot(args: argparse.Namespace) -> int:
     """Write the performance snapshot folder and print its sentences."""
-    from .snapshot import CHART_FORMATS, DOCUMENT_FORMATS
+    from .snapshot import CHART_FORMATS, DOCUMENT_FORMATS, performance_snapshot
 
     formats = tuple(f.strip().lower() for f in args.formats.split(",") if f.strip())
     unknown = [f for f in formats if f not in DOCUMENT_FORMATS + CHART_FORMATS]
@@ -267,20 +279,25 @@ def _refresh(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     """Print the store's coverage by source and force."""
     from .store import Store
+    from .store.status import status_info, status_rows
 
     if not Path(args.store, "manifest.json").exists():
         print(f"crimestats: {args.store} is not a crimestats store (no manifest.json)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    table = Store(args.store).status()
+    # The rows Store.status() puts in a frame, from the manifest alone: no pandas to import.
+    manifest = Store(args.store).manifest()
+    info, rows = status_info(manifest), status_rows(manifest)
     if args.json:
-        print(json.dumps({**table.attrs, "coverage": table.to_dict(orient="records")}, indent=2, default=str))
+        print(json.dumps({**info, "coverage": rows}, indent=2, default=str))
         return EXIT_OK
-    print(f"{args.store}: {table.attrs['files']} source files, last refresh {table.attrs['last_refresh']}")
-    for row in table.itertuples():
-        gaps = f", missing {', '.join(row.missing_months)}" if row.missing_months else ""
-        if row.known_gaps:
-            gaps += f" (known gaps: {'; '.join(sorted(set(row.known_gaps.values())))})"
-        print(f"  {row.source:12} {row.force:28} {row.first} to {row.last} ({row.periods} periods{gaps})")
+    print(f"{args.store}: {info['files']} source files, last refresh {info['last_refresh']}")
+    for row in rows:
+        gaps = f", missing {', '.join(row['missing_months'])}" if row["missing_months"] else ""
+        if row["known_gaps"]:
+            gaps += f" (known gaps: {'; '.join(sorted(set(row['known_gaps'].values())))})"
+        print(
+            f"  {row['source']:12} {row['force']:28} {row['first']} to {row['last']} ({row['periods']} periods{gaps})"
+        )
     return EXIT_OK
 
 
