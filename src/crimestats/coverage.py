@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 
 from .counts import COVERED, NOT_PUBLISHED, coverage_of, make_coverage
+from .gap_notes import COLUMNS as GAP_COLUMNS
+from .gap_notes import gap_note, gap_rows
 from .periods import Window
 
 
@@ -194,8 +195,7 @@ def describe_months(months: Sequence[pd.Timestamp], limit: int = 6) -> str:
 
 @cache
 def _known_gaps() -> pd.DataFrame:
-    with resources.files("crimestats.data").joinpath("known_gaps.csv").open("rb") as handle:
-        table = pd.read_csv(handle, dtype="string", keep_default_na=False, na_values=[""])
+    table = pd.DataFrame(list(gap_rows()), columns=list(GAP_COLUMNS)).astype("string")
     table["first"] = pd.to_datetime(table["first_month"], format="%Y-%m")
     table["last"] = pd.to_datetime(table["last_month"].fillna("2099-12"), format="%Y-%m")
     return table
@@ -219,14 +219,7 @@ def known_gaps() -> pd.DataFrame:
 
 def known_gap(source: str | None, force: str | None, month: pd.Timestamp) -> str | None:
     """What a known gap says of a force's month in a source, or None when none is known."""
-    table = _known_gaps()
-    hit = table[
-        (table["force"] == force)
-        & (table["first"] <= month)
-        & (table["last"] >= month)
-        & ((table["source"] == source) | (source is None))
-    ]
-    return None if hit.empty else str(hit["what"].iloc[0])
+    return gap_note(source, force, f"{month:%Y-%m}")
 
 
 def reason(counts: pd.DataFrame, area: str, months: Sequence[pd.Timestamp], *, by: str = "area_name") -> str:

@@ -155,12 +155,12 @@ def test_a_full_disk_while_writing_is_a_store_error_saying_how_much_space_was_ne
 
 
 def test_too_little_free_space_is_found_before_anything_is_written(tmp_path, monkeypatch):
-    from crimestats.store import refresh
+    from crimestats.store import commit
 
     root = tmp_path / "store"
     cs.Store(root).refresh([CITY / "2017-01"])
     manifest = (root / "manifest.json").read_bytes()
-    monkeypatch.setattr(refresh, "free_space", lambda folder: 1000)
+    monkeypatch.setattr(commit, "free_space", lambda folder: 1000)
     with pytest.raises(cs.StoreError, match=r"disk full while starting to write .*: this refresh needs 0\.\d MB"):
         cs.Store(root).refresh([CITY])
     assert (root / "manifest.json").read_bytes() == manifest
@@ -168,7 +168,7 @@ def test_too_little_free_space_is_found_before_anything_is_written(tmp_path, mon
 
 
 def test_after_a_failed_write_the_writes_not_yet_begun_are_skipped(tmp_path, monkeypatch):
-    from crimestats.store import atomic, refresh
+    from crimestats.store import atomic, writing
 
     police_uk = TEST_DATA / "police-uk"
     folders = [CITY, police_uk / "mixed-2022-06", police_uk / "reorganised-2022-06", police_uk / "reorganised-2024-01"]
@@ -186,6 +186,6 @@ def test_after_a_failed_write_the_writes_not_yet_begun_are_skipped(tmp_path, mon
     with pytest.raises(cs.StoreError, match="disk full while writing the refresh"):
         cs.Store(tmp_path / "store").refresh(folders, records=True)
     # The first file is written alone, then up to WRITERS at once: those under way when one fails finish.
-    assert files >= 2 * refresh.WRITERS + 2
-    assert len(attempts) <= 1 + refresh.WRITERS
+    assert files >= 2 * writing.WRITERS + 2
+    assert len(attempts) <= 1 + writing.WRITERS
     assert not list((tmp_path / "store").rglob("*.parquet"))

@@ -21,19 +21,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-import pandas as pd
-
 from ..exceptions import StoreError
-from . import read as _read
-from .compact import CompactResult, compact_store
 from .manifest import read_manifest
-from .read import COUNTS_SCHEMA, slug
 from .refresh import RefreshResult, refresh_store
 
 if TYPE_CHECKING:  # dask is optional: imported only when a Dask read is asked for
     import dask.dataframe as dd
+    import pandas as pd
+
+    from .compact import CompactResult
+    from .read import COUNTS_SCHEMA, slug
 
 __all__ = ["COUNTS_SCHEMA", "CompactResult", "RefreshResult", "Store", "slug"]
+
+#: Names this package exports from modules that import pyarrow and pandas: imported when first used,
+#: so that ``crimestats status`` and a refresh finding nothing new need neither.
+_LAZY = {"COUNTS_SCHEMA": "read", "slug": "read", "CompactResult": "compact"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
 
 
 class Store:
@@ -87,6 +98,8 @@ class Store:
         >>> [path.split("/counts/")[1].rsplit("/", 1)[0] for path in store.fragments(start="2017-01")]
         ['src=police.uk/pfa=london-city-of/month=2017-01']
         """
+        from . import read as _read
+
         return _read.fragments(self.root, self.manifest(), forces=forces, start=start, end=end, sources=sources)
 
     # The engine names the kind of frame returned, so type checkers know which (a lazy frame is asked for by name).
@@ -195,6 +208,8 @@ class Store:
             return read_dask(self.root, manifest, forces=forces, areas=areas, start=start, end=end, columns=columns)
         if engine != "pandas":
             raise StoreError(f"engine={engine!r}: expected 'pandas' or 'dask'")
+        from . import read as _read
+
         return _read.consistent(
             self.root, lambda manifest: _read.read_counts(self.root, manifest, columns=columns, **filters)
         )
@@ -213,6 +228,8 @@ class Store:
         483
         """
         filters = {"forces": forces, "start": start, "end": end}
+        from . import read as _read
+
         return _read.consistent(self.root, lambda manifest: _read.read_records(self.root, manifest, **filters))
 
     def status(self) -> pd.DataFrame:
@@ -228,6 +245,8 @@ class Store:
         >>> store.status()[["source", "first", "last", "periods"]].to_dict(orient="records")
         [{'source': 'police.uk', 'first': '2017-01', 'last': '2017-01', 'periods': 1}]
         """
+        from . import read as _read
+
         return _read.status(self.manifest())
 
     # ---- refreshing ------------------------------------------------------------------------
@@ -323,4 +342,6 @@ class Store:
         """
         if not (self.root / "manifest.json").exists():
             raise StoreError(f"{self.root}: no store here (no manifest.json); check the path")
+        from .compact import compact_store
+
         return compact_store(self.root)

@@ -25,6 +25,7 @@ from .. import sources
 from ..counts import attach
 from ..exceptions import CrimestatsError, SourceFormatError
 from .read import coverage_records, slug
+from .refresh import as_source_error
 
 logger = logging.getLogger(__name__)
 
@@ -273,30 +274,6 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
             coverage_rows=(covered[n], covered[n + 1]),
         )
     return units
-
-
-def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
-    """The :class:`CrimestatsError` for what reading ``path`` raised, naming the file and the cause."""
-    if isinstance(error, CrimestatsError):
-        return error
-    if isinstance(error, PermissionError):
-        problem = "cannot be read: permission denied"
-    elif isinstance(error, FileNotFoundError) and error.filename in (None, str(path)):
-        problem = "disappeared while the refresh ran"
-    elif isinstance(error, OSError):
-        where = f" ({error.filename})" if error.filename not in (None, str(path)) else ""
-        problem = f"cannot be read: {error.strerror or error}{where}"
-    elif isinstance(error, EOFError | zlib.error):
-        problem = f"compressed data is corrupt or cut short (truncated download?): {error}"
-    elif isinstance(error, zipfile.BadZipFile):
-        problem = f"not a valid zip archive or workbook (corrupt or renamed?): {error}"
-    elif isinstance(error, UnicodeDecodeError):
-        problem = f"not UTF-8 text at byte {error.start} (wrong encoding or a binary file?)"
-    elif isinstance(error, KeyError):
-        problem = f"expected column or field {error} is missing"
-    else:
-        problem = f"cannot be parsed: {type(error).__name__}: {error}"
-    return SourceFormatError(path, problem)
 
 
 def _all_partitions(path: Path, counts: pd.DataFrame, recs: pd.DataFrame | None) -> list:

@@ -24,6 +24,10 @@ FORMAT = "crimestats-store"
 VERSION = 1
 
 
+#: Hive partition fields of each dataset under the store folder.
+PARTITION_FIELDS = {"counts": ("src", "pfa", "month"), "records": ("pfa", "month")}
+
+
 def empty_manifest() -> dict[str, Any]:
     """A manifest with nothing in it."""
     return {

@@ -14,14 +14,13 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from .. import sources
 from ..counts import attach, empty_coverage, make_coverage
-from ..coverage import known_gap
-from ..exceptions import CrimestatsError, StoreError
+from ..exceptions import StoreError
 from ..periods import parse_month
 from ..quality import FileQuality
 from ..schema import COLUMN_NAMES, COLUMNS, empty_counts, validate
-from .manifest import read_manifest
+from .manifest import PARTITION_FIELDS, read_manifest
+from .status import STATUS_COLUMNS, status_info, status_rows
 
 _ARROW_TYPES = {
     "datetime64[ns]": pa.timestamp("ns"),
@@ -32,8 +31,6 @@ _ARROW_TYPES = {
 }
 #: The Arrow schema of every counts partition file.
 COUNTS_SCHEMA = pa.schema([pa.field(c.name, _ARROW_TYPES[c.dtype], nullable=c.nullable) for c in COLUMNS])
-#: Hive partition fields of each dataset under the store folder.
-PARTITION_FIELDS = {"counts": ("src", "pfa", "month"), "records": ("pfa", "month")}
 
 
 T = TypeVar("T")
@@ -304,41 +301,6 @@ def read_records(root: Path, manifest: dict[str, Any], **filters: Any) -> pd.Dat
 
 def status(manifest: dict[str, Any]) -> pd.DataFrame:
     """Coverage per source and force (see :meth:`crimestats.Store.status`)."""
-    rows: dict[tuple[str, str], set[str]] = {}
-    for meta in manifest["partitions"].values():
-        if meta["dataset"] == "counts":
-            rows.setdefault((meta["src"], meta["force"]), set()).add(meta["month"])
-    records = []
-    for (source, force), months in sorted(rows.items()):
-        present = sorted(months)
-        span = pd.period_range(present[0], present[-1], freq="M").strftime("%Y-%m")
-        monthly = _period_months(source) == 1
-        missing = [m for m in span if m not in months] if monthly else []
-        gaps = {m: note for m in missing if (note := known_gap(source, force, pd.Timestamp(f"{m}-01")))}
-        records.append(
-            {
-                "source": source,
-                "force": force,
-                "first": present[0],
-                "last": present[-1],
-                "periods": len(present),
-                "missing_months": missing,
-                "known_gaps": gaps,
-            }
-        )
-    columns = ["source", "force", "first", "last", "periods", "missing_months", "known_gaps"]
-    table = pd.DataFrame(records, columns=columns)
-    table.attrs = {
-        "last_refresh": manifest.get("last_refresh"),
-        "generation": manifest.get("generation"),
-        "files": len(manifest["files"]),
-    }
+    table = pd.DataFrame(status_rows(manifest), columns=list(STATUS_COLUMNS))
+    table.attrs = status_info(manifest)
     return table
-
-
-def _period_months(source: str) -> int | None:
-    """Period length of a stored source (None for one no longer registered)."""
-    try:
-        return sources.get(source).period_months
-    except CrimestatsError:
-        return None

@@ -1,0 +1,311 @@
+"""Committing a refresh: reading the files it found new, then writing their partitions and the manifest.
+
+What :mod:`crimestats.store.refresh` hands on once its plan holds files to read: each is read
+(here, or on a Dask cluster), its partitions checked against what other files claim, then every
+partition is encoded, written and named by a new manifest swapped in last. Imported only when a
+refresh has something to read, so a refresh that finds nothing new needs neither pandas nor the
+readers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import sources
+from ..counts import coverage_of, quality_of
+from ..exceptions import CrimestatsError, SourceFormatError
+from ..io._common import progress_bar
+from . import compact
+from .atomic import failpoint, free_space, store_error, write_atomic
+from .claims import Claims
+from .compact import compact_locked, group_folder, needs_compaction
+from .compact import new_file as shared_file
+from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
+from .manifest import encode_manifest, read_manifest, write_manifest
+from .read import COUNTS_SCHEMA, coverage_records_many
+from .refresh import RefreshResult, _fail, _Pending, _retouched, as_source_error
+from .writing import arrow_tables, encode_all, parquet_bytes, write_files
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Loaded:
+    """A unit read, with the partitions it claims (rows: a frame, or :class:`~.loading.Rows` of a batch)."""
+
+    pending: _Pending
+    counts: pd.DataFrame | None
+    parts: list[tuple[str, dict[str, Any], Any]]
+    #: What the manifest records of it, made already when it was read in a batch (its ``counts`` then None).
+    summary: UnitSummary | None = None
+    #: Its quality records as the manifest holds them (made while the next files are read).
+    quality_record: dict[str, Any] | None = None
+
+
+def load_pending(
+    pending: list[_Pending], manifest: dict[str, Any], result: RefreshResult, *, mapping, records, progress, client
+) -> tuple[list[_Loaded], list[dict[str, Any]]]:
+    """Read the pending files in plan order; the ones read whose claims stand, and the revisions they make.
+
+    A file that cannot be read, whose hash cannot be taken, or whose partitions another file's
+    claim refuses is recorded in ``result.failed`` instead.
+    """
+    claims = Claims(manifest)
+    loaded = []
+    units: Iterator[LoadedUnit]
+    if client is None:
+        units = load_units_here([(item.unit.path, item.unit.source) for item in pending], mapping, records)
+    else:
+        from .distributed import load_units  # dask only when a cluster is given
+
+        units = load_units(client, [(item.unit.path, item.source) for item in pending], mapping, records)
+    # Results in plan order, wherever they were computed: claims see files in the same order either way.
+    for item, unit in zip(progress_bar(pending, progress, "refresh"), units, strict=True):
+        if unit.error is not None:
+            _fail(result, item.key, item.source, unit.error)
+            continue
+        if isinstance(item.digest, Future):
+            try:
+                item.digest = item.digest.result()
+            except OSError as error:
+                _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
+                continue
+        counts, parts = unit.counts, unit.parts
+        refusal = claims.refusal(
+            item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, unit)
+        )
+        if refusal is not None:
+            _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
+            continue
+        quality = unit.summary.quality if unit.summary is not None else quality_of(counts)
+        loaded.append(_Loaded(item, counts, parts, unit.summary, _quality_record(quality)))
+    return loaded, claims.revisions
+
+
+def write_loaded(
+    root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None
+) -> None:
+    """Write the partitions of ``loaded`` and swap in the manifest naming them, then compact if needed."""
+    _write(root, manifest, loaded, result, touched)
+    _compact_if_needed(root, result)
+
+
+def _compact_if_needed(root: Path, result: RefreshResult) -> None:
+    """Compact the store when the refresh left too many small files (the refresh itself stands either way)."""
+    manifest = read_manifest(root)
+    if not needs_compaction(manifest):
+        return
+    try:
+        result.compacted = compact_locked(root, manifest).groups
+    except (OSError, CrimestatsError) as error:
+        logger.warning("%s: compaction skipped, the next refresh tries again: %s", root, error)
+
+
+def _edition(unit: sources.Unit, loaded: LoadedUnit | _Loaded | pd.DataFrame) -> tuple[str | None, str | None]:
+    """A published table's identity (source, table, geographic level) and the last month it covers.
+
+    Two files with the same identity are editions of one table; the one whose periods end later
+    is the newer (ONS revises earlier years in each edition). Record-level sources have none.
+    """
+    if unit.source.has_records:
+        return None, None
+    counts = loaded if isinstance(loaded, pd.DataFrame) else _counts(loaded)
+    if counts.empty:
+        return None, None
+    tables = sorted({q.tables for q in quality_of(counts)})
+    level = "area" if counts["area_name"].notna().any() else "force"
+    last = max(
+        start + pd.DateOffset(months=int(months) - 1)
+        for start, months in counts[["period_start", "period_months"]].drop_duplicates().itertuples(index=False)
+    )
+    return f"{unit.source.name}:{'+'.join(tables)}:{level}", f"{last:%Y-%m}"
+
+
+def _counts(unit: LoadedUnit | _Loaded) -> pd.DataFrame:
+    """A unit's counts (with coverage and quality), made from its batch when it was read in one."""
+    if unit.counts is not None:
+        return unit.counts
+    assert unit.summary is not None
+    return unit.summary.counts()
+
+
+def _summary(counts: pd.DataFrame, coverage: list[dict[str, Any]] | None) -> tuple[list, int, list[str]]:
+    """Quality records, total and forces of a unit's counts frame (what a batch's :class:`UnitSummary` holds)."""
+    return (
+        quality_of(counts),
+        int(counts["count"].to_numpy().sum()),
+        sorted({force for force in counts["force"].tolist() if isinstance(force, str)}),
+    )
+
+
+def _write(
+    root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None = None
+) -> None:
+    """Write the partitions of ``loaded``, then swap in the manifest that names them.
+
+    Each partition gets a file of its own, except when the refresh writes many counts partitions
+    (:data:`~crimestats.store.compact.SHARED_WRITE_MIN`): those go straight into one shared file
+    per source x force x year, a row group per month (see :mod:`crimestats.store.compact`).
+    """
+    generation = int(manifest["generation"]) + 1
+    partitions = dict(manifest["partitions"])
+    files = _retouched(manifest["files"], touched or {})
+    now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+    # Every partition is encoded before anything is written, so the space needed is known exactly.
+    writes: list[tuple[Path, bytes]] = []
+    counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
+    shared = counts_parts >= compact.SHARED_WRITE_MIN
+    grouped: dict[str, list[tuple[str, Any]]] = {}
+    # Units read in a batch have theirs made already; the others' coverage records are made in one pass.
+    framed = coverage_records_many([coverage_of(item.counts) for item in loaded if item.summary is None])[::-1]
+    for item in loaded:
+        if item.summary is not None:
+            quality, count, forces, coverage = (
+                item.summary.quality,
+                item.summary.count,
+                item.summary.forces,
+                item.summary.coverage,
+            )
+        else:
+            coverage = framed.pop()
+            quality, count, forces = _summary(item.counts, coverage)
+        covered = []
+        for part_key, meta, group in item.parts:
+            if part_key in partitions:
+                result.partitions_replaced += 1
+            if shared and meta["dataset"] == "counts":
+                grouped.setdefault(group_folder(meta), []).append((part_key, group))
+                partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
+            else:
+                target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+                if isinstance(group, Rows):
+                    group = group.frame()
+                writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
+                partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
+            covered.append(part_key)
+        pending = item.pending
+        files[pending.key] = _file_entry(
+            pending.key,
+            pending.source,
+            pending.size,
+            pending.digest,
+            (quality, count, forces),
+            covered,
+            item.quality_record,
+            _edition(pending.unit, item),
+            mtime_ns=pending.mtime_ns,
+            coverage=coverage,
+        )
+        result.ingested.append(
+            {
+                "file": pending.key,
+                "source": pending.source,
+                "count": files[pending.key]["count"],
+                "partitions": len(covered),
+            }
+        )
+    shared_files = []
+    for folder, members in sorted(grouped.items()):
+        members.sort(key=lambda member: partitions[member[0]]["month"])
+        target = shared_file(folder, generation)
+        # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition.
+        shared_files.append((root / target, arrow_tables([group for _, group in members])))
+        for part_key, _ in members:
+            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
+    encoded = encode_all([tables for _, tables in shared_files])
+    writes += [(target, data) for (target, _), data in zip(shared_files, encoded, strict=True)]
+    del shared_files, encoded
+    # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
+    for key, meta in list(files.items()):
+        kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
+        if kept:
+            files[key] = {**meta, "partitions": kept} if kept != meta["partitions"] else meta
+        else:
+            del files[key]
+    # Files no partition names any more stay until the next refresh: a reader holding the current
+    # manifest may still open them. (A shared file stays named while any of its months is live.)
+    named = {meta["file"] for meta in partitions.values()}
+    retired = {
+        file: {"generation": generation, "since": now}
+        for file in {meta["file"] for meta in manifest["partitions"].values()} - named
+    }
+    new_manifest = {
+        **manifest,
+        "generation": generation,
+        "partitions": partitions,
+        "files": files,
+        "retired": retired,
+        "last_refresh": now,
+    }
+    needed = sum(len(data) for _, data in writes) + len(encode_manifest(new_manifest))
+    free = free_space(root)
+    if free is not None and free < needed:
+        raise store_error(
+            OSError(errno.ENOSPC, "not enough free space", str(root)), root, "starting to write", needed=needed
+        )
+    failpoint("before-write")
+    done: list[Path] = []
+    try:
+        if writes:
+            write_atomic(*writes[0])
+            done.append(writes[0][0])
+            failpoint("mid-write")
+        write_files(writes[1:], done)
+        failpoint("after-write")
+        write_manifest(root, new_manifest)
+    except OSError as error:
+        # Nothing names the files written so far: remove them now rather than at the next refresh.
+        for path in done:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        finished = set(done)
+        written = sum(len(data) for target, data in writes if target in finished)
+        raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
+    result.partitions_written = sum(len(item.parts) for item in loaded)
+    failpoint("after-swap")
+
+
+def _quality_record(quality: list[Any]) -> dict[str, Any]:
+    """A file's quality records as the manifest holds them: the one record, or ``{"files": [...]}``."""
+    return quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]}
+
+
+def _file_entry(
+    key, kind, size, digest, summary, covered, quality_record, edition=(None, None), *, mtime_ns=None, coverage=None
+) -> dict[str, Any]:
+    """What the manifest records of one ingested source file.
+
+    ``summary``: its (quality records, total count, forces); ``quality_record``: those records as
+    :func:`_quality_record` gives them; ``coverage``: its coverage records.
+    """
+    quality, count, forces = summary
+    return {
+        "path": key,
+        "size": size,
+        # With the size, what tells an unchanged file at the same path without hashing it.
+        "mtime_ns": mtime_ns,
+        "sha256": digest,
+        "source_type": kind,
+        "periods": sorted({p.split("month=")[1] for p in covered if "month=" in p}),
+        "forces": forces,
+        "rows_read": sum(q.get("rows_read", 0) for q in quality),
+        "rows_counted": sum(q.get("rows_counted", 0) for q in quality),
+        "count": count,
+        "partitions": covered,
+        "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "quality": quality_record,
+        "table": edition[0],
+        "edition": edition[1],
+        # What the file covered (every area of a force in a month, zeros included): read() returns it.
+        "coverage": coverage,
+    }
