@@ -58,6 +58,9 @@ def test_status_and_a_refresh_finding_nothing_new_import_no_pandas(tmp_path):
 
     again = _after_command(["refresh", str(tmp_path / "download"), "--store", str(store), "--quiet"])
     assert again == {"rc": 0, "heavy": []}
+    # The file given on its own (no folder walked, so no skip rule asked first).
+    alone = _after_command(["refresh", str(download / STREET.name), "--store", str(store), "--quiet"])
+    assert alone == {"rc": 0, "heavy": []}
     assert _after_command(["status", "--store", str(store)]) == {"rc": 0, "heavy": []}
     assert _after_command(["status", "--store", str(store), "--json"]) == {"rc": 0, "heavy": []}
 

@@ -411,6 +411,7 @@ def expand(
     >>> [unit.source.name for unit in plan.units]
     ['police.uk']
     """
+    _builtins()  # a held file's source is looked up in the registry, probed or not
     plan = Plan()
     unchanged: set[Path] = set()
     for given in paths:
