@@ -21,6 +21,16 @@ def test_validate_prints_the_quality_report(capsys):
     assert "total count: 900" in out
 
 
+@pytest.mark.parametrize("option", [["--boundaries", "2019"], ["--trust-content"]])
+def test_validate_passes_a_reader_only_the_options_it_takes(capsys, option):
+    # A Home Office table and a street file read together: the police.uk options are not handed to the table's reader.
+    table = cs.datasets.path("home-office-pfa-2017-18")
+    street = cs.datasets.path("police-uk-city-of-london-2017-01")
+    assert main(["validate", str(table), str(street), "--json", *option]) == EXIT_OK
+    totals = [report["total"] for report in json.loads(capsys.readouterr().out)]
+    assert totals[1] == 483 and totals[0] > 0
+
+
 def test_validate_json_and_extract_mapping(capsys, tmp_path):
     sample = tmp_path / "x.csv"
     sample.write_text(

@@ -113,6 +113,15 @@ def test_what_type_checkers_see_is_what_the_package_exports():
     assert imported == lazy
 
 
+def test_every_submodule_is_an_attribute_of_the_package_from_the_start():
+    code = (
+        "import json, crimestats as cs\n"
+        "print(json.dumps([callable(cs.periods.resolve_period), cs.store.Store is cs.Store,\n"
+        "                  'metrics' in dir(cs), hasattr(cs, 'no_such_module')]))"
+    )
+    assert _run(code) == [True, True, True, False]
+
+
 def test_the_lazy_names_still_resolve():
     from crimestats import snapshot
 

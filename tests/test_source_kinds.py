@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +53,31 @@ def test_the_police_uk_download_files_skipped(name, skipped):
     reason = police_uk_companion(Path("2024-01") / name)
     assert (reason is not None) == skipped
     assert reason is None or "outcomes or stop-and-search" in reason
+
+
+@pytest.mark.parametrize("source", BUILTINS, ids=lambda source: source.name)
+def test_a_deferred_reader_accepts_the_options_its_function_accepts(source):
+    options = {"boundaries": "2019", "trust_content": True, "sheet": "Table P1", "mapping": None}
+    assert cs.sources.options_for(source, options) == cs.sources.options_for(
+        dataclasses.replace(source, read=source.read.function), options
+    )
+    assert cs.sources.options_for(source, options) != options  # no reader takes all of them
+
+
+def test_a_kind_registered_before_the_builtins_load_replaces_the_builtin(tmp_path):
+    # In a fresh interpreter, where nothing has asked the registry for the built-ins yet.
+    code = (
+        "import json\n"
+        "from crimestats import sources\n"
+        "mine = sources.Source(name='police.uk', label='mine', period_months=1, has_records=True,\n"
+        "                      recognise=lambda probe: 0, read=lambda path: None)\n"
+        "with sources.registered(mine):\n"
+        "    inside = sources.get('police.uk').label\n"
+        "after = sources.get('police.uk').label\n"
+        "sources.register(mine)\n"
+        "print(json.dumps([inside, after, sources.get('police.uk').label, [s.name for s in sources.all_sources()]]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    inside, after, replaced, names = json.loads(done.stdout)
+    assert (inside, after, replaced) == ("mine", "data.police.uk", "mine")
+    assert names == [source.name for source in BUILTINS]

@@ -9,6 +9,8 @@ the performance snapshot work on that table.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -87,10 +89,10 @@ sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        value = importlib.import_module(f".{name}", __name__)
-    elif name in _MODULE_OF:
+    if name in _MODULE_OF:
         value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    elif name in _SUBMODULES or (not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}")):
+        value = importlib.import_module(f".{name}", __name__)  # any submodule: cs.periods, cs.store, ...
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # later look-ups are plain attribute reads
@@ -98,12 +100,12 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *(module.name for module in pkgutil.iter_modules(__path__))})
 
 
 __all__ = sorted([*_SUBMODULES, *_MODULE_OF])
 
-if TYPE_CHECKING:  # what type checkers and editors see; tests/test_package.py checks it matches _EXPORTS
+if TYPE_CHECKING:  # what type checkers and editors see; tests/test_import_cost.py checks it matches _EXPORTS
     from . import boundaries, datasets, sources
     from .areas import area_name, csps, force_name, forces, local_authorities, peer_areas, population
     from .control import control_chart, monthly_series, same_month_last_year

@@ -32,6 +32,7 @@ import pandas as pd
 
 from .exceptions import CrimestatsError, PopulationError, UnknownAreaError
 from .vintages import BOUNDARY_VINTAGES, LATEST_BOUNDARIES
+from .vintages import LSOA_VINTAGES as LSOA_VINTAGES  # re-exported: cs.boundaries.LSOA_VINTAGES
 
 #: First month data.police.uk street files carry 2021 LSOA codes.
 LSOA_2021_FROM = pd.Timestamp("2023-06-01")

@@ -18,7 +18,7 @@ COLUMNS = ("source", "force", "first_month", "last_month", "what", "reference")
 @cache
 def gap_rows() -> tuple[dict[str, str | None], ...]:
     """Every known gap as a row of :data:`COLUMNS` (None where the table leaves a field empty)."""
-    text = resources.files("crimestats.data").joinpath("known_gaps.csv").read_text(encoding="utf-8")
+    text = resources.files("crimestats.data").joinpath("known_gaps.csv").read_text(encoding="utf-8-sig")
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         raise ValueError(f"known_gaps.csv: expected the columns {list(COLUMNS)}, found {reader.fieldnames}")

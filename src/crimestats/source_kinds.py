@@ -11,6 +11,7 @@ readers; a file that must be read imports its reader then. Registered, in this o
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,19 @@ class Deferred:
     module: str
     name: str
 
+    @property
+    def function(self) -> Any:
+        """The function itself (its module imported the first time)."""
+        return getattr(importlib.import_module(self.module), self.name)
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        # What inspect.signature reports: the function's own parameters (sources.options_for reads them).
+        return inspect.signature(self.function)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call the function (importing its module the first time)."""
-        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
+        return self.function(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"{self.module}.{self.name}"

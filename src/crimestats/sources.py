@@ -248,6 +248,7 @@ def register(source: Source) -> Source:
     >>> cs.sources.get("police.uk").label
     'data.police.uk'
     """
+    _builtins()  # first, so that a kind registered before them replaces a built-in rather than being replaced
     if source.name in _REGISTRY and _REGISTRY[source.name] is not source:
         logger.info("source %r re-registered", source.name)
     _REGISTRY[source.name] = source
@@ -256,12 +257,14 @@ def register(source: Source) -> Source:
 
 def unregister(name: str) -> None:
     """Remove a source kind (for tests and plug-ins that registered one temporarily)."""
+    _builtins()
     _REGISTRY.pop(name, None)
 
 
 @contextlib.contextmanager
 def registered(source: Source) -> Iterator[Source]:
     """Register ``source`` for the duration of a ``with`` block."""
+    _builtins()  # so that a built-in it stands in for is put back afterwards
     previous = _REGISTRY.get(source.name)
     register(source)
     try:

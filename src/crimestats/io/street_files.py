@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv$", re.IGNORECASE)
-#: The other files of a data.police.uk download: real, but not crime counts.
-COMPANION_FILE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

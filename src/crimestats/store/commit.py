@@ -33,7 +33,7 @@ from .compact import new_file as shared_file
 from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
 from .manifest import encode_manifest, read_manifest, write_manifest
 from .read import COUNTS_SCHEMA, coverage_records_many
-from .refresh import RefreshResult, _fail, _Pending, _retouched, as_source_error
+from .refresh import Pending, RefreshResult, as_source_error, record_failure, retouched
 from .writing import arrow_tables, encode_all, parquet_bytes, write_files
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 class _Loaded:
     """A unit read, with the partitions it claims (rows: a frame, or :class:`~.loading.Rows` of a batch)."""
 
-    pending: _Pending
+    pending: Pending
     counts: pd.DataFrame | None
     parts: list[tuple[str, dict[str, Any], Any]]
     #: What the manifest records of it, made already when it was read in a batch (its ``counts`` then None).
@@ -53,7 +53,7 @@ class _Loaded:
 
 
 def load_pending(
-    pending: list[_Pending], manifest: dict[str, Any], result: RefreshResult, *, mapping, records, progress, client
+    pending: list[Pending], manifest: dict[str, Any], result: RefreshResult, *, mapping, records, progress, client
 ) -> tuple[list[_Loaded], list[dict[str, Any]]]:
     """Read the pending files in plan order; the ones read whose claims stand, and the revisions they make.
 
@@ -72,20 +72,20 @@ def load_pending(
     # Results in plan order, wherever they were computed: claims see files in the same order either way.
     for item, unit in zip(progress_bar(pending, progress, "refresh"), units, strict=True):
         if unit.error is not None:
-            _fail(result, item.key, item.source, unit.error)
+            record_failure(result, item.key, item.source, unit.error)
             continue
         if isinstance(item.digest, Future):
             try:
                 item.digest = item.digest.result()
             except OSError as error:
-                _fail(result, item.key, item.source, as_source_error(item.unit.path, error))
+                record_failure(result, item.key, item.source, as_source_error(item.unit.path, error))
                 continue
         counts, parts = unit.counts, unit.parts
         refusal = claims.refusal(
             item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, unit)
         )
         if refusal is not None:
-            _fail(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
+            record_failure(result, item.key, item.source, SourceFormatError(item.unit.path, refusal))
             continue
         quality = unit.summary.quality if unit.summary is not None else quality_of(counts)
         loaded.append(_Loaded(item, counts, parts, unit.summary, _quality_record(quality)))
@@ -159,7 +159,7 @@ def _write(
     """
     generation = int(manifest["generation"]) + 1
     partitions = dict(manifest["partitions"])
-    files = _retouched(manifest["files"], touched or {})
+    files = retouched(manifest["files"], touched or {})
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     # Every partition is encoded before anything is written, so the space needed is known exactly.
     writes: list[tuple[Path, bytes]] = []

@@ -72,7 +72,7 @@ class RefreshResult:
 
 
 @dataclass
-class _Pending:
+class Pending:
     """A unit to ingest: a file the registry recognised whose content the store does not hold."""
 
     key: str
@@ -83,6 +83,7 @@ class _Pending:
 
     @property
     def source(self) -> str:
+        """The name of the source kind it holds."""
         return self.unit.source.name
 
 
@@ -160,14 +161,14 @@ def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, st
         # Files the previous refresh replaced were kept for readers holding the manifest before it; no
         # reader needs them once a later refresh has run.
         try:
-            write_manifest(root, {**manifest, "retired": {}, "files": _retouched(manifest["files"], touched)})
+            write_manifest(root, {**manifest, "retired": {}, "files": retouched(manifest["files"], touched)})
         except OSError as error:
             raise store_error(error, root, "writing the manifest") from error
     # A refresh that wrote nothing sweeps by the manifest it read (no second parse of a big manifest).
     _sweep(root, read_manifest(root) if loaded or manifest["retired"] or touched else manifest)
 
 
-def _retouched(files: dict[str, Any], touched: dict[str, tuple[int, int]]) -> dict[str, Any]:
+def retouched(files: dict[str, Any], touched: dict[str, tuple[int, int]]) -> dict[str, Any]:
     """``files`` with the size and modification time of the files in ``touched`` brought up to date."""
     files = dict(files)
     for key, (size, mtime_ns) in touched.items():
@@ -176,7 +177,8 @@ def _retouched(files: dict[str, Any], touched: dict[str, tuple[int, int]]) -> di
     return files
 
 
-def _fail(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError | str) -> None:
+def record_failure(result: RefreshResult, file: str | None, source: str | None, error: CrimestatsError | str) -> None:
+    """Record that ``file`` failed, as one line in ``result.failed`` (and in the log)."""
     message = " ".join(str(error).split())  # one line, whatever the reader wrote
     result.failed.append({"file": file, "source": source, "error": message})
     logger.info("%s", message)  # the result carries it; the CLI prints it once
@@ -222,7 +224,7 @@ def _unchanged_source(stored: dict[str, Any], path: Path) -> str | None:
 
 def _plan(
     paths, manifest, result: RefreshResult, mapping, touched: dict | None = None, hasher: Executor | None = None
-) -> list[_Pending]:
+) -> list[Pending]:
     """Units to ingest: every file the registry recognises, less those whose content the store holds.
 
     A file at a stored path with the stored size and modification time is unchanged without
@@ -238,12 +240,12 @@ def _plan(
     held = (lambda path: _unchanged_source(stored, path)) if stored else None
     plan = sources.expand(paths, mapping=mapping, known=held)
     if not paths:
-        _fail(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
+        record_failure(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
     for file, reason in plan.skipped:
         if reason != "not a data file":
             result.skipped.append({"file": file, "reason": reason})
     for file, error in plan.failed:
-        _fail(result, file, None, error)
+        record_failure(result, file, None, error)
     pending = []
     for unit in plan.units:
         key = str(unit.path.resolve())
@@ -257,11 +259,11 @@ def _plan(
             size = stat.st_size
             if size not in stored_sizes and hasher is not None:
                 # No stored file has this size, so none has this content: hashed while files are read.
-                pending.append(_Pending(key, unit, size, hasher.submit(sha256, unit.path), stat.st_mtime_ns))
+                pending.append(Pending(key, unit, size, hasher.submit(sha256, unit.path), stat.st_mtime_ns))
                 continue
             digest = sha256(unit.path)
         except OSError as error:
-            _fail(result, key, unit.source.name, as_source_error(unit.path, error))
+            record_failure(result, key, unit.source.name, as_source_error(unit.path, error))
             continue
         if digest in known:
             if known[digest] == key and touched is not None:
@@ -269,7 +271,7 @@ def _plan(
             result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[digest]})"})
             continue
         known[digest] = key
-        pending.append(_Pending(key, unit, size, digest, stat.st_mtime_ns))
+        pending.append(Pending(key, unit, size, digest, stat.st_mtime_ns))
     return pending
 
 
