@@ -56,6 +56,7 @@ READER = textwrap.dedent(
     import crimestats as cs
 
     store, log, stop = cs.Store(sys.argv[1]), open(sys.argv[2], "w"), Path(sys.argv[3])
+    store.read()  # the first read imports the reading modules: done before the refreshes start
     log.write("ready\\n")
     log.flush()
     while not stop.exists():
