@@ -40,7 +40,7 @@ def _after_command(argv: list[str]) -> dict:
 
 def test_import_does_not_load_pandas_matplotlib_or_scipy():
     code = (
-        "import crimestats, crimestats.cli, json, sys; "
+        "import crimestats, crimestats.cli, crimestats.store, crimestats.sources, json, sys; "
         f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
     )
     assert _run(code) == []

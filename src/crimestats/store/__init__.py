@@ -10,8 +10,12 @@ Layout under the store folder::
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
 routine, for Parquet files and the manifest alike), :mod:`~crimestats.store.manifest`,
-:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh`, :mod:`~crimestats.store.compact`,
-:mod:`~crimestats.store.read` and :mod:`~crimestats.store.distributed` (Dask, optional).
+:mod:`~crimestats.store.lock`, :mod:`~crimestats.store.refresh` (the plan and the sweep),
+:mod:`~crimestats.store.commit` (reading what the plan found and writing it; with
+:mod:`~crimestats.store.loading` and :mod:`~crimestats.store.writing`), :mod:`~crimestats.store.compact`,
+:mod:`~crimestats.store.read`, :mod:`~crimestats.store.status` and :mod:`~crimestats.store.distributed`
+(Dask, optional). Importing the package imports none of pandas and pyarrow: the modules that need
+them load when first used, so ``crimestats status`` and a refresh finding nothing new start fast.
 See ``docs/store.md`` for the rules that keep the store correct.
 """
 
