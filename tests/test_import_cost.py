@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,8 +65,13 @@ def test_status_and_a_refresh_finding_nothing_new_import_no_pandas(tmp_path):
     assert _after_command(["status", "--store", str(store)]) == {"rc": 0, "heavy": []}
     assert _after_command(["status", "--store", str(store), "--json"]) == {"rc": 0, "heavy": []}
 
-    # A changed file is read again, and that refresh imports what reading needs.
+    # The same content with a new modification time (a download fetched again): recognised and hashed, not read.
     street = download / STREET.name
+    os.utime(street, ns=(street.stat().st_atime_ns, street.stat().st_mtime_ns + 10**9))
+    touched = _after_command(["refresh", str(tmp_path / "download"), "--store", str(store), "--quiet"])
+    assert touched == {"rc": 0, "heavy": []}
+
+    # A changed file is read again, and that refresh imports what reading needs.
     street.write_bytes(street.read_bytes() + b"\n")
     changed = _after_command(["refresh", str(tmp_path / "download"), "--store", str(store), "--quiet"])
     assert changed["rc"] == 0 and "pandas" in changed["heavy"]

@@ -7,15 +7,14 @@ import importlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import crimestats as cs
 from crimestats import source_kinds
-from crimestats.source_kinds import BUILTINS, Deferred, police_uk_companion
+from crimestats.source_kinds import BUILTINS, Deferred
 
-HOOKS = ("recognise", "read", "read_records", "ingest", "ingest_many", "ingest_batches")
+HOOKS = ("read", "read_records", "ingest", "ingest_many", "ingest_batches")
 
 
 def test_the_builtins_are_the_registered_kinds_in_order():
@@ -34,25 +33,16 @@ def test_every_deferred_hook_names_a_function_that_exists(source):
         assert callable(getattr(importlib.import_module(deferred.module), deferred.name)), repr(deferred)
 
 
+@pytest.mark.parametrize("source", BUILTINS, ids=lambda source: source.name)
+def test_recognising_and_skipping_need_no_reader(source):
+    # Plain functions of io/layouts.py: telling what a file holds imports no pandas.
+    assert source.recognise.__module__ == "crimestats.io.layouts"
+    assert source.skip is None or source.skip.__module__ == "crimestats.io.layouts"
+
+
 def test_a_deferred_reader_reads():
     counts = source_kinds.POLICE_UK.read(cs.datasets.path("police-uk-city-of-london-2017-01"))
     assert int(counts["count"].sum()) == 483
-
-
-@pytest.mark.parametrize(
-    ("name", "skipped"),
-    [
-        ("2024-01-west-midlands-outcomes.csv", True),
-        ("2024-01-west-midlands-stop-and-search.csv", True),
-        ("2024-01-WEST-MIDLANDS-OUTCOMES.CSV", True),
-        ("2024-01-west-midlands-street.csv", False),
-        ("outcomes-summary.xlsx", False),
-    ],
-)
-def test_the_police_uk_download_files_skipped(name, skipped):
-    reason = police_uk_companion(Path("2024-01") / name)
-    assert (reason is not None) == skipped
-    assert reason is None or "outcomes or stop-and-search" in reason
 
 
 @pytest.mark.parametrize("source", BUILTINS, ids=lambda source: source.name)

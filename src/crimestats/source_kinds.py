@@ -1,10 +1,11 @@
 """The built-in source kinds, declared without importing their readers.
 
 Each kind is one :class:`~crimestats.sources.Source`; its reader functions are named here by
-module and attribute and imported on their first call (:class:`Deferred`). So the registry,
-``crimestats status`` and a refresh that finds nothing new know every kind (its name, label,
-period length and which files of a download it skips) without importing pandas and the
-readers; a file that must be read imports its reader then. Registered, in this order, when
+module and attribute and imported on their first call (:class:`Deferred`); how it recognises a
+file and which files of a download it skips are plain functions of :mod:`crimestats.io.layouts`.
+So the registry, ``crimestats status`` and a refresh that only recognises and hashes its files
+know every kind without importing pandas and the readers; a file that must be read imports its
+reader then. Registered, in this order, when
 :mod:`crimestats.sources` first needs its built-ins.
 """
 
@@ -12,15 +13,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from .io import layouts
 from .sources import Source, register
-
-#: The other files of a data.police.uk download: real, but not crime counts.
-COMPANION_FILE = re.compile(r"-(outcomes|stop-and-search)\.csv$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,21 +45,12 @@ class Deferred:
         return f"{self.module}.{self.name}"
 
 
-def police_uk_companion(path: Path) -> str | None:
-    """Why a data.police.uk download's outcomes or stop-and-search file is skipped (None for any other file)."""
-    return (
-        "a data.police.uk outcomes or stop-and-search file, not crime counts"
-        if COMPANION_FILE.search(path.name)
-        else None
-    )
-
-
 EXTRACT = Source(
     name="extract",
     label="force recorded crime extract",
     period_months=1,
     has_records=True,
-    recognise=Deferred("crimestats.io.extract", "recognise"),
+    recognise=layouts.extract,
     read=Deferred("crimestats.io.extract", "read_extract"),
     needs_mapping=True,
     description="a force's record-level extract (CSV, .csv.gz or xlsx) with a column mapping",
@@ -73,7 +61,7 @@ HOME_OFFICE = Source(
     label="Home Office police recorded crime",
     period_months=3,
     has_records=False,
-    recognise=Deferred("crimestats.io.home_office", "recognise"),
+    recognise=layouts.home_office,
     read=Deferred("crimestats.io.home_office", "read_home_office"),
     description="Home Office police recorded crime open data table (CSV, xlsx or ods)",
 )
@@ -83,7 +71,7 @@ ONS = Source(
     label="ONS Crime in England and Wales",
     period_months=12,
     has_records=False,
-    recognise=Deferred("crimestats.io.ons", "recognise"),
+    recognise=layouts.ons_pfa,
     read=Deferred("crimestats.io.ons", "read_ons_pfa"),
     description="ONS police force area tables (xlsx with Table P1)",
 )
@@ -93,7 +81,7 @@ ONS_CSP = Source(
     label="ONS recorded crime by Community Safety Partnership",
     period_months=12,
     has_records=False,
-    recognise=Deferred("crimestats.io.ons_csp", "recognise"),
+    recognise=layouts.ons_csp,
     read=Deferred("crimestats.io.ons_csp", "read_ons_csp"),
     description="ONS recorded crime by Community Safety Partnership (xlsx with Table C2, C3, ...)",
 )
@@ -103,13 +91,13 @@ POLICE_UK = Source(
     label="data.police.uk",
     period_months=1,
     has_records=True,
-    recognise=Deferred("crimestats.io.police_uk", "recognise"),
+    recognise=layouts.police_uk,
     read=Deferred("crimestats.io.police_uk", "read_police_uk"),
     read_records=Deferred("crimestats.io.police_uk", "read_police_uk_records"),
     ingest=Deferred("crimestats.io.police_uk", "ingest"),
     ingest_many=Deferred("crimestats.io.police_uk", "ingest_many"),
     ingest_batches=Deferred("crimestats.io.police_uk", "ingest_batches"),
-    skip=police_uk_companion,
+    skip=layouts.police_uk_companion,
     crime_types=True,
     description="data.police.uk street files (a *-street.csv, a YYYY-MM folder tree or the zip)",
 )

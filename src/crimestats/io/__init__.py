@@ -1,17 +1,49 @@
-"""One reader per source, each converting raw columns to canonical counts at the boundary."""
+"""One reader per source, each converting raw columns to canonical counts at the boundary.
 
-from .extract import read_extract
-from .home_office import read_home_office
-from .ons import read_ons_pfa, read_ons_pfa_change
-from .ons_csp import read_ons_csp
-from .police_uk import read_police_uk, read_police_uk_records
+The readers are imported when first used (PEP 562): :mod:`crimestats.io.layouts`, which tells
+what a file holds, is reachable without pandas.
+"""
 
-__all__ = [
-    "read_extract",
-    "read_home_office",
-    "read_ons_csp",
-    "read_ons_pfa",
-    "read_ons_pfa_change",
-    "read_police_uk",
-    "read_police_uk_records",
-]
+# ruff: noqa: F401 - the imports under TYPE_CHECKING name the readers for type checkers only
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+#: Each reader, by the module that holds it (relative to this package).
+_READERS = {
+    "read_extract": ".extract",
+    "read_home_office": ".home_office",
+    "read_ons_csp": ".ons_csp",
+    "read_ons_pfa": ".ons",
+    "read_ons_pfa_change": ".ons",
+    "read_police_uk": ".police_uk",
+    "read_police_uk_records": ".police_uk",
+}
+
+__all__ = sorted(_READERS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _READERS:
+        value = getattr(importlib.import_module(_READERS[name], __name__), name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # what type checkers see
+    from .extract import read_extract
+    from .home_office import read_home_office
+    from .ons import read_ons_pfa, read_ons_pfa_change
+    from .ons_csp import read_ons_csp
+    from .police_uk import read_police_uk, read_police_uk_records

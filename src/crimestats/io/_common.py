@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -15,13 +14,10 @@ from ..exceptions import SourceFormatError
 from ..quality import UNKNOWN_KINDS, FileQuality
 from ..schema import aggregate, coerce, validate
 from ..taxonomy import is_crime
+from .layouts import column_key as _key
 
 #: How a count may be written: digits, optionally signed, with a decimal part (``9.0``).
 _DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
-
-
-def _key(name: object) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", str(name).lower()).strip()
 
 
 def match_columns(

@@ -23,7 +23,6 @@ from ..exceptions import PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..schema import FLAGS
 from ..source_kinds import EXTRACT as SOURCE
-from ..sources import Probe
 from ..taxonomy import UNCLASSIFIED, classify_codes, offences
 from ._common import finish, read_text_csv
 from .structure import load_csv, reading
@@ -361,15 +360,3 @@ def _flag(values: pd.Series, spec: ExtractMapping) -> tuple[pd.Series, dict[str,
     flag[text.isin(spec.false_values)] = False
     unrecognised = values[flag.isna() & text.notna() & (text != "")]
     return flag, {str(k): int(v) for k, v in unrecognised.value_counts().items()}
-
-
-def recognise(probe: Probe) -> float:
-    """A file is an extract when a mapping is given and the file holds the mapping's columns."""
-    if probe.mapping is None or probe.is_dir:
-        return 0
-    if probe.is_spreadsheet:
-        return 2
-    if not probe.is_csv:
-        return 0
-    wanted = {column.strip().lower() for column in ExtractMapping.load(probe.mapping).columns.values()}
-    return 2 if wanted <= set(probe.header) else 0

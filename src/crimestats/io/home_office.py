@@ -11,25 +11,15 @@ from ..areas import FRAUD_BODY, area_codes, force_names, forces_of_kind
 from ..exceptions import SourceFormatError
 from ..periods import FinancialYear
 from ..source_kinds import HOME_OFFICE as SOURCE
-from ..sources import Probe
 from ..taxonomy import classify_codes
 from ._common import _key, finish, match_columns, parse_counts, read_text_csv
+from .layouts import HOME_OFFICE_COLUMNS
 from .structure import load_csv
 
 logger = logging.getLogger(__name__)
 
 #: Canonical variable -> the column names the Home Office has used for it across editions.
-VARIABLE_MAP: dict[str, tuple[str, ...]] = {
-    "financial_year": ("Financial Year",),
-    "quarter": ("Financial Quarter", "Quarter"),
-    "force": ("Force Name", "Police Force", "Force", "Police Force Area"),
-    "area": ("CSP Name", "Community Safety Partnership", "CSP"),
-    "offence_description": ("Offence Description",),
-    "offence_group": ("Offence Group",),
-    "offence_subgroup": ("Offence Subgroup",),
-    "offence_code": ("Offence Code",),
-    "count": ("Number of Offences", "Offence Count", "Number of offences"),
-}
+VARIABLE_MAP = HOME_OFFICE_COLUMNS  # the publisher's column names, in layouts.py beside the recogniser
 _OPTIONAL = ("area", "offence_description", "offence_group", "offence_subgroup")
 _HEADER_SEARCH_ROWS = 30
 
@@ -320,15 +310,3 @@ def _merge_problems(parts: list[dict]) -> dict[str, dict[str, int]]:
             for key, value in tally.items():
                 target[key] = target.get(key, 0) + value
     return merged
-
-
-def recognise(probe: Probe) -> float:
-    """A CSV whose header has an offence code, a force and a count column; any other workbook as a fallback."""
-    if probe.is_spreadsheet:
-        return 0.5  # a workbook no more specific source claims: read it and check its columns
-    header = {_key(name) for name in probe.header}
-    has = {
-        variable: bool(header & {_key(n) for n in VARIABLE_MAP[variable]})
-        for variable in ("force", "offence_code", "count")
-    }
-    return 1 if all(has.values()) else 0

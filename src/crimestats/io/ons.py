@@ -28,7 +28,6 @@ from ..counts import NOT_PUBLISHED, make_coverage
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..periods import FinancialYear
 from ..source_kinds import ONS as SOURCE
-from ..sources import Probe
 from ..taxonomy import KNIFE_COLLECTION, P1Line, p1_lines
 from ._common import finish
 from .ons_grid import (
@@ -541,8 +540,3 @@ def read_ons_pfa_change(path: str | Path, table: str = "P2") -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(records)
-
-
-def recognise(probe: Probe) -> float:
-    """An xlsx workbook with a "Table P1" sheet: the ONS police force area tables."""
-    return 1 if probe.is_spreadsheet and any(re.fullmatch(r"table\s*p1", s) for s in probe.sheets) else 0

@@ -31,7 +31,6 @@ from ..areas import AREA_VINTAGE, area_codes, force_names, local_authorities
 from ..counts import make_coverage
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..source_kinds import ONS_CSP as SOURCE
-from ..sources import Probe
 from ..taxonomy import P1Line
 from ._common import finish
 from .ons_grid import (
@@ -377,16 +376,3 @@ def _reconcile(wide: pd.DataFrame, frame: pd.DataFrame, lines: list, period: pd.
                 }
             )
     return pd.DataFrame(records)
-
-
-def recognise(probe: Probe) -> float:
-    """An xlsx with "Table Cn" sheets: the ONS CSP tables.
-
-    A force-table workbook (with "Table P1") that also carries CSP tables stays the force tables'
-    (read its CSP tables with :func:`read_ons_csp`).
-    """
-    if not probe.is_spreadsheet:
-        return 0
-    has_csp = any(re.fullmatch(r"table\s*c\d+", s) for s in probe.sheets)
-    has_p1 = any(re.fullmatch(r"table\s*p1", s) for s in probe.sheets)
-    return 1 if has_csp and not has_p1 else 0

@@ -23,7 +23,7 @@ from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
 from ..periods import parse_month
 from ..quality import FileQuality
 from ..source_kinds import POLICE_UK as SOURCE
-from ..sources import Probe, UnitBatch
+from ..sources import UnitBatch
 from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
@@ -31,7 +31,6 @@ from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
 from .street_counts import COUNT_COLUMNS, COUNT_COLUMNS_NO_MONTHS, CountedRows, Row
 from .street_files import (
-    STREET_FILE,
     StreetFile,
     check_identity,
     force_of_slug,
@@ -508,15 +507,6 @@ def _split(
             ),
             None,
         )
-
-
-def recognise(probe: Probe) -> float:
-    """A folder tree or zip of street files, a file named ``*-street.csv``, or a CSV with the street header."""
-    if probe.is_dir:
-        return 1 if any(STREET_FILE.search(p.name) for p in probe.path.rglob("*.csv")) else 0
-    if probe.suffix == ".zip" or STREET_FILE.search(probe.name):
-        return 1
-    return 1 if {"crime type", "falls within"} <= set(probe.header) else 0
 
 
 def ingest(path: str | Path, *, records: bool = False, **options: object) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -11,7 +11,6 @@ import gzip
 import hashlib
 import io
 import logging
-import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,14 +20,13 @@ from typing import TYPE_CHECKING
 from ..areas import force_name
 from ..exceptions import SourceFormatError, UnknownAreaError
 from ..periods import parse_month
+from .layouts import STREET_FILE
 from .structure import CheckedCsv, reading
 
 if TYPE_CHECKING:
     from .street_chunks import StreetTally
 
 logger = logging.getLogger(__name__)
-
-STREET_FILE = re.compile(r"(?:^|/)(\d{4}-\d{2})-([a-z0-9-]+)-street\.csv$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
