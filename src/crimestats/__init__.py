@@ -8,16 +8,15 @@ the performance snapshot work on that table.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import pkgutil
 import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from .lazy import loader
+
 __version__ = "0.1.0"
 
-#: Submodules reached as ``cs.<name>``.
+#: Submodules exported (``cs.<name>``; any other submodule is reachable too, not exported).
 _SUBMODULES = ("boundaries", "datasets", "sources", "plotting")
 #: What ``cs.<name>`` is, by the module that defines it. Imported on first use (PEP 562), so
 #: ``crimestats status`` and a refresh that finds nothing new start without pandas, scipy or
@@ -88,20 +87,7 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str) -> Any:
-    if name in _MODULE_OF:
-        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
-    elif name in _SUBMODULES or (not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}")):
-        value = importlib.import_module(f".{name}", __name__)  # any submodule: cs.periods, cs.store, ...
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # later look-ups are plain attribute reads
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *(module.name for module in pkgutil.iter_modules(__path__))})
-
+__getattr__, __dir__ = loader(__name__, {name: f".{module}" for name, module in _MODULE_OF.items()})
 
 __all__ = sorted([*_SUBMODULES, *_MODULE_OF])
 

@@ -8,9 +8,9 @@ what a file holds, is reachable without pandas.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import loader
 
 #: Each reader, by the module that holds it (relative to this package).
 _READERS = {
@@ -26,20 +26,7 @@ _READERS = {
 __all__ = sorted(_READERS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _READERS:
-        value = getattr(importlib.import_module(_READERS[name], __name__), name)
-    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
-        value = importlib.import_module(f".{name}", __name__)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
+__getattr__, __dir__ = loader(__name__, _READERS)
 
 if TYPE_CHECKING:  # what type checkers see
     from .extract import read_extract

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..exceptions import StoreError
+from ..lazy import loader
 from .manifest import read_manifest
 from .refresh import RefreshResult, refresh_store
 
@@ -40,20 +41,7 @@ __all__ = ["COUNTS_SCHEMA", "CompactResult", "RefreshResult", "Store", "slug"]
 
 #: Names this package exports from modules that import pyarrow and pandas: imported when first used,
 #: so that ``crimestats status`` and a refresh finding nothing new need neither.
-_LAZY = {"COUNTS_SCHEMA": "read", "slug": "read", "CompactResult": "compact"}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = globals()[name] = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = loader(__name__, {"COUNTS_SCHEMA": ".read", "slug": ".read", "CompactResult": ".compact"})
 
 
 class Store:
