@@ -5,8 +5,7 @@ module and attribute and imported on their first call (:class:`Deferred`); how i
 file and which files of a download it skips are plain functions of :mod:`crimestats.io.layouts`.
 So the registry, ``crimestats status`` and a refresh that only recognises and hashes its files
 know every kind without importing pandas and the readers; a file that must be read imports its
-reader then. Registered, in this order, when
-:mod:`crimestats.sources` first needs its built-ins.
+reader then. Registered, in this order, when :mod:`crimestats.sources` loads.
 """
 
 from __future__ import annotations

@@ -248,7 +248,6 @@ def register(source: Source) -> Source:
     >>> cs.sources.get("police.uk").label
     'data.police.uk'
     """
-    _builtins()  # first, so that a kind registered before them replaces a built-in rather than being replaced
     if source.name in _REGISTRY and _REGISTRY[source.name] is not source:
         logger.info("source %r re-registered", source.name)
     _REGISTRY[source.name] = source
@@ -257,14 +256,12 @@ def register(source: Source) -> Source:
 
 def unregister(name: str) -> None:
     """Remove a source kind (for tests and plug-ins that registered one temporarily)."""
-    _builtins()
     _REGISTRY.pop(name, None)
 
 
 @contextlib.contextmanager
 def registered(source: Source) -> Iterator[Source]:
     """Register ``source`` for the duration of a ``with`` block."""
-    _builtins()  # so that a built-in it stands in for is put back afterwards
     previous = _REGISTRY.get(source.name)
     register(source)
     try:
@@ -275,14 +272,8 @@ def registered(source: Source) -> Iterator[Source]:
             register(previous)
 
 
-def _builtins() -> None:
-    # The built-in kinds register when their declarations are first imported (not their readers).
-    from . import source_kinds  # noqa: F401
-
-
 def all_sources() -> list[Source]:
     """Every registered source kind, in registration order."""
-    _builtins()
     return list(_REGISTRY.values())
 
 
@@ -299,7 +290,6 @@ def get(name: str) -> Source:
     SourceFormatError
         When no source of that name is registered.
     """
-    _builtins()
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -308,7 +298,6 @@ def get(name: str) -> Source:
 
 def label(name: str) -> str:
     """How reports name a source kind (its own name when unregistered, e.g. in an old store)."""
-    _builtins()
     source = _REGISTRY.get(name)
     return source.label if source is not None else name
 
@@ -414,7 +403,6 @@ def expand(
     >>> [unit.source.name for unit in plan.units]
     ['police.uk']
     """
-    _builtins()  # a held file's source is looked up in the registry, probed or not
     plan = Plan()
     unchanged: set[Path] = set()
     for given in paths:
@@ -512,3 +500,8 @@ def options_for(source: Source, options: Mapping[str, Any]) -> dict[str, Any]:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
         return dict(options)
     return {key: value for key, value in options.items() if key in accepted}
+
+
+# The built-in kinds, registered as the registry loads (their declarations import no reader), so
+# the registry is never seen without them and a kind registered later replaces a built-in.
+from . import source_kinds  # noqa: E402, F401
