@@ -1,12 +1,20 @@
-"""data.police.uk street files as parsed Arrow blocks: read in whole lines, checked, parsed.
+"""data.police.uk street files as parsed blocks: read in whole lines, checked, parsed.
 
-The first stage of the Arrow ingest path (issue 15; :mod:`crimestats.io.street_chunks` is the
-second). A file is read in blocks of whole lines (:data:`BLOCK_BYTES`), so memory is bounded by a
-block, whatever the size of the file. Each block is
+The first stage of the ingest path (issue 15; :mod:`crimestats.io.street_chunks` is the second).
+A file is read in blocks of whole lines (:data:`BLOCK_BYTES`), so memory is bounded by a block,
+whatever the size of the file. Each block is
 
-1. checked cheaply for what a parser would let through (NUL bytes, non-UTF-8 text) and parsed by
-   pyarrow's multithreaded CSV reader, only the columns counting needs, strings dictionary-encoded;
-2. compared with its physical line count: any parser error, or a row count that is not the
+1. for counting, scanned in one pass by the compiled scanner (:data:`SCANNER`, built from
+   ``_streetscan.c`` at install): the four columns counting needs as integer codes and their
+   distinct values, the crime-ID hashes, and a check that the coordinates are plain numbers, all
+   without the GIL. It serves only plain blocks: anything unusual (a NUL byte, non-UTF-8 text, a
+   blank line, a field count that is not the header's, an odd quote, a coordinate or crime ID it
+   does not recognise) makes it decline, and the block goes on to step 2, so every error and
+   quality note is exactly what the exact path gives;
+2. otherwise (records, an unusual block, or no compiled scanner) checked cheaply for what a parser
+   would let through (NUL bytes, non-UTF-8 text) and parsed by pyarrow's multithreaded CSV reader,
+   only the columns needed, strings dictionary-encoded;
+3. compared with its physical line count: any parser error, or a row count that is not the
    number of lines (blank lines, or a quote swallowing a line end), sends the block through the
    exact structural scan of :func:`crimestats.io.structure.check_csv`, which counts the blank
    lines or raises the error naming the file and line, as the pandas reader did before.
@@ -18,6 +26,8 @@ thread pool, a few files ahead of the caller.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +40,15 @@ from ..exceptions import SourceFormatError
 from .street_files import StreetFile
 from .structure import WIDE_BOMS, CheckedCsv, check_csv, reading
 
+try:  # built at install from _streetscan.c; optional (no C compiler): pyarrow parses every block then
+    from . import _streetscan
+
+    #: The compiled one-pass scanner of plain blocks, or None where it was not built.
+    SCANNER = _streetscan.scan
+except ImportError:  # pragma: no cover - depends on the install
+    SCANNER = None
+
+logger = logging.getLogger(__name__)
 #: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
 BLOCK_BYTES = 32 * 2**20
 
@@ -51,6 +70,8 @@ VARIABLE_MAP: dict[str, str] = {
 REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
 COORDINATES = ("Longitude", "Latitude")
 DICT = pa.dictionary(pa.int32(), pa.string())
+#: What the scanner does with each column it is given (see _streetscan.c); other columns are skipped.
+_ROLES = {"Month": 1, "Falls within": 1, "LSOA code": 1, "Crime type": 1, "Crime ID": 2, "Longitude": 3, "Latitude": 3}
 _PRE_2013_ONLY = ("Easting", "Northing")
 _BOM = b"\xef\xbb\xbf"
 _SPACE = b" \t\r\n"
@@ -75,18 +96,102 @@ class FileStart:
     no_lsoa_columns: bool
     wanted: list[str]
     types: dict[str, pa.DataType]
+    #: What the scanner does with each header column (one byte each), or None to parse with pyarrow.
+    roles: bytes | None = None
+    #: The scanner's interner of each dictionary column (None: the block's own codes), or None.
+    interners: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Interned:
+    """The first ``size`` values of an interner: what the codes of a block's interned column index."""
+
+    values: list[str]
+    size: int
+    #: The codes of the block's distinct values.
+    ids: np.ndarray
+
+    def __len__(self) -> int:
+        return self.size
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A plain block as the compiled scanner read it: what counting needs, no Arrow table."""
+
+    rows: int
+    #: Column -> (an int32 code per row, the distinct values in order of first appearance, or
+    #: the :class:`Interned` values of a column scanned with an interner).
+    columns: dict[str, tuple[np.ndarray, list[str] | Interned]]
+    #: Column (not interned) -> (rows per value, first row of each value).
+    tallies: dict[str, tuple[np.ndarray, np.ndarray]]
+    #: The hash of each crime ID (rows without one left out), and whether each row has one
+    #: (None without a Crime ID column).
+    hashes: np.ndarray | None
+    present: np.ndarray | None
+
+    def id_hashes(self, keep: np.ndarray | None) -> np.ndarray:
+        """The hashes of the non-blank crime IDs of the rows ``keep`` selects (as ``crime_id_hashes``)."""
+        if self.hashes is None:
+            return np.empty(0, dtype=np.uint64)
+        if keep is None:
+            return self.hashes
+        return self.hashes[keep[self.present.view(bool)]]
+
+
+def new_interner() -> object | None:
+    """A new interner for :func:`scan` (numbers a column's values across blocks), or None without :data:`SCANNER`."""
+    return None if SCANNER is None else _streetscan.Interner()
+
+
+def roles_of(header: list[str], roles: dict[str, int]) -> bytes:
+    """The scanner's role of each header column (``roles``: name -> role, as :data:`_ROLES`; others skipped)."""
+    return bytes(roles.get(c, 0) for c in header)
+
+
+def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None = None) -> Scanned | str:
+    """Scan a plain block with :data:`SCANNER` (``roles`` from :func:`roles_of`), or say why it is not plain.
+
+    ``interners`` (one per dictionary column, None for the block's own codes) number a column's
+    values across blocks: a reader then maps each distinct value once per read.
+    """
+    found = SCANNER(data, roles, interners)
+    if isinstance(found, str):
+        return found
+    rows, _, dictionaries, hashes, present = found
+    names = [c for c, role in zip(header, roles, strict=True) if role == 1]
+    coded, tallies = {}, {}
+    for k, (name, (codes, values, third, fourth)) in enumerate(zip(names, dictionaries, strict=True)):
+        if isinstance(values, int):  # interned: the interner's first ``values`` values
+            values = Interned(interners[k].values, values, np.frombuffer(third, dtype=np.int32))
+        else:
+            tallies[name] = (np.frombuffer(third, dtype=np.int64), np.frombuffer(fourth, dtype=np.int64))
+        coded[name] = (np.frombuffer(codes, dtype=np.int32), values)
+    return Scanned(
+        rows=rows,
+        columns=coded,
+        tallies=tallies,
+        hashes=None if hashes is None else np.frombuffer(hashes, dtype=np.uint64),
+        present=None if present is None else np.frombuffer(present, dtype=np.uint8),
+    )
 
 
 @dataclass(frozen=True)
 class ParsedBlock:
-    """One block of a street file, checked and parsed."""
+    """One block of a street file, checked and parsed: an Arrow ``table``, or what the scanner read."""
 
     data: bytes
-    table: pa.Table
+    table: pa.Table | None
     where: Where
     blank_lines: int = 0
     #: The line number of a last line with no line break (a possible cut), else None.
     unterminated_line: int | None = None
+    scanned: Scanned | None = None
+
+    @property
+    def rows(self) -> int:
+        """Data rows in the block."""
+        return self.scanned.rows if self.scanned is not None else self.table.num_rows
 
 
 def _is_pre_2013_layout(columns: list[str]) -> bool:
@@ -118,7 +223,7 @@ def _check_header(file: StreetFile, header: list[str]) -> bool:
     return False
 
 
-def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str, pa.DataType]]:
+def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str, pa.DataType], bytes | None]:
     # LSOA name is parsed only where it is needed: records, and blocks with unknown LSOA codes.
     types: dict[str, pa.DataType] = {c: DICT for c in REQUIRED if records or c != "LSOA name"}
     types["Crime ID"] = pa.binary()
@@ -126,7 +231,9 @@ def _column_types(header: list[str], records: bool) -> tuple[list[str], dict[str
     if records:
         types.update({"Last outcome category": DICT, "Location": DICT, "Context": pa.string()})
     wanted = [c for c in header if c in types]
-    return wanted, {c: types[c] for c in wanted}
+    # Records keep whole columns: pyarrow parses them. Counting is what the scanner serves.
+    roles = None if records or SCANNER is None else roles_of(header, _ROLES)
+    return wanted, {c: types[c] for c in wanted}, roles
 
 
 def _chunk(size: int) -> int:
@@ -198,6 +305,18 @@ def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: Where
 
 def _parsed(start: FileStart, header_line: bytes, data: bytes, where: Where, last: bool) -> ParsedBlock:
     file = start.file
+    if start.roles is not None:
+        found = scan(data, start.header, start.roles, start.interners)
+        if not isinstance(found, str):
+            unterminated = last and not data.endswith(b"\n")
+            return ParsedBlock(
+                data=data,
+                table=None,
+                where=where,
+                unterminated_line=where.first_line + found.rows - 1 if unterminated else None,
+                scanned=found,
+            )
+        logger.debug("%s, line %d on: %s; parsed the exact way", file.label, where.first_line, found)
     if b"\x00" in data:
         _exact_check(file, header_line, data, where, "NUL bytes (file corrupted?)")
     if not data.isascii():
@@ -271,8 +390,13 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes, Iterator[bytes]]:
     return first[:cut], first[cut:], stream
 
 
-def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileStart | ParsedBlock]:
+def parsed_blocks(
+    file: StreetFile, *, records: bool = False, lsoa_codes: object | None = None
+) -> Iterator[FileStart | ParsedBlock]:
     """The :class:`FileStart` of a street file, then its blocks, checked and parsed.
+
+    ``lsoa_codes`` (an interner of :data:`SCANNER`'s module) numbers the LSOA codes of scanned
+    blocks across files (see :class:`Interned`).
 
     Raises
     ------
@@ -289,6 +413,10 @@ def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileSt
         header = _header(file, header_line)
         no_lsoa_columns = _check_header(file, header)
         start = FileStart(file, header, no_lsoa_columns, *_column_types(header, records))
+        if start.roles is not None and lsoa_codes is not None:
+            dictionary_columns = [c for c, role in zip(header, start.roles, strict=True) if role == 1]
+            interners = tuple(lsoa_codes if c == "LSOA code" else None for c in dictionary_columns)
+            start = dataclasses.replace(start, interners=interners)
         yield start
         where = Where(first_line=2, first_row=0)
         pending = data
@@ -296,7 +424,7 @@ def parsed_blocks(file: StreetFile, *, records: bool = False) -> Iterator[FileSt
             if pending:
                 block = _parsed(start, header_line, pending, where, last=False)
                 yield block
-                where = Where(where.first_line + pending.count(b"\n"), where.first_row + block.table.num_rows)
+                where = Where(where.first_line + pending.count(b"\n"), where.first_row + block.rows)
             pending = following
         if pending:
             yield _parsed(start, header_line, pending, where, last=True)

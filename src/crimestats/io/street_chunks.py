@@ -37,10 +37,14 @@ from .street_blocks import (
     DICT,
     FileError,
     FileStart,
+    Interned,
     ParsedBlock,
     Where,
+    new_interner,
     parse,
     parsed_blocks,
+    roles_of,
+    scan,
 )
 from .street_files import StreetFile, file_size
 
@@ -90,6 +94,10 @@ class Places:
         # Files are tallied by several threads: what adds areas or codes takes the lock (the
         # caches of forces, types and months only ever gain the same value for a key).
         self._lock = threading.RLock()
+        #: LSOA codes of scanned blocks, numbered once per read (None without the compiled scanner),
+        #: and the area id, code id and no-area reason of each, for as many as have been mapped.
+        self.lsoa_codes = new_interner()
+        self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
 
     def _id(self, area: tuple[str, str] | None) -> int:
         if area is None:
@@ -111,18 +119,39 @@ class Places:
                 self._unknown[code] = found
             return found
 
-    def of_codes(self, dictionary: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """Area id (-1 where unknown or missing) and code id (-1 where missing) of each LSOA code of a dictionary.
+    def of_codes(self, dictionary: pa.Array | list[str] | Interned) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Area id, code id and no-area reason of each LSOA code of a dictionary.
 
-        The codes are trimmed in Arrow and looked up in the table's dictionary (a plain dict:
-        a read-only view costs more per look-up).
+        The area id is -1 where the code is unknown or missing, the code id -1 where missing,
+        and the reason (an index into :data:`REASONS`) 0 where the code has an area. The codes
+        are trimmed in Arrow and looked up in the table's dictionary (a plain dict: a read-only
+        view costs more per look-up). Codes of :attr:`lsoa_codes` are mapped once each per
+        read, the first time a block's codes reach them.
         """
+        if isinstance(dictionary, Interned):
+            return self._of_interned(dictionary)
+        if isinstance(dictionary, list):
+            dictionary = pa.array(dictionary, pa.string())
         values = pc.utf8_trim_whitespace(dictionary).to_pylist()
         index = self._index
         ids = np.array([index.get(value, -2) for value in values], dtype=np.int64)
         for position in np.flatnonzero(ids == -2):  # blank (no LSOA), or a code the table does not know
             ids[position] = -1 if values[position] == "" else self._unknown_id(values[position])
-        return self._code_area[ids], ids
+        area = self._code_area[ids]
+        return area, ids, np.where(ids < 0, _NO_LSOA, np.where(area < 0, _UNKNOWN, 0))
+
+    def _of_interned(self, interned: Interned) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mapped = self._interned
+        if len(mapped[0]) < interned.size:
+            with self._lock:
+                mapped = self._interned
+                known = len(mapped[0])
+                if known < interned.size:
+                    new = self.of_codes(interned.values[known : interned.size])
+                    # New arrays, swapped in whole: a thread reading the old ones meanwhile is not disturbed.
+                    mapped = self._interned = tuple(np.concatenate(pair) for pair in zip(mapped, new, strict=True))
+        # Codes past ``size`` (added by another thread since) are not this block's: views do.
+        return tuple(array[: interned.size] for array in mapped)
 
     def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
         """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
@@ -211,12 +240,12 @@ def _codes(column: pa.ChunkedArray, *, as_list: bool = True) -> tuple[np.ndarray
     return codes, dictionary.to_pylist() if as_list else dictionary
 
 
-def _first_positions(codes: np.ndarray, n_values: int) -> np.ndarray:
-    """The first position of each code (-1 where it does not occur)."""
-    first = np.full(n_values, -1, dtype=np.int64)
+def _value_tallies(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per value, and the first position of each (-1 where it does not occur), of a coded column."""
+    first = np.full(len(values), -1, dtype=np.int64)
     positions = np.arange(len(codes), dtype=np.int64)
     first[codes[::-1]] = positions[::-1]
-    return first
+    return np.bincount(codes, minlength=len(values)), first
 
 
 class _Reader:
@@ -240,31 +269,36 @@ class _Reader:
         if block.unterminated_line is not None:
             structure["last_line_unterminated"] = block.unterminated_line
         self._block = block
-        self._rows(block.table, block.where)
+        self._rows(block)
         self._block = None
 
     def _names(self) -> tuple[np.ndarray, list[str]]:
-        """The LSOA name column of the block being read (parsed again: needed only for unknown codes)."""
+        """The LSOA name column of the block being read (read again: needed only for unknown codes)."""
+        if self._block.scanned is not None:
+            found = scan(self._block.data, self.header, roles_of(self.header, {"LSOA name": 1}))
+            if not isinstance(found, str):
+                return found.columns["LSOA name"]
         table = parse(self._block.data, self.header, ["LSOA name"], {"LSOA name": DICT})
         return _codes(table.column("LSOA name"))
 
-    def _rows(self, table: pa.Table, where: Where) -> None:
-        n = table.num_rows
+    def _rows(self, block: ParsedBlock) -> None:
+        table, scanned, where = block.table, block.scanned, block.where
+        n = block.rows
         tally = self.tally
         tally.rows_read += n
         if n == 0:
             return
-        coded = {
-            c: _codes(table.column(c), as_list=c != "LSOA code")
-            for c in self.wanted
-            if pa.types.is_dictionary(self.types[c])
-        }
+        if scanned is not None:
+            coded, value_tallies = scanned.columns, scanned.tallies
+        else:
+            coded = {
+                c: _codes(table.column(c), as_list=c != "LSOA code")
+                for c in self.wanted
+                if pa.types.is_dictionary(self.types[c])
+            }
+            value_tallies = {c: _value_tallies(*coded[c]) for c in _ESSENTIAL}
         # A truncated line leaves its trailing fields empty; real rows always have a month, a force and a type.
-        blank_at = [
-            int(np.flatnonzero(codes == values.index(""))[0])
-            for codes, values in (coded[c] for c in _ESSENTIAL)
-            if "" in values
-        ]
+        blank_at = [int(value_tallies[c][1][coded[c][1].index("")]) for c in _ESSENTIAL if "" in coded[c][1]]
         if blank_at:
             raise SourceFormatError(
                 self.file.label,
@@ -272,8 +306,8 @@ class _Reader:
                 row=where.first_row + min(blank_at) + 2,
             )
         month_codes, month_values = coded["Month"]
-        force_codes, force_values = coded["Falls within"]
-        month_first = _first_positions(month_codes, len(month_values))
+        force_values = coded["Falls within"][1]
+        month_rows, month_first = value_tallies["Month"]
         for value, first in zip(month_values, month_first, strict=True):
             try:
                 tally.parsed[value] = self.places.month(value)
@@ -284,18 +318,21 @@ class _Reader:
                     row=where.first_row + int(first) + 2,
                     column="Month",
                 ) from error
-        _add_tallies(tally.month_rows, tally.month_first, month_codes, month_values, month_first, where.first_row)
-        force_first = _first_positions(force_codes, len(force_values))
-        _add_tallies(tally.force_rows, tally.force_first, force_codes, force_values, force_first, where.first_row)
+        _add_tallies(tally.month_rows, tally.month_first, month_rows, month_values, month_first, where.first_row)
+        force_rows, force_first = value_tallies["Falls within"]
+        _add_tallies(tally.force_rows, tally.force_first, force_rows, force_values, force_first, where.first_row)
         keep = None
         if self.months is not None:
             wanted = np.array([f"{tally.parsed[v]:%Y-%m}" in self.months for v in month_values], dtype=bool)
             keep = wanted[month_codes]
             if keep.all():
                 keep = None
-        self._coordinates(table, keep, where)
-        if "Crime ID" in table.column_names:
-            self.hashes.append(crime_id_hashes(table.column("Crime ID"), keep))
+        if scanned is not None:  # the scanner read only plain numbers as coordinates: nothing to note
+            self.hashes.append(scanned.id_hashes(keep))
+        else:
+            self._coordinates(table, keep, where)
+            if "Crime ID" in table.column_names:
+                self.hashes.append(crime_id_hashes(table.column("Crime ID"), keep))
         self._aggregate(coded, keep, table)
 
     def _coordinates(self, table: pa.Table, keep: np.ndarray | None, where: Where) -> None:
@@ -331,8 +368,7 @@ class _Reader:
             code_codes = None
         else:
             code_codes, code_values = coded["LSOA code"]
-            area_of_code, code_ids = places.of_codes(code_values)
-            reason_of_code = np.where(code_ids < 0, _NO_LSOA, np.where(area_of_code < 0, _UNKNOWN, 0))
+            area_of_code, code_ids, reason_of_code = places.of_codes(code_values)
             area = area_of_code[code_codes]
             reason = reason_of_code[code_codes]
             unknown = reason == _UNKNOWN
@@ -355,8 +391,12 @@ class _Reader:
             if code_codes is not None:
                 code_codes = code_codes[keep]
         if code_codes is not None and self.tally.lsoa_code_ids is not None:
-            present = np.bincount(code_codes, minlength=len(code_values)) > 0
-            self.tally.lsoa_code_ids.append(code_ids[present & (code_ids >= 0)])
+            if keep is None and isinstance(code_values, Interned):  # the block's distinct codes, known
+                distinct = code_ids[code_values.ids]
+                self.tally.lsoa_code_ids.append(distinct[distinct >= 0])
+            else:
+                present = np.bincount(code_codes, minlength=len(code_values)) > 0
+                self.tally.lsoa_code_ids.append(code_ids[present & (code_ids >= 0)])
         sizes = (len(month_values), len(force_values), len(places.areas) + 1, len(type_values), len(REASONS))
         key = month_codes.astype(np.int64)
         for values, size in zip((force_codes, area + 1, type_codes, reason), sizes[1:], strict=True):
@@ -410,10 +450,9 @@ class _Reader:
 
 
 def _add_tallies(
-    rows: dict, first: dict, codes: np.ndarray, values: list[str], firsts: np.ndarray, offset: int
+    rows: dict, first: dict, counts: np.ndarray, values: list[str], firsts: np.ndarray, offset: int
 ) -> None:
-    counts = np.bincount(codes, minlength=len(values))
-    for value, count, position in zip(values, counts, firsts, strict=True):
+    for value, count, position in zip(values, counts.tolist(), firsts.tolist(), strict=True):
         if count:
             rows[value] = rows.get(value, 0) + int(count)
             first.setdefault(value, offset + int(position))
@@ -473,7 +512,8 @@ def read_street_file(
     SourceReadError
         For a file that cannot be read at all.
     """
-    (tally,) = _tallies(parsed_blocks(file, records=records), places, months, records)
+    blocks = parsed_blocks(file, records=records, lsoa_codes=places.lsoa_codes)
+    (tally,) = _tallies(blocks, places, months, records)
     return tally  # type: ignore[return-value]
 
 
@@ -482,7 +522,8 @@ def tally_file(
 ) -> StreetTally | FileError:
     """:func:`read_street_file`, with an error returned in the tally's place (for a pool of threads)."""
     try:
-        (tally,) = _tallies(parsed_blocks(file, records=records), places, months, records, isolate=True)
+        blocks = parsed_blocks(file, records=records, lsoa_codes=places.lsoa_codes)
+        (tally,) = _tallies(blocks, places, months, records, isolate=True)
     except Exception as error:  # a reader bug or an unforeseen fault: that file's failure, in its place
         return FileError(file, error)
     return tally

@@ -1,0 +1,17 @@
+"""Build the one compiled module, the street-file scanner (everything else is in pyproject.toml).
+
+It is optional: where no C compiler is at hand the install goes on without it, and street files
+are parsed by pyarrow alone (slower, same results; see src/crimestats/io/_streetscan.c).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "crimestats.io._streetscan",
+            sources=["src/crimestats/io/_streetscan.c"],
+            optional=True,
+        )
+    ]
+)

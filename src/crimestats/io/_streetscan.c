@@ -1,0 +1,765 @@
+/*
+ * crimestats.io._streetscan: one pass over a block of data.police.uk street-file lines.
+ *
+ * The compiled half of the street-file ingest path (issue 15; the Python half is
+ * crimestats/io/street_blocks.py). pyarrow's CSV reader tokenises every field of every line and
+ * builds columns for the ones asked for; counting needs four short columns, the crime-ID hashes
+ * and a yes/no on the coordinates. This scanner walks a block of whole lines once, without the
+ * GIL, and returns exactly that:
+ *
+ *   - the row count and whether the last line has no line break;
+ *   - for each "dictionary" column: an int32 code per row and the distinct values in order of
+ *     first appearance (what pyarrow's dictionary-encoded column holds);
+ *   - for the crime-ID column: the 64-bit hash of each ID (crime_ids._mix64 of its 64 bytes) and
+ *     whether the row has one;
+ *   - nothing for the coordinate columns: they are only checked to be plain decimal numbers.
+ *
+ * It serves only the plain case. Anything else -- a NUL byte, text that is not UTF-8, a blank
+ * line, a row with a field too many or too few, a quote inside an unquoted field or a quoted
+ * field over a line end, a lone carriage return, an escaped quote in a column it returns, a
+ * coordinate that is not a plain number, a crime ID that is neither blank nor 64 visible bytes --
+ * makes it decline: it returns a short string saying why, and the caller parses the block with
+ * pyarrow and checks it exactly as before, so every error and quality note is unchanged.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+enum role { SKIP = 0, DICT = 1, CRIME_ID = 2, NUMBER = 3 };
+
+/* Why a block is declined (the caller falls back to the exact path). */
+static const char *const NUL_BYTE = "NUL byte";
+static const char *const NOT_UTF8 = "not UTF-8";
+static const char *const FIELDS = "a line whose field count is not the header's";
+static const char *const QUOTE = "a quote the plain path does not read";
+static const char *const CARRIAGE = "a carriage return not before a line feed";
+static const char *const COORDINATE = "a coordinate that is not a plain number";
+static const char *const CRIME_ID_SHAPE = "a crime ID that is not 64 visible bytes";
+static const char *const NO_MEMORY = "out of memory";
+
+/* ---- distinct values of a column ------------------------------------------------------------ */
+
+typedef struct {
+    const char *start;
+    Py_ssize_t length;
+} Span;
+
+typedef struct {
+    Span *values;    /* distinct values, in order of first appearance */
+    Py_ssize_t count, capacity;
+    int32_t *slots;  /* open addressing: index into values, -1 empty */
+    Py_ssize_t mask;
+    int32_t *codes;  /* one per row */
+    Py_ssize_t last; /* the code of the previous row (months and forces rarely change) */
+} Dictionary;
+
+static inline uint64_t load64(const char *p) {
+    uint64_t word;
+    memcpy(&word, p, 8);
+    return word;
+}
+
+/* A hash of a short value: its first and last eight bytes (overlapping when shorter than 16)
+ * and, between them, eight bytes at a time. */
+static inline uint64_t hash_bytes(const char *s, Py_ssize_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    if (n >= 8) {
+        h = (h ^ load64(s)) * 0xBF58476D1CE4E5B9ULL;
+        for (Py_ssize_t i = 8; i + 8 < n; i += 8) h = (h ^ (h >> 31) ^ load64(s + i)) * 0xBF58476D1CE4E5B9ULL;
+        h = (h ^ (h >> 31) ^ load64(s + n - 8)) * 0x94D049BB133111EBULL;
+    } else {
+        uint64_t word = 0;
+        for (Py_ssize_t i = 0; i < n; i++) word = (word << 8) | (unsigned char)s[i];
+        h = (h ^ word) * 0x94D049BB133111EBULL;
+    }
+    return h ^ (h >> 29);
+}
+
+/* Whether two values of the same length are equal (short values: no call to memcmp). */
+static inline int same(const char *a, const char *b, Py_ssize_t n) {
+    if (n >= 8) {
+        for (Py_ssize_t i = 0; i + 8 < n; i += 8)
+            if (load64(a + i) != load64(b + i)) return 0;
+        return load64(a + n - 8) == load64(b + n - 8);
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
+static int dictionary_init(Dictionary *d, Py_ssize_t rows) { /* rows > 0: the initial capacity */
+    d->count = 0;
+    d->capacity = 64;
+    d->mask = 127;
+    d->last = -1;
+    d->values = malloc(sizeof(Span) * d->capacity);
+    d->slots = malloc(sizeof(int32_t) * (d->mask + 1));
+    d->codes = malloc(sizeof(int32_t) * rows);
+    if (!d->values || !d->slots || !d->codes) return -1;
+    memset(d->slots, 0xff, sizeof(int32_t) * (d->mask + 1));
+    return 0;
+}
+
+static void dictionary_free(Dictionary *d) {
+    free(d->values);
+    free(d->slots);
+    free(d->codes);
+    d->values = NULL;
+    d->slots = NULL;
+    d->codes = NULL;
+}
+
+static int dictionary_grow(Dictionary *d) {
+    Py_ssize_t size = (d->mask + 1) * 2;
+    int32_t *slots = malloc(sizeof(int32_t) * size);
+    if (!slots) return -1;
+    memset(slots, 0xff, sizeof(int32_t) * size);
+    for (Py_ssize_t i = 0; i < d->count; i++) {
+        Py_ssize_t j = (Py_ssize_t)(hash_bytes(d->values[i].start, d->values[i].length) & (uint64_t)(size - 1));
+        while (slots[j] >= 0) j = (j + 1) & (size - 1);
+        slots[j] = (int32_t)i;
+    }
+    free(d->slots);
+    d->slots = slots;
+    d->mask = size - 1;
+    return 0;
+}
+
+/* The code of a value, added at the end when new. Returns -1 when out of memory. */
+static int32_t dictionary_code(Dictionary *d, const char *start, Py_ssize_t length) {
+    if (d->last >= 0) {
+        Span *v = &d->values[d->last];
+        if (v->length == length && same(v->start, start, length)) return (int32_t)d->last;
+    }
+    Py_ssize_t j = (Py_ssize_t)(hash_bytes(start, length) & (uint64_t)d->mask);
+    while (d->slots[j] >= 0) {
+        Span *v = &d->values[d->slots[j]];
+        if (v->length == length && same(v->start, start, length)) {
+            d->last = d->slots[j];
+            return d->slots[j];
+        }
+        j = (j + 1) & d->mask;
+    }
+    if (d->count == d->capacity) {
+        Span *values = realloc(d->values, sizeof(Span) * d->capacity * 2);
+        if (!values) return -1;
+        d->values = values;
+        d->capacity *= 2;
+    }
+    int32_t code = (int32_t)d->count;
+    d->values[d->count].start = start;
+    d->values[d->count].length = length;
+    d->count++;
+    d->slots[j] = code;
+    d->last = code;
+    if (d->count * 2 > d->mask + 1 && dictionary_grow(d) < 0) return -1;
+    return code;
+}
+
+/* ---- crime IDs: the hash of crimestats.io.crime_ids._mix64 ------------------------------------- */
+
+static const uint64_t MULTIPLIERS[8] = {
+    0x9E3779B97F4A7C15ULL, 0xBF58476D1CE4E5B9ULL, 0x94D049BB133111EBULL, 0xD6E8FEB86659FD93ULL,
+    0xA0761D6478BD642FULL, 0xE7037ED1A0B428DBULL, 0x8EBC6AF09C88C6E3ULL, 0x589965CC75374CC3ULL,
+};
+
+static uint64_t mix64(const char *id) {
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++) {
+        uint64_t word;
+        memcpy(&word, id + 8 * i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        word = __builtin_bswap64(word);
+#endif
+        h += word * MULTIPLIERS[i];
+    }
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 27;
+    return h;
+}
+
+/* Whether every byte of an ID is above 0x20 (no space or control character), as crime_id_hashes asks. */
+static int visible(const char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+#if defined(__SSE2__)
+    const __m128i space = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)(s + i));
+        /* max(chunk, 0x20) == 0x20 exactly where a byte is <= 0x20 (unsigned) */
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(chunk, space), space))) return 0;
+    }
+#endif
+    for (; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20) return 0;
+    return 1;
+}
+
+/* ---- plain decimal numbers ------------------------------------------------------------------ */
+
+/* -?digits(.digits)? : what pyarrow reads as a float64 and pandas as a number alike. */
+static int plain_number(const char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    if (i < n && s[i] == '-') i++;
+    Py_ssize_t digits = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i == digits) return 0;
+    if (i < n && s[i] == '.') {
+        Py_ssize_t fraction = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == fraction) return 0;
+    }
+    return i == n;
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------------------------- */
+
+/* Whether s[0:n] is valid UTF-8 as Python's strict decoder has it (no overlongs, surrogates or
+ * code points past U+10FFFF). */
+static int valid_utf8(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t i = 0;
+    while (i < n) {
+#if defined(__SSE2__)
+        while (i + 16 <= n && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + i)))) i += 16;
+        if (i >= n) break;
+#endif
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        Py_ssize_t need;
+        unsigned char low = 0x80, high = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0) low = 0xA0;
+            if (c == 0xED) high = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0) low = 0x90;
+            if (c == 0xF4) high = 0x8F;
+        } else {
+            return 0;
+        }
+        if (i + need >= n) return 0; /* cut off at the end */
+        if (s[i + 1] < low || s[i + 1] > high) return 0;
+        for (Py_ssize_t k = 2; k <= need; k++)
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* ---- finding the next special byte ------------------------------------------------------------ */
+
+/* The first byte at or after p (before end) that is a comma, quote, CR, LF, NUL or >= 0x80.
+ * Returns end when there is none. Flags in *high whether a byte >= 0x80 was passed over
+ * (it is not returned: the block is validated as UTF-8 once, at the end). */
+static inline const char *next_special(const char *p, const char *end, int *high) {
+#if defined(__SSE2__)
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r'),
+                  lf = _mm_set1_epi8('\n'), nul = _mm_setzero_si128();
+    while (end - p >= 16) {
+        __m128i chunk = _mm_loadu_si128((const __m128i *)p);
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, comma), _mm_cmpeq_epi8(chunk, quote)),
+                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, cr), _mm_cmpeq_epi8(chunk, lf)),
+                                                _mm_cmpeq_epi8(chunk, nul)));
+        int mask = _mm_movemask_epi8(hit);
+        int top = _mm_movemask_epi8(chunk); /* bytes >= 0x80 */
+        if (mask) {
+            int at = __builtin_ctz(mask);
+            if (top & ((1 << at) - 1)) *high = 1;
+            return p + at;
+        }
+        if (top) *high = 1;
+        p += 16;
+    }
+#endif
+    for (; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ',' || c == '"' || c == '\r' || c == '\n' || c == 0) return p;
+        if (c >= 0x80) *high = 1;
+    }
+    return end;
+}
+
+/* ---- the scan ------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *data;
+    Py_ssize_t size;
+    Py_ssize_t fields;
+    const unsigned char *roles; /* one per field */
+    Py_ssize_t *slot;           /* field -> index of its dictionary (DICT) */
+    Dictionary *dictionaries;
+    uint64_t *hashes; /* CRIME_ID: the hash of each ID, rows without one left out */
+    uint8_t *present; /* CRIME_ID: 1 where the row has an ID */
+    Py_ssize_t ids;   /* CRIME_ID: rows with an ID */
+    Py_ssize_t ndict;
+    Py_ssize_t rows, capacity; /* rows scanned, rows the arrays hold */
+    int unterminated;
+} Scan;
+
+/* Room for twice the rows in every per-row array. */
+static int grow(Scan *s) {
+    Py_ssize_t capacity = s->capacity * 2;
+    for (Py_ssize_t k = 0; k < s->ndict; k++) {
+        int32_t *codes = realloc(s->dictionaries[k].codes, sizeof(int32_t) * capacity);
+        if (!codes) return -1;
+        s->dictionaries[k].codes = codes;
+    }
+    if (s->hashes) {
+        uint64_t *hashes = realloc(s->hashes, sizeof(uint64_t) * capacity);
+        if (!hashes) return -1;
+        s->hashes = hashes;
+        uint8_t *present = realloc(s->present, (size_t)capacity);
+        if (!present) return -1;
+        s->present = present;
+    }
+    s->capacity = capacity;
+    return 0;
+}
+
+/* The work of one field's value; NULL when done, else why the block is declined. */
+static const char *take(Scan *s, Py_ssize_t field, const char *start, Py_ssize_t length, int escaped) {
+    switch (s->roles[field]) {
+    case DICT: {
+        if (escaped) return QUOTE;
+        int32_t code = dictionary_code(&s->dictionaries[s->slot[field]], start, length);
+        if (code < 0) return NO_MEMORY;
+        s->dictionaries[s->slot[field]].codes[s->rows] = code;
+        return NULL;
+    }
+    case CRIME_ID:
+        if (length == 0) {
+            s->present[s->rows] = 0;
+            return NULL;
+        }
+        if (escaped || length != 64 || !visible(start, length)) return CRIME_ID_SHAPE;
+        s->hashes[s->ids++] = mix64(start);
+        s->present[s->rows] = 1;
+        return NULL;
+    case NUMBER:
+        if (length == 0) return NULL; /* no coordinate: null, not an error */
+        return (!escaped && plain_number(start, length)) ? NULL : COORDINATE;
+    default:
+        return NULL;
+    }
+}
+
+static const char *scan(Scan *s) {
+    const char *p = s->data, *end = s->data + s->size;
+    int high = 0;
+    while (p < end) {
+        if (s->rows == s->capacity && grow(s) < 0) return NO_MEMORY;
+        for (Py_ssize_t field = 0;; field++) {
+            const char *start, *stop;
+            int escaped = 0;
+            if (p < end && *p == '"') {
+                start = ++p;
+                for (;;) {
+                    p = next_special(p, end, &high);
+                    if (p == end) return QUOTE; /* a quote never closed */
+                    if (*p == 0) return NUL_BYTE;
+                    if (*p == '\r' || *p == '\n') return QUOTE; /* a quoted field over a line end */
+                    if (*p == '"') {
+                        if (p + 1 < end && p[1] == '"') {
+                            escaped = 1;
+                            p += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    p++; /* a comma inside the quotes */
+                }
+                stop = p++;
+            } else {
+                start = p;
+                p = next_special(p, end, &high);
+                stop = p;
+            }
+            if (s->roles[field] != SKIP) {
+                const char *why = take(s, field, start, stop - start, escaped);
+                if (why) return why;
+            }
+            if (p == end) { /* the last line, with no line break */
+                if (field != s->fields - 1) return FIELDS;
+                s->unterminated = 1;
+                break;
+            }
+            char c = *p;
+            if (c == ',') {
+                if (field == s->fields - 1) return FIELDS;
+                p++;
+                continue;
+            }
+            if (c == '\n' || c == '\r') {
+                if (c == '\r') {
+                    if (p + 1 >= end || p[1] != '\n') return CARRIAGE;
+                    p++;
+                }
+                p++;
+                if (field != s->fields - 1) return FIELDS; /* also a blank line */
+                break;
+            }
+            if (c == 0) return NUL_BYTE;
+            return QUOTE; /* a quote inside an unquoted field, or after a closing quote */
+        }
+        s->rows++;
+    }
+    if (high && !valid_utf8((const unsigned char *)s->data, s->size)) return NOT_UTF8;
+    return NULL;
+}
+
+/* ---- an interner: distinct values of a column across blocks and files ----------------------- */
+
+/* The values are Python str objects kept in a list (``values``), numbered in order of first
+ * appearance; the table points into their UTF-8 bytes, which live as long as the list holds them.
+ * A block's own distinct values are looked up here once each, with the GIL held, so the codes a
+ * scan returns are the interner's: a reader maps each value (an LSOA code) once per read, not once
+ * per file. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *values; /* list of str */
+    Span *spans;      /* UTF-8 of each value */
+    Py_ssize_t capacity;
+    int32_t *slots;
+    Py_ssize_t mask;
+} Interner;
+
+static int interner_insert_slot(int32_t *slots, Py_ssize_t mask, const Span *spans, int32_t code) {
+    Py_ssize_t j = (Py_ssize_t)(hash_bytes(spans[code].start, spans[code].length) & (uint64_t)mask);
+    while (slots[j] >= 0) j = (j + 1) & mask;
+    slots[j] = code;
+    return 0;
+}
+
+/* The interner's code of a value (added when new); -1 with an exception set on failure. */
+static int32_t interner_code(Interner *self, const char *start, Py_ssize_t length) {
+    Py_ssize_t count = PyList_GET_SIZE(self->values);
+    Py_ssize_t j = (Py_ssize_t)(hash_bytes(start, length) & (uint64_t)self->mask);
+    while (self->slots[j] >= 0) {
+        const Span *v = &self->spans[self->slots[j]];
+        if (v->length == length && same(v->start, start, length)) return self->slots[j];
+        j = (j + 1) & self->mask;
+    }
+    if (count >= INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "more distinct values than an int32 code can number");
+        return -1;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8(start, length, "strict");
+    if (!text) return -1;
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!utf8 || PyList_Append(self->values, text) < 0) {
+        Py_DECREF(text);
+        return -1;
+    }
+    Py_DECREF(text); /* the list holds it, and with it the UTF-8 bytes the span points to */
+    if (count == self->capacity) {
+        Span *spans = PyMem_Realloc(self->spans, sizeof(Span) * self->capacity * 2);
+        if (!spans) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->spans = spans;
+        self->capacity *= 2;
+    }
+    self->spans[count].start = utf8;
+    self->spans[count].length = size;
+    self->slots[j] = (int32_t)count;
+    if ((count + 1) * 2 > self->mask + 1) {
+        Py_ssize_t size2 = (self->mask + 1) * 2;
+        int32_t *slots = PyMem_Malloc(sizeof(int32_t) * size2);
+        if (!slots) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memset(slots, 0xff, sizeof(int32_t) * size2);
+        for (Py_ssize_t i = 0; i <= count; i++) interner_insert_slot(slots, size2 - 1, self->spans, (int32_t)i);
+        PyMem_Free(self->slots);
+        self->slots = slots;
+        self->mask = size2 - 1;
+    }
+    return (int32_t)count;
+}
+
+static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    if (PyTuple_GET_SIZE(args) || (kwargs && PyDict_GET_SIZE(kwargs))) {
+        PyErr_SetString(PyExc_TypeError, "Interner() takes no arguments");
+        return NULL;
+    }
+    Interner *self = (Interner *)type->tp_alloc(type, 0);
+    if (!self) return NULL;
+    self->values = PyList_New(0);
+    self->capacity = 1024;
+    self->mask = 2047;
+    self->spans = PyMem_Malloc(sizeof(Span) * self->capacity);
+    self->slots = PyMem_Malloc(sizeof(int32_t) * (self->mask + 1));
+    if (!self->values || !self->spans || !self->slots) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    memset(self->slots, 0xff, sizeof(int32_t) * (self->mask + 1));
+    return (PyObject *)self;
+}
+
+static void interner_dealloc(Interner *self) {
+    Py_XDECREF(self->values);
+    PyMem_Free(self->spans);
+    PyMem_Free(self->slots);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static Py_ssize_t interner_length(Interner *self) { return PyList_GET_SIZE(self->values); }
+
+static PyObject *interner_get_values(Interner *self, void *closure) {
+    (void)closure;
+    Py_INCREF(self->values);
+    return self->values;
+}
+
+static PyGetSetDef interner_getset[] = {
+    {"values", (getter)interner_get_values, NULL,
+     "The distinct values met so far (a list, only ever appended to): code i is values[i].", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PySequenceMethods interner_sequence = {.sq_length = (lenfunc)interner_length};
+
+static PyTypeObject InternerType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "crimestats.io._streetscan.Interner",
+    .tp_doc = PyDoc_STR("Interner()\n--\n\nNumbers the distinct values of a column across the blocks scanned with it."),
+    .tp_basicsize = sizeof(Interner),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = interner_new,
+    .tp_dealloc = (destructor)interner_dealloc,
+    .tp_getset = interner_getset,
+    .tp_as_sequence = &interner_sequence,
+};
+
+/* Replace a block's own codes by the interner's, each distinct value looked up once; the
+ * interner's codes of the block's distinct values (in order of first appearance) as int32 bytes. */
+static PyObject *intern_codes(Interner *interner, Dictionary *d, Py_ssize_t rows) {
+    PyObject *ids = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int32_t) * d->count);
+    if (!ids) return NULL;
+    int32_t *remap = (int32_t *)PyBytes_AS_STRING(ids);
+    for (Py_ssize_t k = 0; k < d->count; k++) {
+        remap[k] = interner_code(interner, d->values[k].start, d->values[k].length);
+        if (remap[k] < 0) {
+            Py_DECREF(ids);
+            return NULL;
+        }
+    }
+    for (Py_ssize_t i = 0; i < rows; i++) d->codes[i] = remap[d->codes[i]];
+    return ids;
+}
+
+/* ---- the Python function -------------------------------------------------------------------- */
+
+/* Rows per value and the first row of each value (int64 bytes each), from a block's own codes. */
+static int tally_codes(const Dictionary *d, Py_ssize_t rows, PyObject **counts, PyObject **first) {
+    *counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int64_t) * d->count);
+    *first = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int64_t) * d->count);
+    if (!*counts || !*first) return -1;
+    int64_t *n = (int64_t *)PyBytes_AS_STRING(*counts), *at = (int64_t *)PyBytes_AS_STRING(*first);
+    for (Py_ssize_t k = 0; k < d->count; k++) {
+        n[k] = 0;
+        at[k] = -1;
+    }
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        int32_t code = d->codes[i];
+        if (n[code]++ == 0) at[code] = i;
+    }
+    return 0;
+}
+
+static PyObject *values_list(const Dictionary *d) {
+    PyObject *list = PyList_New(d->count);
+    if (!list) return NULL;
+    for (Py_ssize_t i = 0; i < d->count; i++) {
+        PyObject *text = PyUnicode_DecodeUTF8(d->values[i].start, d->values[i].length, "strict");
+        if (!text) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, text);
+    }
+    return list;
+}
+
+PyDoc_STRVAR(scan_doc,
+             "scan(data, roles, interners=None, /)\n--\n\n"
+             "Scan a block of whole street-file lines (no header) in one pass, without the GIL.\n\n"
+             "``roles`` holds one byte per header field: 0 skip, 1 dictionary-encode, 2 crime ID\n"
+             "(hash it), 3 coordinate (check it is a plain number). Returns ``(rows, unterminated,\n"
+             "columns, hashes, present)``: ``columns`` a list, one ``(codes, values, counts, first)``\n"
+             "per dictionary field in header order: ``codes`` int32 bytes (one per row), ``values`` a\n"
+             "list of str in order of first appearance, ``counts`` and ``first`` int64 bytes (rows per\n"
+             "value, first row of each value). ``hashes``: uint64 bytes, the hash of each crime ID,\n"
+             "rows without one left out; ``present``: uint8 bytes, 1 per row with an ID (both None\n"
+             "without a crime-ID field). ``interners``, when given, holds one entry per dictionary\n"
+             "field: None, or an Interner whose codes that field's codes then are; its column is\n"
+             "``(codes, n, ids, None)``, ``n`` the interner's size after this block and ``ids`` its\n"
+             "codes of the block's distinct values (int32 bytes). Returns a str saying why when the\n"
+             "block is not plain (the caller then parses it the exact way).");
+
+static PyObject *py_scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs < 2 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "scan(data, roles, interners=None) takes two or three arguments");
+        return NULL;
+    }
+    PyObject *interners = nargs == 3 && args[2] != Py_None ? args[2] : NULL;
+    Py_buffer data, roles;
+    if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0) return NULL;
+    if (PyObject_GetBuffer(args[1], &roles, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&data);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    Scan s = {0};
+    s.data = data.buf;
+    s.size = data.len;
+    s.fields = roles.len;
+    s.roles = roles.buf;
+    Py_ssize_t ndict = 0, id_fields = 0;
+    for (Py_ssize_t i = 0; i < s.fields; i++) {
+        if (s.roles[i] > NUMBER) {
+            PyErr_SetString(PyExc_ValueError, "roles: each byte must be 0, 1, 2 or 3");
+            goto done;
+        }
+        ndict += s.roles[i] == DICT;
+        id_fields += s.roles[i] == CRIME_ID;
+    }
+    if (s.fields == 0 || id_fields > 1) {
+        PyErr_SetString(PyExc_ValueError, "roles: at least one field, and at most one crime ID");
+        goto done;
+    }
+    if (interners) {
+        if (!PyTuple_Check(interners) || PyTuple_GET_SIZE(interners) != ndict) {
+            PyErr_SetString(PyExc_TypeError, "interners: a tuple with one entry per dictionary field");
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < ndict; k++) {
+            PyObject *item = PyTuple_GET_ITEM(interners, k);
+            if (item != Py_None && !PyObject_TypeCheck(item, &InternerType)) {
+                PyErr_SetString(PyExc_TypeError, "interners: each entry None or an Interner");
+                goto done;
+            }
+        }
+    }
+    const char *why = NULL;
+    s.ndict = ndict;
+    s.capacity = s.size / 128 + 64; /* rows are 150-300 bytes: one or two doublings at most */
+    Py_BEGIN_ALLOW_THREADS
+    s.slot = calloc((size_t)s.fields, sizeof(Py_ssize_t));
+    s.dictionaries = calloc((size_t)(ndict > 0 ? ndict : 1), sizeof(Dictionary));
+    if (id_fields) {
+        s.hashes = malloc(sizeof(uint64_t) * s.capacity);
+        s.present = malloc((size_t)s.capacity);
+    }
+    if (!s.slot || !s.dictionaries || (id_fields && (!s.hashes || !s.present))) {
+        why = NO_MEMORY;
+    } else {
+        for (Py_ssize_t i = 0, k = 0; i < s.fields; i++)
+            if (s.roles[i] == DICT) {
+                s.slot[i] = k;
+                if (dictionary_init(&s.dictionaries[k++], s.capacity) < 0) why = NO_MEMORY;
+            }
+        if (!why) why = scan(&s);
+    }
+    Py_END_ALLOW_THREADS
+    if (why == NO_MEMORY) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (why) {
+        result = PyUnicode_FromString(why);
+        goto done;
+    }
+    PyObject *columns = PyList_New(ndict);
+    if (!columns) goto done;
+    for (Py_ssize_t k = 0; k < ndict; k++) {
+        PyObject *interner = interners ? PyTuple_GET_ITEM(interners, k) : Py_None;
+        Dictionary *d = &s.dictionaries[k];
+        PyObject *values = NULL, *third = NULL, *fourth = NULL, *codes = NULL, *column = NULL;
+        if (interner != Py_None) { /* (codes, size, ids, None) */
+            third = intern_codes((Interner *)interner, d, s.rows);
+            values = third ? PyLong_FromSsize_t(interner_length((Interner *)interner)) : NULL;
+            fourth = Py_None;
+            Py_INCREF(fourth);
+        } else if (tally_codes(d, s.rows, &third, &fourth) == 0) { /* (codes, values, counts, first) */
+            values = values_list(d);
+        }
+        if (values && third && fourth)
+            codes = PyBytes_FromStringAndSize((const char *)d->codes, (Py_ssize_t)sizeof(int32_t) * s.rows);
+        if (codes) column = PyTuple_Pack(4, codes, values, third, fourth);
+        Py_XDECREF(codes);
+        Py_XDECREF(values);
+        Py_XDECREF(third);
+        Py_XDECREF(fourth);
+        if (!column) {
+            Py_DECREF(columns);
+            goto done;
+        }
+        PyList_SET_ITEM(columns, k, column);
+    }
+    PyObject *hashes = Py_None, *present = Py_None;
+    Py_INCREF(Py_None);
+    Py_INCREF(Py_None);
+    if (id_fields) {
+        Py_DECREF(hashes);
+        Py_DECREF(present);
+        hashes = PyBytes_FromStringAndSize((const char *)s.hashes, (Py_ssize_t)sizeof(uint64_t) * s.ids);
+        present = PyBytes_FromStringAndSize((const char *)s.present, s.rows);
+        if (!hashes || !present) {
+            Py_XDECREF(hashes);
+            Py_XDECREF(present);
+            Py_DECREF(columns);
+            goto done;
+        }
+    }
+    result = Py_BuildValue("(nNNNN)", s.rows, PyBool_FromLong(s.unterminated), columns, hashes, present);
+done:
+    if (s.dictionaries)
+        for (Py_ssize_t k = 0; k < ndict; k++) dictionary_free(&s.dictionaries[k]);
+    free(s.dictionaries);
+    free(s.slot);
+    free(s.hashes);
+    free(s.present);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&roles);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", (PyCFunction)(void (*)(void))py_scan, METH_FASTCALL, scan_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "crimestats.io._streetscan",
+    "One pass over a block of data.police.uk street-file lines (see street_blocks.py).", -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__streetscan(void) {
+    if (PyType_Ready(&InternerType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&InternerType);
+    if (PyModule_AddObject(m, "Interner", (PyObject *)&InternerType) < 0) {
+        Py_DECREF(&InternerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
