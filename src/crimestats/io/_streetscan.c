@@ -50,13 +50,27 @@ typedef struct {
     Py_ssize_t length;
 } Span;
 
+/* Copies of a dictionary's values, end to end: compared there, not where they first appeared in
+ * the block (a cache miss per look-up). Pages are never moved, so pointers into them hold. */
+typedef struct Page {
+    struct Page *next;
+    size_t used, size;
+    char data[];
+} Page;
+
 typedef struct {
-    Span *values;    /* distinct values, in order of first appearance */
+    uint32_t hash; /* of the value, to skip most byte comparisons */
+    int32_t code;  /* index into values, -1 empty */
+} Slot;
+
+typedef struct {
+    Span *values; /* distinct values (copies in pages), in order of first appearance */
     Py_ssize_t count, capacity;
-    int32_t *slots;  /* open addressing: index into values, -1 empty */
+    Slot *slots; /* open addressing */
     Py_ssize_t mask;
-    int32_t *codes;  /* one per row */
-    Py_ssize_t last; /* the code of the previous row (months and forces rarely change) */
+    Page *page;       /* the page being filled; earlier ones follow its next */
+    int32_t *codes;   /* one per row */
+    Py_ssize_t last;  /* the code of the previous row (months and forces rarely change) */
 } Dictionary;
 
 static inline uint64_t load64(const char *p) {
@@ -98,11 +112,12 @@ static int dictionary_init(Dictionary *d, Py_ssize_t rows) { /* rows > 0: the in
     d->capacity = 64;
     d->mask = 127;
     d->last = -1;
+    d->page = NULL;
     d->values = malloc(sizeof(Span) * d->capacity);
-    d->slots = malloc(sizeof(int32_t) * (d->mask + 1));
+    d->slots = malloc(sizeof(Slot) * (d->mask + 1));
     d->codes = malloc(sizeof(int32_t) * rows);
     if (!d->values || !d->slots || !d->codes) return -1;
-    memset(d->slots, 0xff, sizeof(int32_t) * (d->mask + 1));
+    for (Py_ssize_t j = 0; j <= d->mask; j++) d->slots[j].code = -1;
     return 0;
 }
 
@@ -110,20 +125,43 @@ static void dictionary_free(Dictionary *d) {
     free(d->values);
     free(d->slots);
     free(d->codes);
+    while (d->page) {
+        Page *next = d->page->next;
+        free(d->page);
+        d->page = next;
+    }
     d->values = NULL;
     d->slots = NULL;
     d->codes = NULL;
 }
 
+/* A copy of a value in the dictionary's pages; NULL when out of memory. */
+static const char *dictionary_copy(Dictionary *d, const char *start, Py_ssize_t length) {
+    if (!d->page || d->page->used + (size_t)length > d->page->size) {
+        size_t size = (size_t)length > 65536 ? (size_t)length : 65536;
+        Page *page = malloc(sizeof(Page) + size);
+        if (!page) return NULL;
+        page->next = d->page;
+        page->used = 0;
+        page->size = size;
+        d->page = page;
+    }
+    char *copy = d->page->data + d->page->used;
+    memcpy(copy, start, (size_t)length);
+    d->page->used += (size_t)length;
+    return copy;
+}
+
 static int dictionary_grow(Dictionary *d) {
     Py_ssize_t size = (d->mask + 1) * 2;
-    int32_t *slots = malloc(sizeof(int32_t) * size);
+    Slot *slots = malloc(sizeof(Slot) * size);
     if (!slots) return -1;
-    memset(slots, 0xff, sizeof(int32_t) * size);
-    for (Py_ssize_t i = 0; i < d->count; i++) {
-        Py_ssize_t j = (Py_ssize_t)(hash_bytes(d->values[i].start, d->values[i].length) & (uint64_t)(size - 1));
-        while (slots[j] >= 0) j = (j + 1) & (size - 1);
-        slots[j] = (int32_t)i;
+    for (Py_ssize_t j = 0; j < size; j++) slots[j].code = -1;
+    for (Py_ssize_t i = 0; i <= d->mask; i++) {
+        if (d->slots[i].code < 0) continue;
+        Py_ssize_t j = (Py_ssize_t)(d->slots[i].hash & (uint32_t)(size - 1));
+        while (slots[j].code >= 0) j = (j + 1) & (size - 1);
+        slots[j] = d->slots[i];
     }
     free(d->slots);
     d->slots = slots;
@@ -132,17 +170,21 @@ static int dictionary_grow(Dictionary *d) {
 }
 
 /* The code of a value, added at the end when new. Returns -1 when out of memory. */
-static int32_t dictionary_code(Dictionary *d, const char *start, Py_ssize_t length) {
+static inline int32_t dictionary_code(Dictionary *d, const char *start, Py_ssize_t length) {
     if (d->last >= 0) {
-        Span *v = &d->values[d->last];
+        const Span *v = &d->values[d->last];
         if (v->length == length && same(v->start, start, length)) return (int32_t)d->last;
     }
-    Py_ssize_t j = (Py_ssize_t)(hash_bytes(start, length) & (uint64_t)d->mask);
-    while (d->slots[j] >= 0) {
-        Span *v = &d->values[d->slots[j]];
-        if (v->length == length && same(v->start, start, length)) {
-            d->last = d->slots[j];
-            return d->slots[j];
+    uint64_t h = hash_bytes(start, length);
+    uint32_t hash = (uint32_t)(h >> 32);
+    Py_ssize_t j = (Py_ssize_t)(h & (uint64_t)d->mask);
+    while (d->slots[j].code >= 0) {
+        if (d->slots[j].hash == hash) {
+            const Span *v = &d->values[d->slots[j].code];
+            if (v->length == length && same(v->start, start, length)) {
+                d->last = d->slots[j].code;
+                return (int32_t)d->last;
+            }
         }
         j = (j + 1) & d->mask;
     }
@@ -152,11 +194,14 @@ static int32_t dictionary_code(Dictionary *d, const char *start, Py_ssize_t leng
         d->values = values;
         d->capacity *= 2;
     }
+    const char *copy = dictionary_copy(d, start, length);
+    if (!copy) return -1;
     int32_t code = (int32_t)d->count;
-    d->values[d->count].start = start;
+    d->values[d->count].start = copy;
     d->values[d->count].length = length;
     d->count++;
-    d->slots[j] = code;
+    d->slots[j].hash = hash;
+    d->slots[j].code = code;
     d->last = code;
     if (d->count * 2 > d->mask + 1 && dictionary_grow(d) < 0) return -1;
     return code;
@@ -258,37 +303,68 @@ static int valid_utf8(const unsigned char *s, Py_ssize_t n) {
     return 1;
 }
 
-/* ---- finding the next special byte ------------------------------------------------------------ */
+/* ---- where the special bytes are, 64 bytes at a time -------------------------------------- */
 
-/* The first byte at or after p (before end) that is a comma, quote, CR, LF, NUL or >= 0x80.
- * Returns end when there is none. Flags in *high whether a byte >= 0x80 was passed over
- * (it is not returned: the block is validated as UTF-8 once, at the end). */
-static inline const char *next_special(const char *p, const char *end, int *high) {
+typedef struct {
+    uint64_t quote, comma, lf, cr, nul, high; /* bit i: byte i of the chunk is one */
+} Masks;
+
 #if defined(__SSE2__)
-    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r'),
-                  lf = _mm_set1_epi8('\n'), nul = _mm_setzero_si128();
-    while (end - p >= 16) {
-        __m128i chunk = _mm_loadu_si128((const __m128i *)p);
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, comma), _mm_cmpeq_epi8(chunk, quote)),
-                                   _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(chunk, cr), _mm_cmpeq_epi8(chunk, lf)),
-                                                _mm_cmpeq_epi8(chunk, nul)));
-        int mask = _mm_movemask_epi8(hit);
-        int top = _mm_movemask_epi8(chunk); /* bytes >= 0x80 */
-        if (mask) {
-            int at = __builtin_ctz(mask);
-            if (top & ((1 << at) - 1)) *high = 1;
-            return p + at;
-        }
-        if (top) *high = 1;
-        p += 16;
+static inline void masks16(const char *p, int shift, Masks *m) {
+    const __m128i chunk = _mm_loadu_si128((const __m128i *)p);
+    m->quote |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"'))) << shift;
+    m->comma |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(','))) << shift;
+    m->lf |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('\n'))) << shift;
+    m->cr |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('\r'))) << shift;
+    m->nul |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_setzero_si128())) << shift;
+    m->high |= (uint64_t)(uint16_t)_mm_movemask_epi8(chunk) << shift;
+}
+#endif
+
+/* The masks of the 64 bytes at p (all readable). */
+static inline void masks64(const char *p, Masks *m) {
+    memset(m, 0, sizeof(*m));
+#if defined(__SSE2__)
+    masks16(p, 0, m);
+    masks16(p + 16, 16, m);
+    masks16(p + 32, 32, m);
+    masks16(p + 48, 48, m);
+#else
+    for (int i = 0; i < 64; i++) {
+        unsigned char c = (unsigned char)p[i];
+        uint64_t bit = 1ULL << i;
+        if (c == '"') m->quote |= bit;
+        else if (c == ',') m->comma |= bit;
+        else if (c == '\n') m->lf |= bit;
+        else if (c == '\r') m->cr |= bit;
+        else if (c == 0) m->nul |= bit;
+        else if (c >= 0x80) m->high |= bit;
     }
 #endif
-    for (; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == ',' || c == '"' || c == '\r' || c == '\n' || c == 0) return p;
-        if (c >= 0x80) *high = 1;
+}
+
+/* Bit i set where an odd number of the bits 0..i of x are set: inside quotes, given the quote bits. */
+static inline uint64_t prefix_xor(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Whether a field holding a quote is a well-formed quoted field: a quote first and last, and
+ * quotes between them only doubled. Sets *escaped when there is a doubled quote. */
+static int quoted_field(const char *start, const char *stop, int *escaped) {
+    if (stop - start < 2 || *start != '"' || stop[-1] != '"') return 0;
+    for (const char *p = start + 1; p < stop - 1; p++) {
+        if (*p != '"') continue;
+        if (p + 1 >= stop - 1 || p[1] != '"') return 0;
+        *escaped = 1;
+        p++;
     }
-    return end;
+    return 1;
 }
 
 /* ---- the scan ------------------------------------------------------------------------------- */
@@ -329,7 +405,7 @@ static int grow(Scan *s) {
 }
 
 /* The work of one field's value; NULL when done, else why the block is declined. */
-static const char *take(Scan *s, Py_ssize_t field, const char *start, Py_ssize_t length, int escaped) {
+static inline const char *take(Scan *s, Py_ssize_t field, const char *start, Py_ssize_t length, int escaped) {
     switch (s->roles[field]) {
     case DICT: {
         if (escaped) return QUOTE;
@@ -355,65 +431,91 @@ static const char *take(Scan *s, Py_ssize_t field, const char *start, Py_ssize_t
     }
 }
 
+/* One field ends at ``stop`` (a comma or line feed, or the end of the data). */
+static inline const char *field_end(Scan *s, Py_ssize_t field, const char *start, const char *stop, int line_end,
+                                    int has_quote) {
+    if (line_end && stop > start && stop[-1] == '\r') stop--; /* CRLF */
+    int escaped = 0;
+    if (has_quote) {
+        if (!quoted_field(start, stop, &escaped)) return QUOTE;
+        start++;
+        stop--;
+    }
+    return s->roles[field] == SKIP ? NULL : take(s, field, start, stop - start, escaped);
+}
+
+/* The scan: each 64-byte chunk's special bytes found with SIMD compares, the quoted stretches by a
+ * prefix XOR of the quote bits, and the separators (commas and line feeds outside quotes) visited
+ * bit by bit: no branch per byte, and one per field. */
 static const char *scan(Scan *s) {
-    const char *p = s->data, *end = s->data + s->size;
+    const char *data = s->data, *end = s->data + s->size;
+    const char *field_start = data;
+    Py_ssize_t field = 0;
+    uint64_t inside_carry = 0; /* all ones when a chunk starts inside quotes */
+    int quote_carry = 0;       /* the field running into this chunk holds a quote */
+    int cr_carry = 0;          /* the previous chunk ended with a CR */
     int high = 0;
-    while (p < end) {
-        if (s->rows == s->capacity && grow(s) < 0) return NO_MEMORY;
-        for (Py_ssize_t field = 0;; field++) {
-            const char *start, *stop;
-            int escaped = 0;
-            if (p < end && *p == '"') {
-                start = ++p;
-                for (;;) {
-                    p = next_special(p, end, &high);
-                    if (p == end) return QUOTE; /* a quote never closed */
-                    if (*p == 0) return NUL_BYTE;
-                    if (*p == '\r' || *p == '\n') return QUOTE; /* a quoted field over a line end */
-                    if (*p == '"') {
-                        if (p + 1 < end && p[1] == '"') {
-                            escaped = 1;
-                            p += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    p++; /* a comma inside the quotes */
-                }
-                stop = p++;
-            } else {
-                start = p;
-                p = next_special(p, end, &high);
-                stop = p;
-            }
-            if (s->roles[field] != SKIP) {
-                const char *why = take(s, field, start, stop - start, escaped);
+    char tail[64];
+    for (const char *chunk = data; chunk < end; chunk += 64) {
+        Masks m;
+        uint64_t valid = ~0ULL;
+        if (end - chunk >= 64) {
+            masks64(chunk, &m);
+        } else {
+            memset(tail, ' ', sizeof(tail));
+            memcpy(tail, chunk, (size_t)(end - chunk));
+            masks64(tail, &m);
+            valid = (1ULL << (end - chunk)) - 1;
+            m.quote &= valid;
+            m.comma &= valid;
+            m.lf &= valid;
+            m.cr &= valid;
+            m.nul &= valid;
+            m.high &= valid;
+        }
+        if (m.nul) return NUL_BYTE;
+        high |= m.high != 0;
+        uint64_t inside = prefix_xor(m.quote) ^ inside_carry;
+        inside_carry = (uint64_t)((int64_t)inside >> 63);
+        if ((m.lf | m.cr) & inside) return QUOTE; /* a quoted field over a line end */
+        if (cr_carry && !(m.lf & 1)) return CARRIAGE;
+        if (m.cr & ~(m.lf >> 1) & (valid >> 1)) return CARRIAGE; /* a CR not before an LF */
+        cr_carry = (int)((m.cr >> 63) & 1); /* a full chunk's last byte (the tail's bit 63 is never set) */
+        uint64_t seps = (m.comma | m.lf) & ~inside;
+        uint64_t consumed = 0; /* bits up to the last separator visited */
+        while (seps) {
+            int at = __builtin_ctzll(seps);
+            seps &= seps - 1;
+            uint64_t upto = at == 63 ? ~0ULL : (2ULL << at) - 1;
+            int has_quote = quote_carry || (m.quote & upto & ~consumed) != 0;
+            consumed = upto;
+            quote_carry = 0;
+            const char *stop = chunk + at;
+            int line_end = *stop == '\n';
+            if (field >= s->fields) return FIELDS;
+            if (s->roles[field] != SKIP || has_quote || line_end) {
+                const char *why = field_end(s, field, field_start, stop, line_end, has_quote);
                 if (why) return why;
             }
-            if (p == end) { /* the last line, with no line break */
-                if (field != s->fields - 1) return FIELDS;
-                s->unterminated = 1;
-                break;
-            }
-            char c = *p;
-            if (c == ',') {
-                if (field == s->fields - 1) return FIELDS;
-                p++;
+            field_start = stop + 1;
+            if (!line_end) {
+                if (++field == s->fields) return FIELDS;
                 continue;
             }
-            if (c == '\n' || c == '\r') {
-                if (c == '\r') {
-                    if (p + 1 >= end || p[1] != '\n') return CARRIAGE;
-                    p++;
-                }
-                p++;
-                if (field != s->fields - 1) return FIELDS; /* also a blank line */
-                break;
-            }
-            if (c == 0) return NUL_BYTE;
-            return QUOTE; /* a quote inside an unquoted field, or after a closing quote */
+            if (field != s->fields - 1) return FIELDS; /* also a blank line */
+            field = 0;
+            if (++s->rows == s->capacity && grow(s) < 0) return NO_MEMORY;
         }
+        quote_carry = quote_carry || (m.quote & ~consumed) != 0;
+    }
+    if (inside_carry) return QUOTE; /* a quote never closed */
+    if (s->size > 0 && end[-1] == '\r') return CARRIAGE;
+    if (field > 0 || field_start < end) { /* the last line, with no line break */
+        if (field != s->fields - 1) return FIELDS;
+        const char *why = field_end(s, field, field_start, end, 0, quote_carry);
+        if (why) return why;
         s->rows++;
+        s->unterminated = 1;
     }
     if (high && !valid_utf8((const unsigned char *)s->data, s->size)) return NOT_UTF8;
     return NULL;
