@@ -29,7 +29,7 @@ from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
-from .street_counts import COUNT_COLUMNS, COUNT_COLUMNS_NO_MONTHS, CountedRows, Row
+from .street_counts import COUNT_COLUMNS, Counted, CountedRows
 from .street_files import (
     StreetFile,
     check_identity,
@@ -48,9 +48,9 @@ def _geography_quality(tally: StreetTally, places: Places, boundaries: str | int
     vintage, basis = None, None
     if tally.lsoa_code_ids is None:
         basis = "pre-2013 layout: no LSOA columns"
-    elif tally.entries:
+    elif len(tally.entries):
         try:
-            month = parse_month(max(entry[0] for entry in tally.entries))
+            month = parse_month(max(tally.entries.present("months")))
         except PeriodError:
             month = None
         blocks = tally.lsoa_code_ids
@@ -76,35 +76,46 @@ def _file_parts(
     records: bool = False,
     boundaries: str | int | None = None,
     trust_content: bool = False,
-) -> tuple[list[Row], FileQuality, np.ndarray, pd.DataFrame | None]:
+) -> tuple[Counted, FileQuality, np.ndarray, pd.DataFrame | None]:
     """Counted rows, quality record, crime-ID hashes and (when asked) records of one street file's tally.
 
-    Works on the file's distinct (month, force, crime type, area, reason) tallies only: no pandas
-    object per file, so thousands of small files cost no more than one large one.
+    Works on the file's distinct (month, force, crime type, area, reason) tallies, as columns:
+    no pandas object and no Python loop per entry, so thousands of small files cost no more than
+    one large one.
     """
     checks: dict[str, object] = dict(tally.structure)
     checks.update(check_identity(file, tally, lambda value: places.force(value)[0], trust_content=trust_content))
     if tally.coordinates:
         checks["non_numeric_coordinates"] = tally.coordinates
-    rows: list[Row] = []
-    reasons: dict[str, int] = {}
-    unknown_types: dict[str, int] = {}
-    unknown_forces: set[str] = set()
-    asb = 0
-    for (month, written_force, written_type, area, reason), count in tally.entries.items():
-        force, known_force, _ = places.force(written_force)
-        category, known_type = places.category(written_type)
-        if not known_force:
-            unknown_forces.add(written_force)
-        if not known_type:
-            unknown_types[written_type] = unknown_types.get(written_type, 0) + count
-        if reason:
-            reasons[REASONS[reason]] = reasons.get(REASONS[reason], 0) + count
-        if not CATEGORIES[category].is_crime:
-            asb += count
-        code, name = places.areas[area] if area >= 0 else (None, None)
-        rows.append((tally.parsed[month], force, code, name, category, count))
-    counted = sum(row[-1] for row in rows)
+    entries = tally.entries
+    forces = [places.force(value) for value in entries.forces]  # (force, known, kind)
+    types = [places.category(value) for value in entries.types]  # (category, known)
+    present_forces = np.bincount(entries.force, minlength=len(forces)) > 0
+    rows_of_type = np.bincount(entries.type, weights=entries.count, minlength=len(types)).astype(np.int64)
+    rows_of_reason = np.bincount(entries.reason, weights=entries.count, minlength=len(REASONS)).astype(np.int64)
+    reasons = {REASONS[r]: int(n) for r, n in enumerate(rows_of_reason.tolist()) if r and n}
+    unknown_types = {
+        value: n
+        for value, (_, known), n in zip(entries.types, types, rows_of_type.tolist(), strict=True)
+        if n and not known
+    }
+    unknown_forces = {
+        value
+        for value, (_, known, _), present in zip(entries.forces, forces, present_forces, strict=True)
+        if present and not known
+    }
+    not_crime = np.array([not CATEGORIES[category].is_crime for category, _ in types], dtype=bool)
+    asb = int(entries.count[not_crime[entries.type]].sum()) if len(types) else 0
+    area_codes, area_names = places.area_columns()
+    rows = Counted(
+        period_start=np.array([tally.parsed[m] for m in entries.months], dtype="datetime64[ns]")[entries.month],
+        force=np.array([force for force, _, _ in forces], dtype=object)[entries.force],
+        area_code=area_codes[entries.area],
+        area_name=area_names[entries.area],
+        category=np.array([category for category, _ in types], dtype=object)[entries.type],
+        count=entries.count,
+    )
+    counted = rows.total()
     hashes = tally.id_hashes
     quality = quality_record(
         path=file.label,
@@ -120,7 +131,7 @@ def _file_parts(
             "unknown_forces": sorted(unknown_forces),
             "duplicate_crime_ids": tally.duplicate_ids,
             "asb_share": round(asb / tally.rows_read, 4) if tally.rows_read else 0.0,
-            "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in {entry[0] for entry in tally.entries}),
+            "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in entries.present("months")),
             **_geography_quality(tally, places, boundaries),
             **checks,
         },
@@ -130,15 +141,15 @@ def _file_parts(
     return rows, quality, hashes, (street_records(tally, places) if records else None)
 
 
-def _file_coverage(file: StreetFile, rows: list[Row], wanted_forces: set[str] | None) -> list[dict]:
+def _file_coverage(file: StreetFile, rows: Counted, wanted_forces: set[str] | None) -> list[dict]:
     """What a street file covers: every area of its force in its month, whatever categories have rows.
 
     The force and month are those the file's name gives (data.police.uk names each file for one
     force and month); a file named otherwise covers the forces and months its rows hold.
     """
     force = force_of_slug(file.force_slug) if file.force_slug else None
-    forces_ = [force] if force else sorted({row[1] for row in rows})
-    months = [parse_month(file.month)] if file.month else sorted({row[0] for row in rows})
+    forces_ = [force] if force else sorted(set(rows.force.tolist()))
+    months = [parse_month(file.month)] if file.month else [pd.Timestamp(m) for m in np.unique(rows.period_start)]
     return [
         {"source": SOURCE.name, "force": f, "period_start": m, "period_months": 1}
         for f in forces_
@@ -263,8 +274,8 @@ def _read(
             )
             covered += _file_coverage(file, file_rows, wanted_forces)
             if wanted_forces is not None:
-                file_rows = [row for row in file_rows if row[1] in wanted_forces]
-                quality.rows_counted = quality.count = sum(row[-1] for row in file_rows)
+                file_rows = file_rows.where(np.isin(file_rows.force, list(wanted_forces)))
+                quality.rows_counted = quality.count = file_rows.total()
                 if file_records is not None:
                     file_records = file_records[file_records["force"].isin(wanted_forces)]
             canonical.add(file.month, file_rows)
@@ -413,7 +424,7 @@ def ingest_batches(
             except CrimestatsError as error:
                 unit["error"] = error  # type: ignore[index]
                 continue
-            unit["rows"] += [(*row, index) for row in file_rows]  # type: ignore[index]
+            unit["rows"].append(file_rows)  # type: ignore[index]
             unit["qualities"].append(quality)  # type: ignore[index]
             unit["covered"] += _file_coverage(file, file_rows, None)  # type: ignore[index]
             unit["hashes"].append((_id_month(file, quality), hashes))  # type: ignore[index]
@@ -450,10 +461,10 @@ def _finished(units: list[dict | None], paths: Sequence[str | Path], batch: rang
 
 def _canonical_units(good: list[dict], index: list[int]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray]:
     """The counts and coverage of the ``good`` units (numbered ``index``), each unit a run of rows of both."""
-    rows = [row for unit in good for row in unit["rows"]]
-    raw = pd.DataFrame(rows, columns=[*COUNT_COLUMNS_NO_MONTHS, "unit"])
-    raw["period_start"] = raw["period_start"].astype("datetime64[ns]")
-    raw["period_months"] = 1
+    parts = [rows for unit in good for rows in unit["rows"]]
+    units = np.repeat(index, [sum(len(rows) for rows in unit["rows"]) for unit in good])
+    raw = Counted.concat(parts).frame()
+    raw["unit"] = units
     # Aggregated within each unit (the unit is a key: no row of one unit is summed into another's),
     # in the order finish() gives a single unit's counts; then validated once for every unit.
     keys = ["unit", *COUNT_COLUMNS[:-1]]

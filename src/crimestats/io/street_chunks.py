@@ -46,6 +46,7 @@ from .street_blocks import (
     roles_of,
     scan,
 )
+from .street_counts import Entries
 from .street_files import StreetFile, file_size
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
@@ -80,6 +81,7 @@ class Places:
         table = lsoa_table(self.boundaries)
         self.areas: list[tuple[str, str]] = list(table.areas)
         self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self.areas)}
+        self._area_columns: tuple[np.ndarray, ...] = (np.empty(0, dtype=object),) * 2
         # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
         self._index = dict(table.index)  # plain dict: faster look-ups than the read-only view
         self._unknown: dict[str, int] = {}
@@ -98,6 +100,17 @@ class Places:
         #: and the area id, code id and no-area reason of each, for as many as have been mapped.
         self.lsoa_codes = new_interner()
         self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
+
+    def area_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The code and the name of each area id (object arrays), with a last None for id -1 (no area)."""
+        cached = self._area_columns
+        if len(cached[0]) != len(self.areas) + 1:
+            with self._lock:
+                areas = list(self.areas)
+                cached = self._area_columns = tuple(
+                    np.array([*(area[i] for area in areas), None], dtype=object) for i in (0, 1)
+                )
+        return cached
 
     def _id(self, area: tuple[str, str] | None) -> int:
         if area is None:
@@ -203,7 +216,7 @@ class StreetTally:
     header: list[str]
     #: Rows counted per (Month, Falls within, Crime type as written, area id in :attr:`Places.areas`
     #: or -1, index into :data:`REASONS`).
-    entries: dict[tuple[str, str, str, int, int], int] = field(default_factory=dict)
+    entries: Entries = field(default_factory=Entries.empty)
     rows_read: int = 0
     #: Rows per Month and per Falls within value as written (all rows, before any month filter).
     month_rows: dict[str, int] = field(default_factory=dict)
@@ -259,6 +272,7 @@ class _Reader:
         if self.no_lsoa_columns:
             self.tally.lsoa_code_ids = None
         self.hashes: list[np.ndarray] = []
+        self.entries: list[Entries] = []  # one per block
         self._block: ParsedBlock | None = None
 
     def take(self, block: ParsedBlock) -> None:
@@ -413,18 +427,9 @@ class _Reader:
             digits.append(keys % size)
             keys = keys // size
         reason_k, type_k, area_k, force_k = digits
-        entries = self.tally.entries
-        for m, f, t, a, r, c in zip(
-            keys.tolist(),
-            force_k.tolist(),
-            type_k.tolist(),
-            area_k.tolist(),
-            reason_k.tolist(),
-            counts.tolist(),
-            strict=True,
-        ):
-            entry = (month_values[m], force_values[f], type_values[t], a - 1, r)
-            entries[entry] = entries.get(entry, 0) + c
+        self.entries.append(
+            Entries(month_values, force_values, type_values, keys, force_k, type_k, area_k - 1, reason_k, counts)
+        )
         if self.records:
             self._keep_records(table, keep, area, month_codes, force_codes, force_values, month_values)
 
@@ -443,6 +448,7 @@ class _Reader:
         self.tally.records.append(table)
 
     def finish(self) -> StreetTally:
+        self.tally.entries = Entries.merged(self.entries)
         hashes = np.concatenate(self.hashes) if len(self.hashes) > 1 else self.hashes[0] if self.hashes else None
         self.tally.id_hashes = np.sort(hashes) if hashes is not None else np.empty(0, dtype=np.uint64)
         self.tally.duplicate_ids = repeats(self.tally.id_hashes, presorted=True)

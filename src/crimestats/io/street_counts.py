@@ -1,16 +1,20 @@
-"""Counted rows of data.police.uk street files made canonical counts, a group of whole months at a time.
+"""Counted rows of data.police.uk street files, as columns, made canonical counts a group of whole months at a time.
 
-:mod:`crimestats.io.police_uk` turns each file's tally into counted rows (:data:`Row`); a
-:class:`CountedRows` gathers them and makes them canonical (coerced, aggregated, validated) in
-groups of at least :data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the fixed
-pandas cost is paid a few times per read.
+A file's tally counts its rows per distinct (Month, Falls within, Crime type as written, area,
+reason) (:class:`Entries`); :mod:`crimestats.io.police_uk` maps those to counted rows
+(:class:`Counted`: period, force, area, category, count), and a :class:`CountedRows` gathers them
+and makes them canonical (coerced, aggregated, validated) in groups of at least
+:data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the fixed pandas cost is paid a
+few times per read. Everything per file is numpy on columns: no Python loop per row or entry.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..exceptions import SourceFormatError
@@ -22,8 +26,120 @@ GROUP_ROWS = 20_000
 COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
 COUNT_COLUMNS_NO_MONTHS = [c for c in COUNT_COLUMNS if c != "period_months"]
 
-#: One counted row of a file: period_start, force, area_code, area_name, category, count.
-Row = tuple[pd.Timestamp, str, str | None, str | None, str, int]
+
+@dataclass(frozen=True)
+class Entries:
+    """A file's rows counted per distinct (Month, Falls within, Crime type as written, area, reason), as columns.
+
+    ``month``, ``force`` and ``type`` index ``months``, ``forces`` and ``types`` (the values as
+    written; a value may have no entry, when a month filter left out its rows); ``area`` is an id
+    in :attr:`crimestats.io.street_chunks.Places.areas` or -1, ``reason`` an index into
+    :data:`crimestats.io.street_chunks.REASONS`. Each combination appears once.
+    """
+
+    months: list[str]
+    forces: list[str]
+    types: list[str]
+    month: np.ndarray
+    force: np.ndarray
+    type: np.ndarray
+    area: np.ndarray
+    reason: np.ndarray
+    count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    @classmethod
+    def empty(cls) -> Entries:
+        """No entries."""
+        none = np.empty(0, dtype=np.int64)
+        return cls([], [], [], none, none, none, none, none, none)
+
+    def present(self, column: str) -> list[str]:
+        """The values of ``column`` ("months", "forces" or "types") that have entries, in their order."""
+        values = getattr(self, column)
+        codes = getattr(self, {"months": "month", "forces": "force", "types": "type"}[column])
+        held = np.bincount(codes, minlength=len(values)) > 0
+        return [value for value, has in zip(values, held.tolist(), strict=True) if has]
+
+    @classmethod
+    def merged(cls, parts: list[Entries]) -> Entries:
+        """The entries of several blocks of one file as one (values unified, counts of a combination summed)."""
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        columns: dict[str, object] = {}
+        codes: dict[str, np.ndarray] = {}
+        for values_name, code_name in (("months", "month"), ("forces", "force"), ("types", "type")):
+            values = list(dict.fromkeys(v for part in parts for v in getattr(part, values_name)))
+            index = {value: i for i, value in enumerate(values)}
+            columns[values_name] = values
+            codes[code_name] = np.concatenate(
+                [
+                    np.array([index[v] for v in getattr(p, values_name)], dtype=np.int64)[getattr(p, code_name)]
+                    for p in parts
+                ]
+            )
+        area = np.concatenate([p.area for p in parts])
+        reason = np.concatenate([p.reason for p in parts])
+        stacked = np.column_stack([codes["month"], codes["force"], codes["type"], area, reason])
+        combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        count = np.bincount(inverse.ravel(), weights=np.concatenate([p.count for p in parts]), minlength=len(combos))
+        return cls(
+            **columns,  # type: ignore[arg-type]
+            month=combos[:, 0],
+            force=combos[:, 1],
+            type=combos[:, 2],
+            area=combos[:, 3],
+            reason=combos[:, 4],
+            count=count.astype(np.int64),
+        )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """Counted rows (a file's, or a group's) as columns of equal length: the canonical dimensions and counts."""
+
+    period_start: np.ndarray  # datetime64[ns]
+    force: np.ndarray  # object: str
+    area_code: np.ndarray  # object: str, or None without an area
+    area_name: np.ndarray
+    category: np.ndarray  # object: str
+    count: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    def total(self) -> int:
+        """The sum of the counts."""
+        return int(self.count.sum())
+
+    def where(self, mask: np.ndarray) -> Counted:
+        """The rows ``mask`` selects."""
+        return Counted(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+
+    @classmethod
+    def empty(cls) -> Counted:
+        """No rows."""
+        text = np.empty(0, dtype=object)
+        return cls(np.empty(0, dtype="datetime64[ns]"), text, text, text, text, np.empty(0, dtype=np.int64))
+
+    @classmethod
+    def concat(cls, parts: list[Counted]) -> Counted:
+        """The rows of several, in order."""
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame of :data:`COUNT_COLUMNS` (one month each)."""
+        frame = pd.DataFrame({f.name: getattr(self, f.name) for f in fields(self)})
+        frame.insert(1, "period_months", 1)
+        return frame
 
 
 class CountedRows:
@@ -39,27 +155,27 @@ class CountedRows:
 
     def __init__(self, path: str | Path, *, source: str) -> None:
         self.path, self.source = path, source
-        self.rows: list[Row] = []
+        self.rows: list[Counted] = []
+        self.held = 0  # rows in self.rows
         self.key: object = None
         self.parts: list[pd.DataFrame] = []
         self.count_in = 0
 
-    def add(self, key: object, rows: list[Row]) -> None:
+    def add(self, key: object, rows: Counted) -> None:
         """Take one file's counted rows (``key``: its month, or None)."""
         if key != self.key:
-            if len(self.rows) >= GROUP_ROWS:
+            if self.held >= GROUP_ROWS:
                 self._flush()
             self.key = key
-        self.rows += rows
-        self.count_in += sum(row[-1] for row in rows)
+        self.rows.append(rows)
+        self.held += len(rows)
+        self.count_in += rows.total()
 
     def _flush(self) -> None:
-        if not self.rows:
+        if not self.held:
             return
-        frame = pd.DataFrame(self.rows, columns=COUNT_COLUMNS_NO_MONTHS)
-        self.rows = []
-        frame["period_start"] = frame["period_start"].astype("datetime64[ns]")
-        frame["period_months"] = 1
+        frame = Counted.concat(self.rows).frame()
+        self.rows, self.held = [], 0
         self.parts.append(canonical_counts(frame, source=self.source, path=self.path))
 
     def result(self) -> pd.DataFrame:
