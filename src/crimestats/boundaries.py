@@ -171,9 +171,9 @@ def _lsoa_changes() -> pd.DataFrame:
 
 @cache
 def _lsoa_sets() -> tuple[frozenset[str], frozenset[str]]:
-    codes21 = frozenset(_lsoa21()["lsoa21_code"].tolist())
-    codes11 = frozenset(_lsoa_changes()["lsoa11_code"].tolist())
-    return codes11, codes21
+    codes21 = _arrow("lsoa21_lookup.parquet", ["lsoa21_code"]).column(0).to_pylist()
+    codes11 = _arrow("lsoa_changes.parquet", ["lsoa11_code"]).column(0).to_pylist()
+    return frozenset(codes11), frozenset(codes21)
 
 
 def lsoa_changes() -> pd.DataFrame:
@@ -263,19 +263,8 @@ def lsoa_vintage_of_counts(
 @cache
 def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
     """LSOA code (2011 or 2021) -> (CSP code, CSP name) on a boundary vintage."""
-    names = dict(zip(*(csp_lookup(vintage)[c].tolist() for c in ("csp_code", "csp_name")), strict=True))
-    lsoa21 = _lsoa21()
-    found = {
-        lsoa: (csp, names[csp])
-        for lsoa, csp in zip(lsoa21["lsoa21_code"].tolist(), lsoa21[f"csp_{vintage}"].tolist(), strict=True)
-    }
-    best = _lsoa_changes()
-    best = best[best["best_fit"]]
-    # Unchanged LSOAs keep their code, so the two sets agree wherever they overlap: 2021 codes win.
-    for lsoa11, lsoa21_code in zip(best["lsoa11_code"].tolist(), best["lsoa21_code"].tolist(), strict=True):
-        if lsoa11 not in found and lsoa21_code in found:
-            found[lsoa11] = found[lsoa21_code]
-    return found
+    table = lsoa_table(vintage)
+    return {code: table.areas[area] for code, area in zip(table.index, table.area.tolist(), strict=True)}
 
 
 @dataclass(frozen=True)
@@ -293,9 +282,22 @@ class LsoaTable:
     sets: np.ndarray
 
 
+def _arrow(name: str, columns: list[str]):  # -> pyarrow.Table
+    """Some columns of a shipped table, read with pyarrow alone (no pandas frame)."""
+    import pyarrow.parquet as pq
+
+    with resources.files("crimestats.data").joinpath(name).open("rb") as handle:
+        return pq.ParquetFile(handle).read(columns=columns)
+
+
 @cache
 def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
     """The :class:`LsoaTable` of a boundary vintage (built once per process).
+
+    A 2021 LSOA goes to the CSP holding it; a 2011 LSOA that is not also a 2021 LSOA goes where
+    its best-fit 2021 LSOA goes (unchanged LSOAs keep their code, so the two sets agree wherever
+    they overlap: the 2021 codes win). Built with pyarrow alone, in a tenth of the time of pandas
+    frames (what a one-month read would otherwise spend a third of its time on).
 
     Examples
     --------
@@ -303,25 +305,44 @@ def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
     >>> table.areas[table.area[table.index["E01027079"]]]
     ('E22000236', 'Kettering')
     """
-    lookup = _lsoa_csp(check_boundaries(boundaries))
-    codes = list(lookup)
-    areas = tuple(sorted(set(lookup.values())))
-    number = {area: i for i, area in enumerate(areas)}
+    import pyarrow.compute as pc
+
+    vintage = check_boundaries(boundaries)
+    csps = _arrow("csp_vintages.parquet", ["vintage", "csp_code", "csp_name"])
+    csps = csps.filter(pc.equal(csps.column("vintage"), vintage))
+    names = dict(zip(csps.column("csp_code").to_pylist(), csps.column("csp_name").to_pylist(), strict=True))
+    lsoa21 = _arrow("lsoa21_lookup.parquet", ["lsoa21_code", f"csp_{vintage}"])
+    codes21, csp21 = lsoa21.column(0).combine_chunks(), lsoa21.column(1).combine_chunks()
+    changes = _arrow("lsoa_changes.parquet", ["lsoa11_code", "lsoa21_code", "best_fit"])
+    codes11 = changes.column("lsoa11_code").combine_chunks()
+    # 2011 codes not in the 2021 set, carried by their best fit when it is a 2021 LSOA of the table.
+    best = changes.filter(changes.column("best_fit"))
+    fit = pc.index_in(best.column("lsoa21_code"), value_set=codes21)
+    carried = best.filter(pc.and_(pc.invert(pc.is_in(best.column("lsoa11_code"), value_set=codes21)), fit.is_valid()))
+    carried_fit = pc.index_in(carried.column("lsoa21_code"), value_set=codes21).to_numpy()
+    # Areas numbered in (code, name) order; each LSOA's area through its CSP code.
+    areas = tuple(sorted((code, names[code]) for code in pc.unique(csp21).to_pylist()))
+    area21 = pc.index_in(csp21, value_set=_text_array([code for code, _ in areas])).to_numpy().astype(np.int64)
+    codes = codes21.to_pylist() + carried.column("lsoa11_code").to_pylist()
+    index = dict(zip(codes, range(len(codes)), strict=True))
+    if len(index) != len(codes):  # pragma: no cover - the shipped lookups have each code once
+        raise CrimestatsError("internal error: an LSOA code is twice in the shipped lookups")
+    every = _text_array(codes)
+    in11 = pc.is_in(every, value_set=codes11).to_numpy(zero_copy_only=False)
+    in21 = pc.is_in(every, value_set=codes21).to_numpy(zero_copy_only=False)
     return LsoaTable(
-        index=MappingProxyType({code: i for i, code in enumerate(codes)}),
+        index=MappingProxyType(index),
         areas=areas,
-        area=np.array([number[lookup[code]] for code in codes], dtype=np.int64),
-        sets=_lsoa_sets_of(codes),
+        area=np.concatenate([area21, area21[carried_fit]]),
+        sets=np.where(in11 & ~in21, 1, np.where(in21 & ~in11, 2, 0)).astype(np.int8),
     )
 
 
-def _lsoa_sets_of(codes: list[str]) -> np.ndarray:
-    """:func:`lsoa_set_of` of many codes at once."""
-    codes11, codes21 = _lsoa_sets()
-    values = pd.Index(codes, dtype=object)
-    in11 = values.isin(list(codes11))
-    in21 = values.isin(list(codes21))
-    return np.where(in11 & ~in21, 1, np.where(in21 & ~in11, 2, 0)).astype(np.int8)
+def _text_array(values: list[str]):  # -> pyarrow.Array
+    """Strings as an Arrow array of the shipped tables' string type."""
+    import pyarrow as pa
+
+    return pa.array(values, pa.large_string())
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:
