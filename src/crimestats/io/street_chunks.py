@@ -16,9 +16,10 @@ import re
 import threading
 import zipfile
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,8 @@ from .street_blocks import (
 from .street_counts import Entries
 from .street_files import StreetFile, file_size
 
+T = TypeVar("T")
+
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
     None,
@@ -68,6 +71,20 @@ AHEAD_BYTES = 32 * 2**20
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
+def _in_background(function: Callable[..., T], *args: object) -> Future[T]:
+    """``function(*args)`` run in a thread of its own; its result (or error) in the future returned."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to whoever waits for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="crimestats-lookups", daemon=True).start()
+    return future
+
+
 class Places:
     """Every distinct value of a read looked up once: forces, crime types, months, LSOA codes and names.
 
@@ -78,15 +95,12 @@ class Places:
 
     def __init__(self, boundaries: str | int | None) -> None:
         self.boundaries = check_boundaries(boundaries)
-        table = lsoa_table(self.boundaries)
-        self.areas: list[tuple[str, str]] = list(table.areas)
-        self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self.areas)}
+        # The LSOA table (0.05-0.1 s to build in a new process) is built while the first files are
+        # read: scanning them needs no table, only mapping their codes does (:meth:`_load`).
+        self._building = _in_background(lsoa_table, self.boundaries)
+        self._loaded = False
         self._area_columns: tuple[np.ndarray, ...] = (np.empty(0, dtype=object),) * 2
-        # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
-        self._index = dict(table.index)  # plain dict: faster look-ups than the read-only view
         self._unknown: dict[str, int] = {}
-        self._code_area = np.append(table.area, -1)
-        self._code_set = np.append(table.sets, 0).astype(np.int8)
         self._by_prefix: dict[str, int] = {}
         self._forces: dict[str, tuple[str, bool, int]] = {}
         self._types: dict[str, tuple[str, bool]] = {}
@@ -101,8 +115,31 @@ class Places:
         self.lsoa_codes = new_interner()
         self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
 
+    def _load(self) -> None:
+        """Wait for the LSOA table, and take from it what the look-ups use."""
+        if self._loaded:
+            return
+        with self._lock:
+            if self._loaded:
+                return
+            table = self._building.result()
+            self._areas: list[tuple[str, str]] = list(table.areas)
+            self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self._areas)}
+            # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
+            self._index = dict(table.index)  # plain dict: faster look-ups than the read-only view
+            self._code_area = np.append(table.area, -1)
+            self._code_set = np.append(table.sets, 0).astype(np.int8)
+            self._loaded = True
+
+    @property
+    def areas(self) -> list[tuple[str, str]]:
+        """The (code, name) of each area id: the boundary vintage's CSPs, then areas found by council name."""
+        self._load()
+        return self._areas
+
     def area_columns(self) -> tuple[np.ndarray, np.ndarray]:
         """The code and the name of each area id (object arrays), with a last None for id -1 (no area)."""
+        self._load()
         cached = self._area_columns
         if len(cached[0]) != len(self.areas) + 1:
             with self._lock:
@@ -117,8 +154,8 @@ class Places:
             return -1
         found = self._area_id.get(area)
         if found is None:
-            found = self._area_id[area] = len(self.areas)
-            self.areas.append(area)
+            found = self._area_id[area] = len(self._areas)
+            self._areas.append(area)
         return found
 
     def _unknown_id(self, code: str) -> int:
@@ -137,15 +174,21 @@ class Places:
 
         The area id is -1 where the code is unknown or missing, the code id -1 where missing,
         and the reason (an index into :data:`REASONS`) 0 where the code has an area. The codes
-        are trimmed in Arrow and looked up in the table's dictionary (a plain dict: a read-only
-        view costs more per look-up). Codes of :attr:`lsoa_codes` are mapped once each per
-        read, the first time a block's codes reach them.
+        are trimmed of whitespace (as Arrow's ``utf8_trim_whitespace``) and looked up in the
+        table's dictionary (a plain dict: a read-only view costs more per look-up). Codes of
+        :attr:`lsoa_codes` are mapped once each per read, the first time a block's codes reach them.
         """
         if isinstance(dictionary, Interned):
             return self._of_interned(dictionary)
+        self._load()
         if isinstance(dictionary, list):
-            dictionary = pa.array(dictionary, pa.string())
-        values = pc.utf8_trim_whitespace(dictionary).to_pylist()
+            values = dictionary
+            # An ASCII value that str.strip leaves alone has nothing for Arrow to trim either (in
+            # ASCII, str.strip's whitespace includes Arrow's); the others are trimmed by Arrow.
+            if not all(value.isascii() and value == value.strip() for value in values):
+                values = pc.utf8_trim_whitespace(pa.array(values, pa.string())).to_pylist()
+        else:
+            values = pc.utf8_trim_whitespace(dictionary).to_pylist()
         index = self._index
         ids = np.array([index.get(value, -2) for value in values], dtype=np.int64)
         for position in np.flatnonzero(ids == -2):  # blank (no LSOA), or a code the table does not know
@@ -168,11 +211,13 @@ class Places:
 
     def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
         """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
+        self._load()
         sets = self._code_set[code_ids]
         return int(np.count_nonzero(sets == 1)), int(np.count_nonzero(sets == 2))
 
     def of_prefixes(self, prefixes: list[str]) -> np.ndarray:
         """Area id of each council name ("Birmingham" of "Birmingham 001A"), -1 where unknown."""
+        self._load()
         with self._lock:
             new = sorted({p for p in prefixes if p not in self._by_prefix})
             if new:
