@@ -16,7 +16,8 @@
  *
  * It serves only the plain case. Anything else -- a NUL byte, text that is not UTF-8, a blank
  * line, a row with a field too many or too few, a quote inside an unquoted field or a quoted
- * field over a line end, a lone carriage return, an escaped quote in a column it returns, a
+ * field over a line end, a lone carriage return, a byte-order mark at the start of the block, an
+ * escaped quote in a column it returns, a
  * coordinate that is not a plain number, a crime ID that is neither blank nor 64 visible bytes --
  * makes it decline: it returns a short string saying why, and the caller parses the block with
  * pyarrow and checks it exactly as before, so every error and quality note is unchanged.
@@ -41,6 +42,7 @@ static const char *const QUOTE = "a quote the plain path does not read";
 static const char *const CARRIAGE = "a carriage return not before a line feed";
 static const char *const COORDINATE = "a coordinate that is not a plain number";
 static const char *const CRIME_ID_SHAPE = "a crime ID that is not 64 visible bytes";
+static const char *const BOM = "a byte-order mark at the start of the block";
 static const char *const NO_MEMORY = "out of memory";
 
 /* ---- distinct values of a column ------------------------------------------------------------ */
@@ -59,7 +61,7 @@ typedef struct Page {
 } Page;
 
 typedef struct {
-    uint32_t hash; /* of the value, to skip most byte comparisons */
+    uint32_t hash; /* the high bits of the value's hash (its slot is the low bits): skips most comparisons */
     int32_t code;  /* index into values, -1 empty */
 } Slot;
 
@@ -159,7 +161,9 @@ static int dictionary_grow(Dictionary *d) {
     for (Py_ssize_t j = 0; j < size; j++) slots[j].code = -1;
     for (Py_ssize_t i = 0; i <= d->mask; i++) {
         if (d->slots[i].code < 0) continue;
-        Py_ssize_t j = (Py_ssize_t)(d->slots[i].hash & (uint32_t)(size - 1));
+        /* The slot is the low bits of the value's hash (the tag is its high bits): hashed again. */
+        const Span *v = &d->values[d->slots[i].code];
+        Py_ssize_t j = (Py_ssize_t)(hash_bytes(v->start, v->length) & (uint64_t)(size - 1));
         while (slots[j].code >= 0) j = (j + 1) & (size - 1);
         slots[j] = d->slots[i];
     }
@@ -449,6 +453,9 @@ static inline const char *field_end(Scan *s, Py_ssize_t field, const char *start
  * bit by bit: no branch per byte, and one per field. */
 static const char *scan(Scan *s) {
     const char *data = s->data, *end = s->data + s->size;
+    /* pyarrow skips a UTF-8 byte-order mark at the start of what it parses (a block), and the
+     * whole-file check reads it as text: the exact path decides. */
+    if (s->size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) return BOM;
     const char *field_start = data;
     Py_ssize_t field = 0;
     uint64_t inside_carry = 0; /* all ones when a chunk starts inside quotes */
