@@ -29,7 +29,7 @@ from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import REASONS, Places, StreetTally, read_street_files
-from .street_counts import COUNT_COLUMNS, Counted, CountedRows
+from .street_counts import Counted, CountedRows
 from .street_files import (
     StreetFile,
     check_identity,
@@ -463,21 +463,18 @@ def _canonical_units(good: list[dict], index: list[int]) -> tuple[pd.DataFrame, 
     """The counts and coverage of the ``good`` units (numbered ``index``), each unit a run of rows of both."""
     parts = [rows for unit in good for rows in unit["rows"]]
     units = np.repeat(index, [sum(len(rows) for rows in unit["rows"]) for unit in good])
-    raw = Counted.concat(parts).frame()
-    raw["unit"] = units
-    # Aggregated within each unit (the unit is a key: no row of one unit is summed into another's),
-    # in the order finish() gives a single unit's counts; then validated once for every unit.
-    keys = ["unit", *COUNT_COLUMNS[:-1]]
-    raw = raw.groupby(keys, dropna=False, sort=True, as_index=False)["count"].sum()
+    # Summed within each unit (the unit is a key: no row of one unit is summed into another's),
+    # in the order a single unit's counts have; then validated once for every unit.
+    raw, units = Counted.concat(parts).summed(unit=units)
     counts = canonical_counts(
-        raw.drop(columns="unit"), source=SOURCE.name, path=f"{len(good)} {SOURCE.label} files", aggregated=True
+        raw.frame(), source=SOURCE.name, path=f"{len(good)} {SOURCE.label} files", aggregated=True
     )
-    if int(counts["count"].sum()) != int(raw["count"].sum()):  # pragma: no cover - a reader bug
+    if int(counts["count"].sum()) != raw.total():  # pragma: no cover - a reader bug
         raise SourceFormatError(None, "internal error: counts in and out differ")
     covered = [{**row, "unit": i} for i, unit in zip(index, good, strict=True) for row in unit["covered"]]
     coverage = make_coverage(covered, keep=["unit"])
     # Both tables are in unit order: each unit's rows are one slice.
-    row_at = np.searchsorted(raw["unit"].to_numpy(), [*index, index[-1] + 1])
+    row_at = np.searchsorted(units, [*index, index[-1] + 1])
     cover_at = np.searchsorted(coverage["unit"].to_numpy(), [*index, index[-1] + 1])
     return counts, row_at, coverage.drop(columns="unit"), cover_at
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import SourceFormatError
-from ..schema import aggregate, empty_counts, validate
+from ..schema import empty_counts, validate
 from ._common import canonical_counts
 
 #: Counted rows (already summed within each file) gathered before they are made canonical together.
@@ -135,11 +135,47 @@ class Counted:
             return parts[0]
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
 
+    def summed(self, unit: np.ndarray | None = None) -> tuple[Counted, np.ndarray | None]:
+        """The counts summed over identical (``unit``,) period, force, area and category, in canonical order.
+
+        Canonical order is what a sorted pandas groupby over the canonical dimensions gives (the
+        order :func:`crimestats.schema.aggregate` leaves): each column ascending, strings by code
+        point, rows without an area last. ``unit`` (an integer per row, optional) leads the key,
+        so no row of one unit is summed into another's; returned with the rows, one per row.
+        """
+        keys = [] if unit is None else [np.asarray(unit, dtype=np.int64)]
+        keys.append(self.period_start.view(np.int64))
+        keys += [_ranks(column) for column in (self.force, self.area_code, self.area_name, self.category)]
+        if not len(self):
+            return self, unit
+        order = np.lexsort(keys[::-1])
+        starts = np.zeros(len(order), dtype=bool)
+        starts[0] = True
+        for key in keys:
+            ordered = key[order]
+            starts[1:] |= ordered[1:] != ordered[:-1]
+        at = np.flatnonzero(starts)
+        first = order[at]
+        rows = Counted(
+            **{f.name: getattr(self, f.name)[first] for f in fields(self) if f.name != "count"},
+            count=np.add.reduceat(self.count[order], at),
+        )
+        return rows, None if unit is None else keys[0][first]
+
     def frame(self) -> pd.DataFrame:
         """The rows as a frame of :data:`COUNT_COLUMNS` (one month each)."""
         frame = pd.DataFrame({f.name: getattr(self, f.name) for f in fields(self)})
         frame.insert(1, "period_months", 1)
         return frame
+
+
+def _ranks(column: np.ndarray) -> np.ndarray:
+    """Each value's rank among the column's distinct values (strings by code point, None last)."""
+    values = column.tolist()
+    distinct = sorted(value for value in set(values) if value is not None)
+    rank = {value: i for i, value in enumerate(distinct)}
+    rank[None] = len(distinct)
+    return np.fromiter((rank[value] for value in values), dtype=np.int64, count=len(values))
 
 
 class CountedRows:
@@ -158,7 +194,7 @@ class CountedRows:
         self.rows: list[Counted] = []
         self.held = 0  # rows in self.rows
         self.key: object = None
-        self.parts: list[pd.DataFrame] = []
+        self.parts: list[Counted] = []
         self.count_in = 0
 
     def add(self, key: object, rows: Counted) -> None:
@@ -174,26 +210,24 @@ class CountedRows:
     def _flush(self) -> None:
         if not self.held:
             return
-        frame = Counted.concat(self.rows).frame()
+        summed, _ = Counted.concat(self.rows).summed()
         self.rows, self.held = [], 0
-        self.parts.append(canonical_counts(frame, source=self.source, path=self.path))
+        self.parts.append(summed)
 
     def result(self) -> pd.DataFrame:
-        """The canonical counts of every row added; raises if a count was lost."""
+        """The canonical counts of every row added, validated; raises if a count was lost."""
         self._flush()
         parts = self.parts
         self.parts = []
         if not parts:
             return validate(empty_counts())
         ordered = all(
-            earlier["period_start"].max() < later["period_start"].min() for earlier, later in itertools.pairwise(parts)
+            earlier.period_start.max() < later.period_start.min() for earlier, later in itertools.pairwise(parts)
         )
-        counts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        counts = Counted.concat(parts)
         del parts
         if not ordered:
-            counts = validate(aggregate(counts), source=str(self.path))
-        if int(counts["count"].sum()) != self.count_in:  # pragma: no cover - a reader bug, not bad input
-            raise SourceFormatError(
-                self.path, f"internal error: {self.count_in} counted in but {counts['count'].sum()} out"
-            )
-        return counts
+            counts, _ = counts.summed()
+        if counts.total() != self.count_in:  # pragma: no cover - a reader bug, not bad input
+            raise SourceFormatError(self.path, f"internal error: {self.count_in} counted in but {counts.total()} out")
+        return canonical_counts(counts.frame(), source=self.source, path=self.path, aggregated=True)
