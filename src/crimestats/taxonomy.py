@@ -281,8 +281,16 @@ def police_uk_category(crime_type: str) -> str | None:
 
 
 def is_crime(categories: pd.Series) -> pd.Series:
-    """Whether rows of these categories are crimes (False only for anti-social behaviour)."""
-    return categories.map({name: c.is_crime for name, c in CATEGORIES.items()}).astype(bool)
+    """Whether rows of these categories are crimes (False only for anti-social behaviour).
+
+    Examples
+    --------
+    >>> is_crime(pd.Series(["Burglary", "Anti-social behaviour", None], dtype="string")).tolist()
+    [True, False, True]
+    """
+    not_crime = [name for name, category in CATEGORIES.items() if not category.is_crime]
+    found = categories.isin(not_crime).to_numpy(dtype=bool)  # isin: vectorised, where map is per value
+    return pd.Series(~found, index=categories.index, name=categories.name)
 
 
 # --- data.police.uk category sets and the levels at which they compare (issue 11) -----------------
