@@ -9,6 +9,7 @@ stop-and-search files in the same folder are ignored (and listed in the quality 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from ..areas import force_name
 from ..boundaries import check_boundaries, lsoa_vintage_of_counts
 from ..counts import attach, make_coverage
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
-from ..periods import parse_month
+from ..periods import month_label, parse_month
 from ..quality import FileQuality
 from ..source_kinds import POLICE_UK as SOURCE
 from ..sources import UnitBatch
@@ -43,14 +44,19 @@ from .street_records import street_records
 logger = logging.getLogger(__name__)
 
 
-def _geography_quality(tally: StreetTally, places: Places, boundaries: str | int | None) -> dict[str, object]:
-    """The quality-record keys on geography: LSOA vintage, what decided it, the boundaries used."""
+def _geography_quality(
+    tally: StreetTally, places: Places, boundaries: str | int | None, months: list[str]
+) -> dict[str, object]:
+    """The quality-record keys on geography: LSOA vintage, what decided it, the boundaries used.
+
+    ``months``: the Month values (as written) the file's counted rows have.
+    """
     vintage, basis = None, None
     if tally.lsoa_code_ids is None:
         basis = "pre-2013 layout: no LSOA columns"
     elif len(tally.entries):
         try:
-            month = parse_month(max(tally.entries.present("months")))
+            month = parse_month(max(months))
         except PeriodError:
             month = None
         blocks = tally.lsoa_code_ids
@@ -88,6 +94,7 @@ def _file_parts(
     if tally.coordinates:
         checks["non_numeric_coordinates"] = tally.coordinates
     entries = tally.entries
+    months = entries.present("months")
     forces = [places.force(value) for value in entries.forces]  # (force, known, kind)
     types = [places.category(value) for value in entries.types]  # (category, known)
     present_forces = np.bincount(entries.force, minlength=len(forces)) > 0
@@ -131,14 +138,18 @@ def _file_parts(
             "unknown_forces": sorted(unknown_forces),
             "duplicate_crime_ids": tally.duplicate_ids,
             "asb_share": round(asb / tally.rows_read, 4) if tally.rows_read else 0.0,
-            "months": sorted(f"{tally.parsed[m]:%Y-%m}" for m in entries.present("months")),
-            **_geography_quality(tally, places, boundaries),
+            "months": sorted(month_label(tally.parsed[m]) for m in months),
+            **_geography_quality(tally, places, boundaries, months),
             **checks,
         },
     )
     if unknown_types:  # a read and a store refresh alike say so as each file is read
         logger.warning("%s: unknown crime types %s", file.label, quality.unknown["crime_types"])
     return rows, quality, hashes, (street_records(tally, places) if records else None)
+
+
+#: The month a file's name gives, parsed once per name (a read of thousands of files meets a few dozen).
+_named_month = functools.lru_cache(maxsize=1024)(parse_month)
 
 
 def _file_coverage(file: StreetFile, rows: Counted, wanted_forces: set[str] | None) -> list[dict]:
@@ -149,7 +160,7 @@ def _file_coverage(file: StreetFile, rows: Counted, wanted_forces: set[str] | No
     """
     force = force_of_slug(file.force_slug) if file.force_slug else None
     forces_ = [force] if force else sorted(set(rows.force.tolist()))
-    months = [parse_month(file.month)] if file.month else [pd.Timestamp(m) for m in np.unique(rows.period_start)]
+    months = [_named_month(file.month)] if file.month else [pd.Timestamp(m) for m in np.unique(rows.period_start)]
     return [
         {"source": SOURCE.name, "force": f, "period_start": m, "period_months": 1}
         for f in forces_

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..areas import force_name
 from ..exceptions import SourceFormatError, UnknownAreaError
-from ..periods import parse_month
+from ..periods import month_label, parse_month
 from .layouts import STREET_FILE
 from .structure import CheckedCsv, reading
 
@@ -39,6 +39,8 @@ class StreetFile:
     archive: Path | None = None
     #: The file's bytes once :func:`load` has checked their structure (then read from memory).
     content: CheckedCsv | None = field(default=None, compare=False, repr=False)
+    #: The size of its content as found when it was discovered (None: learnt when asked).
+    size: int | None = field(default=None, compare=False, repr=False)
 
     def open(self) -> io.BufferedIOBase:
         """Open for binary reading (zip members are streamed, never unpacked to disk)."""
@@ -61,6 +63,7 @@ def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
     path = Path(path)
     if not path.exists():
         raise SourceFormatError(path, "does not exist")
+    sizes: dict[str, int] = {}  # a zip member's size, from the archive's directory read once
     if path.is_dir():
         names = sorted(str(p) for p in path.rglob("*.csv"))
         archive = None
@@ -68,6 +71,7 @@ def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
         try:
             with zipfile.ZipFile(path) as zipped:
                 names = sorted(n for n in zipped.namelist() if n.lower().endswith(".csv"))
+                sizes = {name: zipped.getinfo(name).file_size for name in names}
         except zipfile.BadZipFile as error:
             raise SourceFormatError(path, f"not a readable zip archive: {error}") from error
         archive = path
@@ -78,7 +82,7 @@ def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
     for name in names:
         match = STREET_FILE.search(name.replace("\\", "/"))
         if match:
-            files.append(StreetFile(name, match.group(1), match.group(2).lower(), archive))
+            files.append(StreetFile(name, match.group(1), match.group(2).lower(), archive, size=sizes.get(name)))
         else:
             ignored.append(name)
     if not files:
@@ -119,6 +123,8 @@ def force_of_slug(slug: str) -> str | None:
 
 def file_size(file: StreetFile) -> int:
     """The size of a street file's content, learnt without reading it (a gzip's from its trailer)."""
+    if file.size is not None:
+        return file.size
     if file.archive is not None:
         with zipfile.ZipFile(file.archive) as zipped:
             return zipped.getinfo(file.name).file_size
@@ -181,7 +187,7 @@ def check_identity(
     found: dict[str, object] = {}
     if not tally.rows_read:
         return found
-    month_of = {label: f"{month:%Y-%m}" for label, month in tally.parsed.items()}
+    month_of = {label: month_label(month) for label, month in tally.parsed.items()}
     force_of_value = {value: force_of(value) for value in tally.force_rows}
     tallies = {"month": _tally_of(tally.month_rows, month_of), "force": _tally_of(tally.force_rows, force_of_value)}
     firsts = {"month": tally.month_first, "force": tally.force_first}
