@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
+import mmap
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None =
 class ParsedBlock:
     """One block of a street file, checked and parsed: an Arrow ``table``, or what the scanner read."""
 
-    data: bytes
+    data: bytes | memoryview  # memoryview: a mapped file
     table: pa.Table | None
     where: Where
     blank_lines: int = 0
@@ -303,12 +304,12 @@ def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: Where
     return checked
 
 
-def _parsed(start: FileStart, header_line: bytes, data: bytes, where: Where, last: bool) -> ParsedBlock:
+def _parsed(start: FileStart, header_line: bytes, data: bytes | memoryview, where: Where, last: bool) -> ParsedBlock:
     file = start.file
     if start.roles is not None:
         found = scan(data, start.header, start.roles, start.interners)
         if not isinstance(found, str):
-            unterminated = last and not data.endswith(b"\n")
+            unterminated = last and len(data) > 0 and data[-1] != _NEWLINE
             return ParsedBlock(
                 data=data,
                 table=None,
@@ -317,6 +318,8 @@ def _parsed(start: FileStart, header_line: bytes, data: bytes, where: Where, las
                 scanned=found,
             )
         logger.debug("%s, line %d on: %s; parsed the exact way", file.label, where.first_line, found)
+    if isinstance(data, memoryview):  # a mapped file: the exact path works on bytes
+        data = data.tobytes()
     if b"\x00" in data:
         _exact_check(file, header_line, data, where, "NUL bytes (file corrupted?)")
     if not data.isascii():
@@ -364,14 +367,23 @@ def _parsed(start: FileStart, header_line: bytes, data: bytes, where: Where, las
     )
 
 
-def _start(file: StreetFile, handle) -> tuple[bytes, bytes, Iterator[bytes]]:
+def _mapped(handle) -> memoryview:
+    """The whole of an open file, mapped read-only (unmapped when the last view of it goes)."""
+    if hasattr(mmap, "MAP_POPULATE"):  # Linux: fault the pages in with the mapping, not one by one
+        mapped = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
+    else:  # pragma: no cover - other systems
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return memoryview(mapped)
+
+
+def _start(file: StreetFile, handle) -> tuple[bytes, bytes | memoryview, Iterator[bytes]]:
     """The header line, the first block of data lines and the blocks after it, of an open street file.
 
     The header is read as a line of its own, so the file's data is never copied to cut it off.
     A file that does not start with a line of text (empty, blank, UTF-16 or UTF-32, or with no
     line end in the first block) is checked whole, as a block: the check raises what is wrong.
     """
-    plain = file.archive is None and not file.name.lower().endswith(".gz")
+    plain = file.archive is None and file.content is None and not file.name.lower().endswith(".gz")
     header_line = handle.readline(BLOCK_BYTES)
     unusual = (
         not header_line.endswith(b"\n")
@@ -379,6 +391,11 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes, Iterator[bytes]]:
         or header_line.startswith(tuple(WIDE_BOMS))
     )
     rest = os.fstat(handle.fileno()).st_size - len(header_line) if plain else None
+    if not unusual and rest is not None and 0 < rest <= BLOCK_BYTES and SCANNER is not None:
+        # A plain file in one block is mapped, not read: the scanner reads the page cache in
+        # place (no copy, no fresh memory to fault in). Its pages count in the process's
+        # resident memory only while mapped: one file per reading thread.
+        return header_line, _mapped(handle)[len(header_line) :], iter(())
     stream = blocks(handle, length=rest)
     if not unusual:
         return header_line, next(stream, b""), stream
