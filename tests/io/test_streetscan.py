@@ -505,3 +505,33 @@ def test_two_threads_sharing_an_interner_get_one_code_per_value():
         codes, interned = found.columns["LSOA code"]
         assert [values[c] for c in codes] == expected
         assert [values[c] for c in interned.ids] == list(dict.fromkeys(expected))
+
+
+# ---- the content digest's hash ----------------------------------------------------------------------
+
+#: XXH64 test vectors (from the reference xxhash implementation) of bytes(range(256)) * 3 cut to n.
+XXH64_VECTORS = [
+    (0, 0, 0xEF46DB3751D8E999),
+    (3, 0, 0xE5C7BB4533BC65DD),
+    (7, 1, 0xAF4C5311C47C77B7),
+    (31, 0, 0xC346D2B59B4D8EE1),
+    (32, 0, 0xCBF59C5116FF32B4),
+    (33, 2**63, 0x7B859DFCAFD47446),
+    (100, 0, 0x6AC1E58032166597),
+    (768, 0x9E3779B97F4A7C15, 0x919E1C789D522E91),
+]
+
+
+@pytest.mark.parametrize(("n", "seed", "expected"), XXH64_VECTORS)
+def test_xxh64_gives_the_reference_values(n, seed, expected):
+    from crimestats.io import _streetscan
+
+    assert _streetscan.xxh64((bytes(range(256)) * 3)[:n], seed) == expected
+
+
+def test_the_digest_is_xxh64_with_two_seeds():
+    from crimestats.io import _streetscan
+
+    data = bytes(range(256)) * 3
+    expected = f"{_streetscan.xxh64(data, 0):016x}{_streetscan.xxh64(data, 0x9E3779B97F4A7C15):016x}"
+    assert _streetscan.digest(data) == expected

@@ -148,15 +148,15 @@ def test_a_file_with_its_stored_size_and_mtime_is_not_hashed(tmp_path, monkeypat
     from crimestats.store import refresh
 
     hashed = []
-    original = refresh.sha256
-    monkeypatch.setattr(refresh, "sha256", lambda path: hashed.append(path) or original(path))
+    original = refresh.content_digest
+    monkeypatch.setattr(refresh, "content_digest", lambda path, *a: hashed.append(path) or original(path, *a))
     probed = []
     monkeypatch.setattr(cs.sources, "_digest", lambda path: probed.append(path))
     monkeypatch.setattr(cs.sources, "resolve", lambda path, **_: probed.append(path))
     again = store.refresh([raw])
     assert hashed == [] and probed == [] and len(again.skipped) == 3  # neither hashed nor probed
     monkeypatch.undo()
-    monkeypatch.setattr(refresh, "sha256", lambda path: hashed.append(path) or original(path))
+    monkeypatch.setattr(refresh, "content_digest", lambda path, *a: hashed.append(path) or original(path, *a))
     assert {item["reason"] for item in again.skipped} == {
         f"unchanged (as ingested from {item['file']})" for item in again.skipped
     }

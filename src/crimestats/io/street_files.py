@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import logging
+import stat
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,10 +62,12 @@ class StreetFile:
 def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
     """Street files under ``path`` (a CSV, a folder tree or a zip), and the other files ignored."""
     path = Path(path)
-    if not path.exists():
-        raise SourceFormatError(path, "does not exist")
+    try:  # one stat: a refresh discovers each of thousands of files on its own, while others are read
+        found = path.stat()
+    except OSError:
+        raise SourceFormatError(path, "does not exist") from None
     sizes: dict[str, int] = {}  # a zip member's size, from the archive's directory read once
-    if path.is_dir():
+    if stat.S_ISDIR(found.st_mode):
         names = sorted(str(p) for p in path.rglob("*.csv"))
         archive = None
     elif path.suffix.lower() == ".zip":
@@ -77,7 +80,8 @@ def discover(path: str | Path) -> tuple[list[StreetFile], list[str]]:
         archive = path
     else:
         match = STREET_FILE.search(path.name)
-        return [StreetFile(str(path), *(match.groups() if match else (None, None)))], []
+        size = None if path.name.lower().endswith(".gz") else found.st_size
+        return [StreetFile(str(path), *(match.groups() if match else (None, None)), size=size)], []
     files, ignored = [], []
     for name in names:
         match = STREET_FILE.search(name.replace("\\", "/"))

@@ -294,7 +294,8 @@ def _file_entry(
         "size": size,
         # With the size, what tells an unchanged file at the same path without hashing it.
         "mtime_ns": mtime_ns,
-        "sha256": digest,
+        # "algorithm:hex" (manifest.content_digest): what tells this content again under any path.
+        "digest": digest,
         "source_type": kind,
         "periods": sorted({p.split("month=")[1] for p in covered if "month=" in p}),
         "forces": forces,

@@ -3,7 +3,7 @@
 ``manifest.json`` names the one current place of every partition (``partitions``: its data file,
 and for a shared file ``file_months``, how many months the file was written with, so a reader
 knows when some are dead), the source file each came from and everything known about that file
-(``files``: size, modification time, SHA-256, source kind, periods, forces, rows, quality record),
+(``files``: size, modification time, content digest, source kind, periods, forces, rows, quality record),
 and the data files replaced by the last refresh or compaction that readers holding the previous
 manifest may still open (``retired``). It is swapped in whole with
 :func:`~crimestats.store.atomic.write_atomic`; readers open only the files it names.
@@ -100,9 +100,57 @@ def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """Content hash of a file, read in chunks."""
+    """SHA-256 of a file's content, read in chunks (hexadecimal)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks').
+DIGEST_CHUNK = 4 * 2**20
+
+
+def _compiled_digest():
+    """The compiled 128-bit digest (two XXH64), or None where the extension was not built."""
+    try:
+        from ..io._streetscan import digest
+    except ImportError:  # pragma: no cover - depends on the install
+        return None
+    return digest
+
+
+def digest_algorithm() -> str:
+    """The algorithm new manifest entries record: ``xxh64x2`` (compiled), else ``sha256``."""
+    return "sha256" if _compiled_digest() is None else "xxh64x2"
+
+
+def content_digest(path: Path, algorithm: str | None = None) -> str:
+    """``"algorithm:hex"``: what tells a file's content again (see :func:`entry_digest`).
+
+    ``xxh64x2`` (the default where compiled): XXH64 with two seeds of each 4 MiB chunk, then of
+    the chunks' digests; three times SHA-256's speed, which made hashing a fifth of a refresh.
+    Not cryptographic: a store's files are not chosen to collide. ``sha256``: SHA-256.
+    """
+    algorithm = algorithm or digest_algorithm()
+    if algorithm == "sha256":
+        return f"sha256:{sha256(path)}"
+    digest = _compiled_digest()
+    if algorithm != "xxh64x2" or digest is None:
+        raise StoreError(f"cannot compute a {algorithm!r} digest here; known: sha256, xxh64x2 (compiled)")
+    buffer = bytearray(DIGEST_CHUNK)
+    view = memoryview(buffer)
+    chunks = []
+    with open(path, "rb", buffering=0) as handle:
+        while read := handle.readinto(buffer):
+            chunks.append(digest(view[:read]))
+    return f"xxh64x2:{digest(''.join(chunks).encode('ascii'))}"
+
+
+def entry_digest(entry: dict[str, Any]) -> str:
+    """The content digest a manifest entry records, as ``"algorithm:hex"``.
+
+    Entries written before digests named their algorithm hold a bare SHA-256 (``sha256``).
+    """
+    return entry.get("digest") or f"sha256:{entry['sha256']}"

@@ -22,7 +22,15 @@ from .. import sources
 from ..exceptions import CrimestatsError, SourceFormatError
 from .atomic import store_error
 from .lock import refresh_lock
-from .manifest import MANIFEST, PARTITION_FIELDS, read_manifest, sha256, write_manifest
+from .manifest import (
+    MANIFEST,
+    PARTITION_FIELDS,
+    content_digest,
+    digest_algorithm,
+    entry_digest,
+    read_manifest,
+    write_manifest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +140,7 @@ def _refresh_locked(
 ) -> None:
     manifest = read_manifest(root)
     touched: dict[str, tuple[int, int]] = {}
-    with ThreadPoolExecutor(1, thread_name_prefix="crimestats-hash") as hasher:  # hashlib releases the GIL
+    with ThreadPoolExecutor(1, thread_name_prefix="crimestats-hash") as hasher:  # digests release the GIL
         _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, strict, records, progress, client)
 
 
@@ -234,7 +242,10 @@ def _plan(
     a future, resolved when the file has been read).
     """
     stored = manifest["files"]
-    known = {meta["sha256"]: key for key, meta in stored.items()}
+    known = {entry_digest(meta): key for key, meta in stored.items()}
+    # Entries of another algorithm (an older store's SHA-256) are matched by that algorithm too.
+    current = digest_algorithm()
+    others = sorted({digest.split(":", 1)[0] for digest in known} - {current})
     stored_sizes = {meta.get("size") for meta in stored.values()}
     # An empty store holds no file unchanged: no path is resolved to look for one.
     held = (lambda path: _unchanged_source(stored, path)) if stored else None
@@ -259,16 +270,22 @@ def _plan(
             size = stat.st_size
             if size not in stored_sizes and hasher is not None:
                 # No stored file has this size, so none has this content: hashed while files are read.
-                pending.append(Pending(key, unit, size, hasher.submit(sha256, unit.path), stat.st_mtime_ns))
+                pending.append(Pending(key, unit, size, hasher.submit(content_digest, unit.path), stat.st_mtime_ns))
                 continue
-            digest = sha256(unit.path)
+            digest = content_digest(unit.path, current)
+            same = digest if digest in known else None
+            for algorithm in others if same is None else ():
+                other = content_digest(unit.path, algorithm)
+                same = other if other in known else None
+                if same is not None:
+                    break
         except OSError as error:
             record_failure(result, key, unit.source.name, as_source_error(unit.path, error))
             continue
-        if digest in known:
-            if known[digest] == key and touched is not None:
+        if same is not None:
+            if known[same] == key and touched is not None:
                 touched[key] = (stat.st_size, stat.st_mtime_ns)
-            result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[digest]})"})
+            result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[same]})"})
             continue
         known[digest] = key
         pending.append(Pending(key, unit, size, digest, stat.st_mtime_ns))
