@@ -77,8 +77,8 @@ def _geography_quality(
 def _file_parts(
     file: StreetFile,
     tally: StreetTally,
-    places: Places,
     *,
+    places: Places,
     records: bool = False,
     boundaries: str | int | None = None,
     trust_content: bool = False,
@@ -277,12 +277,13 @@ def _read(
     for label, first in same_as.items():
         logger.warning("%s: same content as %s; read once", label, first)
     files = [file for file in files if file.label not in same_as]
+    parts_of = functools.partial(
+        _file_parts, places=places, records=records, boundaries=boundaries, trust_content=trust_content
+    )
     # Closed on any error, so the reading threads stop rather than read on unseen.
-    with contextlib.closing(read_street_files(files, places, months=month_set, records=records)) as tallies:
-        for file, tally in zip(progress_bar(files, progress, "police.uk files"), tallies, strict=True):
-            file_rows, quality, file_hashes, file_records = _file_parts(
-                file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
-            )
+    with contextlib.closing(read_street_files(files, places, months=month_set, records=records, then=parts_of)) as read:
+        for file, parts in zip(progress_bar(files, progress, "police.uk files"), read, strict=True):
+            file_rows, quality, file_hashes, file_records = parts
             covered += _file_coverage(file, file_rows, wanted_forces)
             if wanted_forces is not None:
                 file_rows = file_rows.where(np.isin(file_rows.force, list(wanted_forces)))
@@ -416,8 +417,12 @@ def ingest_batches(
                 files.append(file)
                 owner[file.label] = index
     done = 0  # units before this one have been handed on
-    with contextlib.closing(read_street_files(files, places, records=records, isolate=True)) as tallies:
-        for file, tally in zip(files, tallies, strict=True):
+    parts_of = functools.partial(
+        _file_parts, places=places, records=records, boundaries=boundaries, trust_content=trust_content
+    )
+    read = read_street_files(files, places, records=records, isolate=True, then=parts_of)
+    with contextlib.closing(read) as results:
+        for file, result in zip(files, results, strict=True):
             index = owner[file.label]
             if index - done >= UNITS_AT_ONCE:  # files come in unit order: the units before are complete
                 yield _finished(units, paths, range(done, index), records)
@@ -425,16 +430,10 @@ def ingest_batches(
             unit = units[index]
             if unit["error"] is not None:  # type: ignore[index]
                 continue
-            if isinstance(tally, FileError):
-                unit["error"] = tally.error  # type: ignore[index]
+            if isinstance(result, FileError):  # its reading, or its counts and quality record, failed
+                unit["error"] = result.error  # type: ignore[index]
                 continue
-            try:
-                file_rows, quality, hashes, file_records = _file_parts(
-                    file, tally, places, records=records, boundaries=boundaries, trust_content=trust_content
-                )
-            except CrimestatsError as error:
-                unit["error"] = error  # type: ignore[index]
-                continue
+            file_rows, quality, hashes, file_records = result
             unit["rows"].append(file_rows)  # type: ignore[index]
             unit["qualities"].append(quality)  # type: ignore[index]
             unit["covered"] += _file_coverage(file, file_rows, None)  # type: ignore[index]

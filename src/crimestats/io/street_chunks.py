@@ -569,12 +569,22 @@ def read_street_file(
 
 
 def tally_file(
-    file: StreetFile, places: Places, *, months: set[str] | None = None, records: bool = False
-) -> StreetTally | FileError:
-    """:func:`read_street_file`, with an error returned in the tally's place (for a pool of threads)."""
+    file: StreetFile,
+    places: Places,
+    *,
+    months: set[str] | None = None,
+    records: bool = False,
+    then: Callable[[StreetFile, StreetTally], object] | None = None,
+) -> object:
+    """:func:`read_street_file`, with an error returned in the tally's place (for a pool of threads).
+
+    With ``then``, what ``then(file, tally)`` returns in the tally's place (its error, likewise).
+    """
     try:
         blocks = parsed_blocks(file, records=records, lsoa_codes=places.lsoa_codes)
         (tally,) = _tallies(blocks, places, months, records, isolate=True)
+        if then is not None and not isinstance(tally, FileError):
+            return then(file, tally)
     except Exception as error:  # a reader bug or an unforeseen fault: that file's failure, in its place
         return FileError(file, error)
     return tally
@@ -594,7 +604,8 @@ def read_street_files(
     months: set[str] | None = None,
     records: bool = False,
     isolate: bool = False,
-) -> Iterator[StreetTally | FileError]:
+    then: Callable[[StreetFile, StreetTally], object] | None = None,
+) -> Iterator[object]:
     """:func:`read_street_file` of each file in turn, the next files read by :data:`TALLIERS` threads meanwhile.
 
     Files up to a block in size (nearly all data.police.uk files) are read and tallied whole by
@@ -602,7 +613,9 @@ def read_street_files(
     numpy release the GIL, so the threads overlap. A larger file is read block by block when its
     turn comes. Raises the first file's error, as reading them one by one would; with
     ``isolate``, yields a :class:`~crimestats.io.street_blocks.FileError` in a failed file's
-    place and goes on.
+    place and goes on. With ``then``, each file's ``then(file, tally)`` is yielded in its
+    tally's place, computed by the thread that read it (what the caller does with each file
+    then runs beside the reading, not after it on the caller's thread).
     """
     pending: deque[tuple[Future | StreetFile, int]] = deque()
     queued = iter(files)
@@ -619,7 +632,7 @@ def read_street_files(
                 if size is None or size > BLOCK_BYTES:
                     pending.append((file, 0))  # read in its turn, block by block
                     return
-                pending.append((pool.submit(tally_file, file, places, months=months, records=records), size))
+                pending.append((pool.submit(tally_file, file, places, months=months, records=records, then=then), size))
                 in_flight += size
 
         try:
@@ -630,7 +643,7 @@ def read_street_files(
                     result = head.result()
                     in_flight -= size
                 else:
-                    result = tally_file(head, places, months=months, records=records)
+                    result = tally_file(head, places, months=months, records=records, then=then)
                 fill()
                 if isinstance(result, FileError) and not isolate:
                     raise result.error
