@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
+import os
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +110,10 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks').
+#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks'),
+#: and mapped at a time (a whole number of chunks).
 DIGEST_CHUNK = 4 * 2**20
+DIGEST_WINDOW = 16 * DIGEST_CHUNK
 
 
 def _compiled_digest():
@@ -139,12 +143,17 @@ def content_digest(path: Path, algorithm: str | None = None) -> str:
     digest = _compiled_digest()
     if algorithm != "xxh64x2" or digest is None:
         raise StoreError(f"cannot compute a {algorithm!r} digest here; known: sha256, xxh64x2 (compiled)")
-    buffer = bytearray(DIGEST_CHUNK)
-    view = memoryview(buffer)
     chunks = []
-    with open(path, "rb", buffering=0) as handle:
-        while read := handle.readinto(buffer):
-            chunks.append(digest(view[:read]))
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        # Mapped a window at a time (the page cache read in place, no copy), so a large file's
+        # pages are never all resident in this process at once.
+        for offset in range(0, size, DIGEST_WINDOW):
+            length = min(DIGEST_WINDOW, size - offset)
+            with mmap.mmap(handle.fileno(), length, offset=offset, access=mmap.ACCESS_READ) as mapped:
+                view = memoryview(mapped)
+                chunks += [digest(view[at : at + DIGEST_CHUNK]) for at in range(0, length, DIGEST_CHUNK)]
+                view.release()
     return f"xxh64x2:{digest(''.join(chunks).encode('ascii'))}"
 
 
