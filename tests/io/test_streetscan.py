@@ -195,11 +195,11 @@ def test_interned_codes_index_the_interner_and_agree_across_blocks(blocks):
                 assert values == first_appearance(expected)[0]
                 continue
             assert isinstance(values, street_blocks.Interned) and name not in scanned.tallies
-            assert len(values) == len(interner.values) and values.values is interner.values
+            assert len(values) == len(interner) and values.values is interner
             assert [values.values[c] for c in codes] == expected
             np.testing.assert_array_equal(values.ids, list(dict.fromkeys(codes.tolist())))
     for interner in interners.values():
-        assert len(set(interner.values)) == len(interner.values)  # one code per value, across blocks
+        assert len(set(interner[:])) == len(interner)  # one code per value, across blocks
 
 
 # ---- declines ---------------------------------------------------------------------------------------
@@ -497,7 +497,7 @@ def test_two_threads_sharing_an_interner_get_one_code_per_value():
         thread.start()
     for thread in threads:
         thread.join()
-    values = interner.values
+    values = interner[:]
     assert set(values) == set(blocks[0][1]) | set(blocks[1][1])
     assert len(set(values)) == len(values)
     for expected, found in results[0] + results[1]:
@@ -507,31 +507,23 @@ def test_two_threads_sharing_an_interner_get_one_code_per_value():
         assert [values[c] for c in interned.ids] == list(dict.fromkeys(expected))
 
 
-# ---- the content digest's hash ----------------------------------------------------------------------
-
-#: XXH64 test vectors (from the reference xxhash implementation) of bytes(range(256)) * 3 cut to n.
-XXH64_VECTORS = [
-    (0, 0, 0xEF46DB3751D8E999),
-    (3, 0, 0xE5C7BB4533BC65DD),
-    (7, 1, 0xAF4C5311C47C77B7),
-    (31, 0, 0xC346D2B59B4D8EE1),
-    (32, 0, 0xCBF59C5116FF32B4),
-    (33, 2**63, 0x7B859DFCAFD47446),
-    (100, 0, 0x6AC1E58032166597),
-    (768, 0x9E3779B97F4A7C15, 0x919E1C789D522E91),
-]
-
-
-@pytest.mark.parametrize(("n", "seed", "expected"), XXH64_VECTORS)
-def test_xxh64_gives_the_reference_values(n, seed, expected):
-    from crimestats.io import _streetscan
-
-    assert _streetscan.xxh64((bytes(range(256)) * 3)[:n], seed) == expected
+def test_an_interner_hands_out_copies_of_its_values():
+    # Its table points into the values it holds: a caller can read them, never change them.
+    interner = street_blocks.new_interner()
+    roles = street_blocks.roles_of(HEADER, ROLES)
+    interners = tuple(interner if c == "LSOA code" else None for c in HEADER if ROLES.get(c) == 1)
+    data = b"".join(line(LSOA_code=f"E0{k:07d}".encode()) for k in range(3000))
+    street_blocks.scan(data, HEADER, roles, interners)
+    held = interner[:]
+    held.clear()
+    assert len(interner) == 3000 and interner[0] == "E00000000" and interner[-1] == "E00002999"
+    assert interner[10:12] == ["E00000010", "E00000011"]
+    again = street_blocks.scan(data, HEADER, roles, interners)
+    np.testing.assert_array_equal(again.columns["LSOA code"][0], np.arange(3000))
+    with pytest.raises(IndexError):
+        interner[3000]
 
 
-def test_the_digest_is_xxh64_with_two_seeds():
-    from crimestats.io import _streetscan
-
-    data = bytes(range(256)) * 3
-    expected = f"{_streetscan.xxh64(data, 0):016x}{_streetscan.xxh64(data, 0x9E3779B97F4A7C15):016x}"
-    assert _streetscan.digest(data) == expected
+def test_a_blank_line_is_declined_even_with_a_single_column():
+    assert street_blocks.scan(b"a\n\nb\n", ["x"], bytes([1])) == "a line whose field count is not the header's"
+    assert street_blocks.scan(b"a\r\n\r\nb\r\n", ["x"], bytes([1])) == "a line whose field count is not the header's"

@@ -499,6 +499,8 @@ static const char *scan(Scan *s) {
             quote_carry = 0;
             const char *stop = chunk + at;
             int line_end = *stop == '\n';
+            if (line_end && field == 0 && (stop == field_start || (stop - field_start == 1 && *field_start == '\r')))
+                return FIELDS; /* a blank line (pyarrow skips it): even with a single column */
             if (field >= s->fields) return FIELDS;
             if (s->roles[field] != SKIP || has_quote || line_end) {
                 const char *why = field_end(s, field, field_start, stop, line_end, has_quote);
@@ -530,40 +532,70 @@ static const char *scan(Scan *s) {
 
 /* ---- an interner: distinct values of a column across blocks and files ----------------------- */
 
-/* The values are Python str objects kept in a list (``values``), numbered in order of first
- * appearance; the table points into their UTF-8 bytes, which live as long as the list holds them.
- * A block's own distinct values are looked up here once each, with the GIL held, so the codes a
- * scan returns are the interner's: a reader maps each value (an LSOA code) once per read, not once
- * per file. */
+/* The values are Python str objects kept in a list of the interner's own (never handed out: a
+ * caller gets copies, by index or slice), numbered in order of first appearance; the table
+ * points into their UTF-8 bytes, which live as long as the list holds them. A block's own
+ * distinct values are looked up here once each, with the GIL held, so the codes a scan returns
+ * are the interner's: a reader maps each value (an LSOA code) once per read, not once per file. */
 typedef struct {
     PyObject_HEAD
-    PyObject *values; /* list of str */
+    PyObject *values; /* list of str, private */
+    Py_ssize_t count; /* values numbered so far */
     Span *spans;      /* UTF-8 of each value */
     Py_ssize_t capacity;
     int32_t *slots;
     Py_ssize_t mask;
 } Interner;
 
-static int interner_insert_slot(int32_t *slots, Py_ssize_t mask, const Span *spans, int32_t code) {
-    Py_ssize_t j = (Py_ssize_t)(hash_bytes(spans[code].start, spans[code].length) & (uint64_t)mask);
-    while (slots[j] >= 0) j = (j + 1) & mask;
-    slots[j] = code;
+/* The slot a value goes in (or is in): -1 empty slots are where a new value would go. */
+static Py_ssize_t interner_slot(const Interner *self, const char *start, Py_ssize_t length) {
+    Py_ssize_t j = (Py_ssize_t)(hash_bytes(start, length) & (uint64_t)self->mask);
+    while (self->slots[j] >= 0) {
+        const Span *v = &self->spans[self->slots[j]];
+        if (v->length == length && same(v->start, start, length)) return j;
+        j = (j + 1) & self->mask;
+    }
+    return j;
+}
+
+/* Room for one more value (spans and slots), before anything is added: a failure changes nothing. */
+static int interner_room(Interner *self) {
+    if (self->count == self->capacity) {
+        Span *spans = PyMem_Realloc(self->spans, sizeof(Span) * self->capacity * 2);
+        if (!spans) return -1;
+        self->spans = spans;
+        self->capacity *= 2;
+    }
+    if ((self->count + 1) * 2 > self->mask + 1) {
+        Py_ssize_t size = (self->mask + 1) * 2;
+        int32_t *slots = PyMem_Malloc(sizeof(int32_t) * size);
+        if (!slots) return -1;
+        memset(slots, 0xff, sizeof(int32_t) * size);
+        for (Py_ssize_t i = 0; i < self->count; i++) {
+            Py_ssize_t j = (Py_ssize_t)(hash_bytes(self->spans[i].start, self->spans[i].length) & (uint64_t)(size - 1));
+            while (slots[j] >= 0) j = (j + 1) & (size - 1);
+            slots[j] = (int32_t)i;
+        }
+        PyMem_Free(self->slots);
+        self->slots = slots;
+        self->mask = size - 1;
+    }
     return 0;
 }
 
 /* The interner's code of a value (added when new); -1 with an exception set on failure. */
 static int32_t interner_code(Interner *self, const char *start, Py_ssize_t length) {
-    Py_ssize_t count = PyList_GET_SIZE(self->values);
-    Py_ssize_t j = (Py_ssize_t)(hash_bytes(start, length) & (uint64_t)self->mask);
-    while (self->slots[j] >= 0) {
-        const Span *v = &self->spans[self->slots[j]];
-        if (v->length == length && same(v->start, start, length)) return self->slots[j];
-        j = (j + 1) & self->mask;
-    }
-    if (count >= INT32_MAX) {
+    Py_ssize_t j = interner_slot(self, start, length);
+    if (self->slots[j] >= 0) return self->slots[j];
+    if (self->count >= INT32_MAX) {
         PyErr_SetString(PyExc_OverflowError, "more distinct values than an int32 code can number");
         return -1;
     }
+    if (interner_room(self) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    j = interner_slot(self, start, length); /* the table may have grown */
     PyObject *text = PyUnicode_DecodeUTF8(start, length, "strict");
     if (!text) return -1;
     Py_ssize_t size;
@@ -573,32 +605,12 @@ static int32_t interner_code(Interner *self, const char *start, Py_ssize_t lengt
         return -1;
     }
     Py_DECREF(text); /* the list holds it, and with it the UTF-8 bytes the span points to */
-    if (count == self->capacity) {
-        Span *spans = PyMem_Realloc(self->spans, sizeof(Span) * self->capacity * 2);
-        if (!spans) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        self->spans = spans;
-        self->capacity *= 2;
-    }
-    self->spans[count].start = utf8;
-    self->spans[count].length = size;
-    self->slots[j] = (int32_t)count;
-    if ((count + 1) * 2 > self->mask + 1) {
-        Py_ssize_t size2 = (self->mask + 1) * 2;
-        int32_t *slots = PyMem_Malloc(sizeof(int32_t) * size2);
-        if (!slots) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        memset(slots, 0xff, sizeof(int32_t) * size2);
-        for (Py_ssize_t i = 0; i <= count; i++) interner_insert_slot(slots, size2 - 1, self->spans, (int32_t)i);
-        PyMem_Free(self->slots);
-        self->slots = slots;
-        self->mask = size2 - 1;
-    }
-    return (int32_t)count;
+    int32_t code = (int32_t)self->count;
+    self->spans[code].start = utf8;
+    self->spans[code].length = size;
+    self->slots[j] = code;
+    self->count++;
+    return code;
 }
 
 static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
@@ -609,6 +621,7 @@ static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwar
     Interner *self = (Interner *)type->tp_alloc(type, 0);
     if (!self) return NULL;
     self->values = PyList_New(0);
+    self->count = 0;
     self->capacity = 1024;
     self->mask = 2047;
     self->spans = PyMem_Malloc(sizeof(Span) * self->capacity);
@@ -628,31 +641,46 @@ static void interner_dealloc(Interner *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static Py_ssize_t interner_length(Interner *self) { return PyList_GET_SIZE(self->values); }
+static Py_ssize_t interner_length(Interner *self) { return self->count; }
 
-static PyObject *interner_get_values(Interner *self, void *closure) {
-    (void)closure;
-    Py_INCREF(self->values);
-    return self->values;
+/* interner[i]: the value of code i; interner[a:b]: a new list of those values. */
+static PyObject *interner_subscript(Interner *self, PyObject *key) {
+    if (PySlice_Check(key)) {
+        Py_ssize_t start, stop, step;
+        if (PySlice_Unpack(key, &start, &stop, &step) < 0) return NULL;
+        if (step != 1) {
+            PyErr_SetString(PyExc_ValueError, "an Interner slice takes no step");
+            return NULL;
+        }
+        PySlice_AdjustIndices(self->count, &start, &stop, step);
+        return PyList_GetSlice(self->values, start, stop);
+    }
+    Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+    if (i == -1 && PyErr_Occurred()) return NULL;
+    if (i < 0) i += self->count;
+    if (i < 0 || i >= self->count) {
+        PyErr_SetString(PyExc_IndexError, "Interner index out of range");
+        return NULL;
+    }
+    PyObject *value = PyList_GET_ITEM(self->values, i);
+    Py_INCREF(value);
+    return value;
 }
 
-static PyGetSetDef interner_getset[] = {
-    {"values", (getter)interner_get_values, NULL,
-     "The distinct values met so far (a list, only ever appended to): code i is values[i].", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+static PyMappingMethods interner_mapping = {
+    .mp_length = (lenfunc)interner_length,
+    .mp_subscript = (binaryfunc)interner_subscript,
 };
-
-static PySequenceMethods interner_sequence = {.sq_length = (lenfunc)interner_length};
 
 static PyTypeObject InternerType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "crimestats.io._streetscan.Interner",
-    .tp_doc = PyDoc_STR("Interner()\n--\n\nNumbers the distinct values of a column across the blocks scanned with it."),
+    .tp_doc = PyDoc_STR("Interner()\n--\n\nNumbers the distinct values of a column across the blocks scanned with "
+                        "it;\ninterner[i] is the value of code i, interner[a:b] a list of those values."),
     .tp_basicsize = sizeof(Interner),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_new = interner_new,
     .tp_dealloc = (destructor)interner_dealloc,
-    .tp_getset = interner_getset,
-    .tp_as_sequence = &interner_sequence,
+    .tp_as_mapping = &interner_mapping,
 };
 
 /* Replace a block's own codes by the interner's, each distinct value looked up once; the
@@ -671,232 +699,6 @@ static PyObject *intern_codes(Interner *interner, Dictionary *d, Py_ssize_t rows
     for (Py_ssize_t i = 0; i < rows; i++) d->codes[i] = remap[d->codes[i]];
     return ids;
 }
-
-/* ---- a content digest: XXH64 twice, with two seeds ---------------------------------------- */
-
-/* XXH64 (Yann Collet's xxHash, 64-bit; test vectors in tests/io/test_streetscan.py). A store
- * records a 128-bit digest of each file it ingested, to know the file again: two XXH64 of
- * different seeds, at several GB/s, where SHA-256 runs at about 1 GB/s. Not cryptographic: a
- * local store's files are not chosen to collide. */
-static const uint64_t X1 = 11400714785074694791ULL, X2 = 14029467366897019727ULL, X3 = 1609587929392839161ULL,
-                      X4 = 9650029242287828579ULL, X5 = 2870177450012600261ULL;
-
-static inline uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-static inline uint64_t xxh_round(uint64_t acc, uint64_t input) {
-    acc += input * X2;
-    acc = rotl64(acc, 31);
-    return acc * X1;
-}
-
-static inline uint64_t xxh_merge(uint64_t acc, uint64_t value) {
-    acc ^= xxh_round(0, value);
-    return acc * X1 + X4;
-}
-
-static inline uint64_t load64le(const unsigned char *p) {
-    uint64_t word;
-    memcpy(&word, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    word = __builtin_bswap64(word);
-#endif
-    return word;
-}
-
-static inline uint32_t load32le(const unsigned char *p) {
-    uint32_t word;
-    memcpy(&word, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    word = __builtin_bswap32(word);
-#endif
-    return word;
-}
-
-/* The part of XXH64 after the 32-byte stripes: ``p`` at the first byte no stripe took. */
-static uint64_t xxh64_end(uint64_t h, const unsigned char *p, const unsigned char *end, size_t n) {
-    h += (uint64_t)n;
-    for (; p + 8 <= end; p += 8) h = rotl64(h ^ xxh_round(0, load64le(p)), 27) * X1 + X4;
-    if (p + 4 <= end) {
-        h = rotl64(h ^ ((uint64_t)load32le(p) * X1), 23) * X2 + X3;
-        p += 4;
-    }
-    for (; p < end; p++) h = rotl64(h ^ ((uint64_t)*p * X5), 11) * X1;
-    h ^= h >> 33;
-    h *= X2;
-    h ^= h >> 29;
-    h *= X3;
-    h ^= h >> 32;
-    return h;
-}
-
-static inline uint64_t xxh64_lanes(const uint64_t v[4]) {
-    uint64_t h = rotl64(v[0], 1) + rotl64(v[1], 7) + rotl64(v[2], 12) + rotl64(v[3], 18);
-    for (int i = 0; i < 4; i++) h = xxh_merge(h, v[i]);
-    return h;
-}
-
-/* XXH64 of p[0:n] with ``count`` seeds (1 or 2) at once: the stripes are read once for both. */
-static void xxh64_seeds(const unsigned char *p, size_t n, const uint64_t *seeds, int count, uint64_t *out) {
-    const unsigned char *end = p + n;
-    uint64_t v[2][4], h[2];
-    for (int k = 0; k < count; k++) {
-        v[k][0] = seeds[k] + X1 + X2;
-        v[k][1] = seeds[k] + X2;
-        v[k][2] = seeds[k];
-        v[k][3] = seeds[k] - X1;
-    }
-    if (n >= 32) {
-        const unsigned char *limit = end - 32;
-        do {
-            for (int i = 0; i < 4; i++) {
-                uint64_t word = load64le(p + 8 * i);
-                v[0][i] = xxh_round(v[0][i], word);
-                if (count > 1) v[1][i] = xxh_round(v[1][i], word);
-            }
-            p += 32;
-        } while (p <= limit);
-        for (int k = 0; k < count; k++) h[k] = xxh64_lanes(v[k]);
-    } else {
-        for (int k = 0; k < count; k++) h[k] = seeds[k] + X5;
-    }
-    for (int k = 0; k < count; k++) out[k] = xxh64_end(h[k], p, end, n);
-}
-
-static uint64_t xxh64(const unsigned char *p, size_t n, uint64_t seed) {
-    uint64_t h;
-    xxh64_seeds(p, n, &seed, 1, &h);
-    return h;
-}
-
-PyDoc_STRVAR(xxh64_doc, "xxh64(data, seed=0, /)\n--\n\nXXH64 of a bytes-like object (without the GIL).");
-
-static PyObject *py_xxh64(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    (void)module;
-    if (nargs < 1 || nargs > 2) {
-        PyErr_SetString(PyExc_TypeError, "xxh64(data, seed=0) takes one or two arguments");
-        return NULL;
-    }
-    uint64_t seed = 0;
-    if (nargs == 2) {
-        seed = PyLong_AsUnsignedLongLongMask(args[1]);
-        if (PyErr_Occurred()) return NULL;
-    }
-    Py_buffer data;
-    if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0) return NULL;
-    uint64_t h;
-    Py_BEGIN_ALLOW_THREADS
-    h = xxh64((const unsigned char *)data.buf, (size_t)data.len, seed);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&data);
-    return PyLong_FromUnsignedLongLong(h);
-}
-
-PyDoc_STRVAR(digest_doc,
-             "digest(data, /)\n--\n\n"
-             "A 128-bit content digest of a bytes-like object (without the GIL): XXH64 with seed 0, then\n"
-             "with seed 0x9E3779B97F4A7C15, as 32 hexadecimal digits.");
-
-static PyObject *py_digest(PyObject *module, PyObject *data_object) {
-    (void)module;
-    Py_buffer data;
-    if (PyObject_GetBuffer(data_object, &data, PyBUF_SIMPLE) < 0) return NULL;
-    const uint64_t seeds[2] = {0, 0x9E3779B97F4A7C15ULL};
-    uint64_t h[2];
-    Py_BEGIN_ALLOW_THREADS
-    xxh64_seeds((const unsigned char *)data.buf, (size_t)data.len, seeds, 2, h);
-    Py_END_ALLOW_THREADS
-    PyBuffer_Release(&data);
-    char hex[33];
-    snprintf(hex, sizeof(hex), "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
-    return PyUnicode_FromString(hex);
-}
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#define HAVE_FILE_DIGEST 1
-
-/* The digest of a file as crimestats.store.manifest.content_digest computes it: the digests of its
- * 4 MiB chunks (32 hexadecimal digits each, end to end), digested. Returns 0, or an errno. */
-static int file_digest(const char *path, size_t chunk, char *out /* 33 bytes */) {
-    const uint64_t seeds[2] = {0, 0x9E3779B97F4A7C15ULL};
-    uint64_t h[2];
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int error = errno;
-        close(fd);
-        return error;
-    }
-    size_t size = (size_t)st.st_size, chunks = (size + chunk - 1) / chunk;
-    char *hex = malloc(32 * (chunks > 0 ? chunks : 1) + 1);
-    if (!hex) {
-        close(fd);
-        return ENOMEM;
-    }
-    const size_t window = 16 * chunk; /* mapped a window at a time: never the whole file resident */
-    size_t done = 0;
-    for (size_t offset = 0; offset < size; offset += window) {
-        size_t length = size - offset < window ? size - offset : window;
-        unsigned char *mapped = mmap(NULL, length, PROT_READ, MAP_SHARED, fd, (off_t)offset);
-        if (mapped == MAP_FAILED) {
-            int error = errno;
-            free(hex);
-            close(fd);
-            return error;
-        }
-        for (size_t at = 0; at < length; at += chunk, done++) {
-            xxh64_seeds(mapped + at, length - at < chunk ? length - at : chunk, seeds, 2, h);
-            snprintf(hex + 32 * done, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
-        }
-        munmap(mapped, length);
-    }
-    close(fd);
-    xxh64_seeds((const unsigned char *)hex, 32 * done, seeds, 2, h);
-    free(hex);
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
-    return 0;
-}
-
-PyDoc_STRVAR(file_digest_doc,
-             "file_digest(path, chunk, /)\n--\n\n"
-             "The digest of a file's content in one call without the GIL: :func:`digest` of each\n"
-             "``chunk`` bytes, then of those digests end to end (crimestats.store.manifest).");
-
-static PyObject *py_file_digest(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    (void)module;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "file_digest(path, chunk) takes two arguments");
-        return NULL;
-    }
-    PyObject *encoded;
-    if (!PyUnicode_FSConverter(args[0], &encoded)) return NULL;
-    Py_ssize_t chunk = PyLong_AsSsize_t(args[1]);
-    if (chunk <= 0) {
-        Py_DECREF(encoded);
-        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "chunk must be positive");
-        return NULL;
-    }
-    char out[33];
-    int error;
-    const char *path = PyBytes_AS_STRING(encoded);
-    Py_BEGIN_ALLOW_THREADS
-    error = file_digest(path, (size_t)chunk, out);
-    Py_END_ALLOW_THREADS
-    if (error) {
-        errno = error;
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, args[0]);
-        Py_DECREF(encoded);
-        return NULL;
-    }
-    Py_DECREF(encoded);
-    return PyUnicode_FromString(out);
-}
-#endif
 
 /* ---- the Python function -------------------------------------------------------------------- */
 
@@ -1078,11 +880,6 @@ done:
 
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))py_scan, METH_FASTCALL, scan_doc},
-    {"xxh64", (PyCFunction)(void (*)(void))py_xxh64, METH_FASTCALL, xxh64_doc},
-    {"digest", (PyCFunction)py_digest, METH_O, digest_doc},
-#ifdef HAVE_FILE_DIGEST
-    {"file_digest", (PyCFunction)(void (*)(void))py_file_digest, METH_FASTCALL, file_digest_doc},
-#endif
     {NULL, NULL, 0, NULL},
 };
 

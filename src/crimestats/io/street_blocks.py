@@ -28,8 +28,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import logging
-import mmap
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -107,7 +107,8 @@ class FileStart:
 class Interned:
     """The first ``size`` values of an interner: what the codes of a block's interned column index."""
 
-    values: list[str]
+    #: The interner (``values[i]``: the value of code i; ``values[a:b]``: a list of those values).
+    values: object
     size: int
     #: The codes of the block's distinct values.
     ids: np.ndarray
@@ -164,7 +165,7 @@ def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None =
     coded, tallies = {}, {}
     for k, (name, (codes, values, third, fourth)) in enumerate(zip(names, dictionaries, strict=True)):
         if isinstance(values, int):  # interned: the interner's first ``values`` values
-            values = Interned(interners[k].values, values, np.frombuffer(third, dtype=np.int32))
+            values = Interned(interners[k], values, np.frombuffer(third, dtype=np.int32))
         else:
             tallies[name] = (np.frombuffer(third, dtype=np.int64), np.frombuffer(fourth, dtype=np.int64))
         coded[name] = (np.frombuffer(codes, dtype=np.int32), values)
@@ -181,7 +182,7 @@ def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None =
 class ParsedBlock:
     """One block of a street file, checked and parsed: an Arrow ``table``, or what the scanner read."""
 
-    data: bytes | memoryview  # memoryview: a mapped file
+    data: bytes | memoryview  # memoryview: a file read whole into its thread's buffer
     table: pa.Table | None
     where: Where
     blank_lines: int = 0
@@ -318,7 +319,7 @@ def _parsed(start: FileStart, header_line: bytes, data: bytes | memoryview, wher
                 scanned=found,
             )
         logger.debug("%s, line %d on: %s; parsed the exact way", file.label, where.first_line, found)
-    if isinstance(data, memoryview):  # a mapped file: the exact path works on bytes
+    if isinstance(data, memoryview):  # a file read into its thread's buffer: the exact path keeps bytes
         data = data.tobytes()
     if b"\x00" in data:
         _exact_check(file, header_line, data, where, "NUL bytes (file corrupted?)")
@@ -367,13 +368,30 @@ def _parsed(start: FileStart, header_line: bytes, data: bytes | memoryview, wher
     )
 
 
-def _mapped(handle) -> memoryview:
-    """The whole of an open file, mapped read-only (unmapped when the last view of it goes)."""
-    if hasattr(mmap, "MAP_POPULATE"):  # Linux: fault the pages in with the mapping, not one by one
-        mapped = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE, prot=mmap.PROT_READ)
-    else:  # pragma: no cover - other systems
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    return memoryview(mapped)
+#: Each reading thread's buffer, reused for the files it reads whole (see :func:`_read_rest`).
+_buffers = threading.local()
+
+
+def _read_rest(handle, size: int) -> bytes | memoryview:
+    """The rest of an open file (``size`` bytes, as its size said) read into this thread's reused buffer.
+
+    Reading each file into new memory faulted its pages in one by one (a fifth of the reading
+    threads' time); the buffer is allocated once per thread and grown only for a larger file. The
+    view is valid until the thread reads its next file: a file's blocks are tallied by the thread
+    that read it before it reads another. (Mapping the file instead would save the copy too, but a
+    file cut short while mapped kills the process with SIGBUS.) A file that grew since its size
+    was taken is read on and returned as bytes.
+    """
+    buffer = getattr(_buffers, "buffer", None)
+    if buffer is None or len(buffer) < size + 1:
+        buffer = _buffers.buffer = bytearray(max(size + 1, 2**20))
+    view = memoryview(buffer)[: size + 1]
+    filled = 0
+    while filled < len(view) and (got := handle.readinto(view[filled:])):
+        filled += got
+    if filled <= size:
+        return view[:filled]
+    return view[:filled].tobytes() + handle.read()  # it grew: read the rest as it is now
 
 
 def _start(file: StreetFile, handle) -> tuple[bytes, bytes | memoryview, Iterator[bytes]]:
@@ -392,10 +410,8 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes | memoryview, Iterato
     )
     rest = os.fstat(handle.fileno()).st_size - len(header_line) if plain else None
     if not unusual and rest is not None and 0 < rest <= BLOCK_BYTES and SCANNER is not None:
-        # A plain file in one block is mapped, not read: the scanner reads the page cache in
-        # place (no copy, no fresh memory to fault in). Its pages count in the process's
-        # resident memory only while mapped: one file per reading thread.
-        return header_line, _mapped(handle)[len(header_line) :], iter(())
+        # A plain file in one block is read whole into the thread's buffer (the scanner reads views).
+        return header_line, _read_rest(handle, rest), iter(())
     stream = blocks(handle, length=rest)
     if not unusual:
         return header_line, next(stream, b""), stream
