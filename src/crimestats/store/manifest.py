@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
-import os
 from pathlib import Path
 from typing import Any
 
@@ -110,16 +108,14 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks'),
-#: and mapped at a time (a whole number of chunks).
+#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks').
 DIGEST_CHUNK = 4 * 2**20
-DIGEST_WINDOW = 16 * DIGEST_CHUNK
 
 
 def _compiled_digest():
     """The compiled 128-bit digest (two XXH64), or None where the extension was not built."""
     try:
-        from ..io._streetscan import digest
+        from ._digest import digest
     except ImportError:  # pragma: no cover - depends on the install
         return None
     return digest
@@ -143,21 +139,16 @@ def content_digest(path: Path, algorithm: str | None = None) -> str:
     digest = _compiled_digest()
     if algorithm != "xxh64x2" or digest is None:
         raise StoreError(f"cannot compute a {algorithm!r} digest here; known: sha256, xxh64x2 (compiled)")
-    from ..io import _streetscan
+    from . import _digest
 
-    if hasattr(_streetscan, "file_digest"):  # POSIX: the whole file in one call, one release of the GIL
-        return f"xxh64x2:{_streetscan.file_digest(path, DIGEST_CHUNK)}"
+    if hasattr(_digest, "file_digest"):  # POSIX: the whole file in one call, one release of the GIL
+        return f"xxh64x2:{_digest.file_digest(path, DIGEST_CHUNK)}"
     chunks = []
+    buffer = bytearray(DIGEST_CHUNK)
+    view = memoryview(buffer)
     with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        # Mapped a window at a time (the page cache read in place, no copy), so a large file's
-        # pages are never all resident in this process at once.
-        for offset in range(0, size, DIGEST_WINDOW):
-            length = min(DIGEST_WINDOW, size - offset)
-            with mmap.mmap(handle.fileno(), length, offset=offset, access=mmap.ACCESS_READ) as mapped:
-                view = memoryview(mapped)
-                chunks += [digest(view[at : at + DIGEST_CHUNK]) for at in range(0, length, DIGEST_CHUNK)]
-                view.release()
+        while read := handle.readinto(buffer):
+            chunks.append(digest(view[:read]))
     return f"xxh64x2:{digest(''.join(chunks).encode('ascii'))}"
 
 
