@@ -29,7 +29,7 @@ from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
-from .street_chunks import REASONS, Places, StreetTally, read_street_files
+from .street_chunks import StreetTally, read_street_files
 from .street_counts import Counted, CountedRows
 from .street_files import (
     StreetFile,
@@ -38,6 +38,7 @@ from .street_files import (
     same_content,
     select_files,
 )
+from .street_places import REASONS, Places
 from .street_records import RECORD_COLUMNS as RECORD_COLUMNS  # re-exported: the record columns
 from .street_records import street_records
 

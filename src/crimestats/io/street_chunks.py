@@ -1,9 +1,10 @@
 """data.police.uk street files tallied from their parsed blocks: each distinct value mapped once, counts out.
 
-The second stage of the Arrow ingest path (issue 15; :mod:`crimestats.io.street_blocks` reads,
-checks and parses the blocks). Each parsed block is mapped through its dictionaries: months
-parsed, forces named, LSOA codes placed in areas and crime types categorised once per distinct
-value for the whole read (:class:`Places`), rows touched only as integer codes, and aggregated
+The second stage of the ingest path (issue 15; :mod:`crimestats.io.street_blocks` reads, checks
+and scans or parses the blocks). Each block is mapped through its dictionaries: months parsed,
+forces named, LSOA codes placed in areas and crime types categorised once per distinct value for
+the whole read (:class:`~crimestats.io.street_places.Places`), rows touched only as integer
+codes, and aggregated
 with numpy before any pandas object exists. What the quality record needs (rows per month and
 force as written, the first row of each value for error messages, crime-ID hashes, non-numeric
 coordinates, LSOA codes present) is tallied on the way. :mod:`crimestats.io.police_uk` turns a
@@ -13,24 +14,18 @@ coordinates, LSOA codes present) is tallied on the way. :mod:`crimestats.io.poli
 from __future__ import annotations
 
 import re
-import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
-from ..boundaries import check_boundaries, lad_areas, lsoa_table
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
-from ..periods import parse_month
-from ..taxonomy import UNCLASSIFIED, police_uk_category
 from .crime_ids import crime_id_hashes, repeats
 from .street_blocks import (
     BLOCK_BYTES,
@@ -41,7 +36,6 @@ from .street_blocks import (
     Interned,
     ParsedBlock,
     Where,
-    new_interner,
     parse,
     parsed_blocks,
     roles_of,
@@ -49,208 +43,14 @@ from .street_blocks import (
 )
 from .street_counts import Entries
 from .street_files import StreetFile, file_size
+from .street_places import NAME_FALLBACK, NO_LSOA_COLUMNS, REASONS, UNKNOWN_LSOA, Places
 
-T = TypeVar("T")
-
-#: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
-REASONS = (
-    None,
-    "no_lsoa",
-    "no_lsoa_columns",
-    "unknown_lsoa",
-    "lsoa_name_fallback",
-    "national_force",
-    "outside_england_wales",
-)
-_NO_LSOA, _NO_COLUMNS, _UNKNOWN, _FALLBACK, _NATIONAL, _OUTSIDE = range(1, 7)
 _ESSENTIAL = ("Month", "Falls within", "Crime type")
 #: Threads reading and tallying files ahead of the caller (:func:`read_street_files`), and the
 #: bytes of files they may hold at once.
 TALLIERS = 2
 AHEAD_BYTES = 32 * 2**20
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
-
-
-def _in_background(function: Callable[..., T], *args: object) -> Future[T]:
-    """``function(*args)`` run in a thread of its own; its result (or error) in the future returned."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(function(*args))
-        except BaseException as error:  # handed to whoever waits for the result
-            future.set_exception(error)
-
-    threading.Thread(target=run, name="crimestats-lookups", daemon=True).start()
-    return future
-
-
-class Places:
-    """Every distinct value of a read looked up once: forces, crime types, months, LSOA codes and names.
-
-    One instance serves every file of a read, so a value seen in an earlier file costs a
-    dictionary look-up and no file pays a fixed cost in pandas. Areas are numbered in the order
-    first met (``areas[i]`` is ``(code, name)``) on the boundary vintage asked for.
-    """
-
-    def __init__(self, boundaries: str | int | None) -> None:
-        self.boundaries = check_boundaries(boundaries)
-        # The LSOA table (0.05-0.1 s to build in a new process) is built while the first files are
-        # read: scanning them needs no table, only mapping their codes does (:meth:`_load`).
-        self._building = _in_background(lsoa_table, self.boundaries)
-        self._loaded = False
-        self._area_columns: tuple[np.ndarray, ...] = (np.empty(0, dtype=object),) * 2
-        self._unknown: dict[str, int] = {}
-        self._by_prefix: dict[str, int] = {}
-        self._forces: dict[str, tuple[str, bool, int]] = {}
-        self._types: dict[str, tuple[str, bool]] = {}
-        self._months: dict[str, pd.Timestamp] = {}
-        self._national = forces_of_kind(NATIONAL)
-        self._outside = forces_of_kind(OUTSIDE_ENGLAND_AND_WALES)
-        # Files are tallied by several threads: what adds areas or codes takes the lock (the
-        # caches of forces, types and months only ever gain the same value for a key).
-        self._lock = threading.RLock()
-        #: LSOA codes of scanned blocks, numbered once per read (None without the compiled scanner),
-        #: and the area id, code id and no-area reason of each, for as many as have been mapped.
-        self.lsoa_codes = new_interner()
-        self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
-
-    def _load(self) -> None:
-        """Wait for the LSOA table, and take from it what the look-ups use."""
-        if self._loaded:
-            return
-        with self._lock:
-            if self._loaded:
-                return
-            table = self._building.result()
-            self._areas: list[tuple[str, str]] = list(table.areas)
-            self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self._areas)}
-            # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
-            self._index = dict(table.index)  # plain dict: faster look-ups than the read-only view
-            self._code_area = np.append(table.area, -1)
-            self._code_set = np.append(table.sets, 0).astype(np.int8)
-            self._loaded = True
-
-    @property
-    def areas(self) -> list[tuple[str, str]]:
-        """The (code, name) of each area id: the boundary vintage's CSPs, then areas found by council name."""
-        self._load()
-        return self._areas
-
-    def area_columns(self) -> tuple[np.ndarray, np.ndarray]:
-        """The code and the name of each area id (object arrays), with a last None for id -1 (no area)."""
-        self._load()
-        cached = self._area_columns
-        if len(cached[0]) != len(self.areas) + 1:
-            with self._lock:
-                areas = list(self.areas)
-                cached = self._area_columns = tuple(
-                    np.array([*(area[i] for area in areas), None], dtype=object) for i in (0, 1)
-                )
-        return cached
-
-    def _id(self, area: tuple[str, str] | None) -> int:
-        if area is None:
-            return -1
-        found = self._area_id.get(area)
-        if found is None:
-            found = self._area_id[area] = len(self._areas)
-            self._areas.append(area)
-        return found
-
-    def _unknown_id(self, code: str) -> int:
-        with self._lock:
-            found = self._unknown.get(code)
-            if found is None:
-                found = len(self._code_area) - 1
-                # New arrays, swapped in whole: a thread reading the old ones meanwhile is not disturbed.
-                self._code_area = np.append(self._code_area, -1)
-                self._code_set = np.append(self._code_set, 0).astype(np.int8)
-                self._unknown[code] = found
-            return found
-
-    def of_codes(self, dictionary: pa.Array | list[str] | Interned) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Area id, code id and no-area reason of each LSOA code of a dictionary.
-
-        The area id is -1 where the code is unknown or missing, the code id -1 where missing,
-        and the reason (an index into :data:`REASONS`) 0 where the code has an area. The codes
-        are trimmed of whitespace (as Arrow's ``utf8_trim_whitespace``) and looked up in the
-        table's dictionary (a plain dict: a read-only view costs more per look-up). Codes of
-        :attr:`lsoa_codes` are mapped once each per read, the first time a block's codes reach them.
-        """
-        if isinstance(dictionary, Interned):
-            return self._of_interned(dictionary)
-        self._load()
-        if isinstance(dictionary, list):
-            values = dictionary
-            # An ASCII value that str.strip leaves alone has nothing for Arrow to trim either (in
-            # ASCII, str.strip's whitespace includes Arrow's); the others are trimmed by Arrow.
-            if not all(value.isascii() and value == value.strip() for value in values):
-                values = pc.utf8_trim_whitespace(pa.array(values, pa.string())).to_pylist()
-        else:
-            values = pc.utf8_trim_whitespace(dictionary).to_pylist()
-        index = self._index
-        ids = np.array([index.get(value, -2) for value in values], dtype=np.int64)
-        for position in np.flatnonzero(ids == -2):  # blank (no LSOA), or a code the table does not know
-            ids[position] = -1 if values[position] == "" else self._unknown_id(values[position])
-        area = self._code_area[ids]
-        return area, ids, np.where(ids < 0, _NO_LSOA, np.where(area < 0, _UNKNOWN, 0))
-
-    def _of_interned(self, interned: Interned) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mapped = self._interned
-        if len(mapped[0]) < interned.size:
-            with self._lock:
-                mapped = self._interned
-                known = len(mapped[0])
-                if known < interned.size:
-                    new = self.of_codes(interned.values[known : interned.size])
-                    # New arrays, swapped in whole: a thread reading the old ones meanwhile is not disturbed.
-                    mapped = self._interned = tuple(np.concatenate(pair) for pair in zip(mapped, new, strict=True))
-        # Codes past ``size`` (added by another thread since) are not this block's: views do.
-        return tuple(array[: interned.size] for array in mapped)
-
-    def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
-        """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
-        self._load()
-        sets = self._code_set[code_ids]
-        return int(np.count_nonzero(sets == 1)), int(np.count_nonzero(sets == 2))
-
-    def of_prefixes(self, prefixes: list[str]) -> np.ndarray:
-        """Area id of each council name ("Birmingham" of "Birmingham 001A"), -1 where unknown."""
-        self._load()
-        with self._lock:
-            new = sorted({p for p in prefixes if p not in self._by_prefix})
-            if new:
-                found = lad_areas(pd.Series(new, dtype="string"), boundaries=self.boundaries)
-                for prefix, code, name in zip(new, found["area_code"], found["area_name"], strict=True):
-                    self._by_prefix[prefix] = -1 if pd.isna(code) else self._id((str(code), str(name)))
-            return np.array([self._by_prefix[p] for p in prefixes], dtype=np.int64)
-
-    def force(self, written: str) -> tuple[str, bool, int]:
-        """(force, whether the name is known, no-area reason of its kind or 0) of a Falls within value."""
-        found = self._forces.get(written)
-        if found is None:
-            stripped = written.strip()
-            canonical = known_force(stripped)
-            force = stripped if canonical is None else canonical
-            kind = _NATIONAL if force in self._national else _OUTSIDE if force in self._outside else 0
-            found = self._forces[written] = (force, canonical is not None, kind)
-        return found
-
-    def category(self, written: str) -> tuple[str, bool]:
-        """(category, whether the crime type is known) of a Crime type value."""
-        found = self._types.get(written)
-        if found is None:
-            category = police_uk_category(written)
-            found = self._types[written] = (category or UNCLASSIFIED, category is not None)
-        return found
-
-    def month(self, written: str) -> pd.Timestamp:
-        """The month a Month value names; raises :class:`~crimestats.PeriodError` when malformed."""
-        found = self._months.get(written)
-        if found is None:
-            found = self._months[written] = parse_month(written)
-        return found
 
 
 @dataclass
@@ -423,21 +223,21 @@ class _Reader:
         kind_reason = np.array([places.force(v)[2] for v in force_values], dtype=np.int64)
         if self.no_lsoa_columns:
             area = np.full(len(month_codes), -1, dtype=np.int64)
-            reason = np.full(len(month_codes), _NO_COLUMNS, dtype=np.int64)
+            reason = np.full(len(month_codes), NO_LSOA_COLUMNS, dtype=np.int64)
             code_codes = None
         else:
             code_codes, code_values = coded["LSOA code"]
             area_of_code, code_ids, reason_of_code = places.of_codes(code_values)
             area = area_of_code[code_codes]
             reason = reason_of_code[code_codes]
-            unknown = reason == _UNKNOWN
+            unknown = reason == UNKNOWN_LSOA
             if unknown.any():
                 # Fallback only where the code is unknown: "Birmingham 001A" -> "Birmingham".
                 name_codes, name_values = coded["LSOA name"] if "LSOA name" in coded else self._names()
                 prefixes = [_LSOA_SUFFIX.sub("", v) for v in name_values]
                 by_name = places.of_prefixes(prefixes)[name_codes[unknown]]
                 area[unknown] = by_name
-                reason[unknown] = np.where(by_name >= 0, _FALLBACK, _UNKNOWN)
+                reason[unknown] = np.where(by_name >= 0, NAME_FALLBACK, UNKNOWN_LSOA)
         by_kind = kind_reason[force_codes]
         special = by_kind > 0
         if special.any():
@@ -615,7 +415,9 @@ def read_street_files(
     ``isolate``, yields a :class:`~crimestats.io.street_blocks.FileError` in a failed file's
     place and goes on. With ``then``, each file's ``then(file, tally)`` is yielded in its
     tally's place, computed by the thread that read it (what the caller does with each file
-    then runs beside the reading, not after it on the caller's thread).
+    then runs beside the reading, not after it on the caller's thread); an error it raises is
+    the file's, as a reading error is (with ``isolate``, any exception: a bug in it fails that
+    file, as a reader bug does, and the others are read on).
     """
     pending: deque[tuple[Future | StreetFile, int]] = deque()
     queued = iter(files)

@@ -1,11 +1,11 @@
-"""Counted rows of data.police.uk street files, as columns, made canonical counts a group of whole months at a time.
+"""Counted rows of data.police.uk street files, as columns, summed a group of whole months at a time.
 
 A file's tally counts its rows per distinct (Month, Falls within, Crime type as written, area,
 reason) (:class:`Entries`); :mod:`crimestats.io.police_uk` maps those to counted rows
-(:class:`Counted`: period, force, area, category, count), and a :class:`CountedRows` gathers them
-and makes them canonical (coerced, aggregated, validated) in groups of at least
-:data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the fixed pandas cost is paid a
-few times per read. Everything per file is numpy on columns: no Python loop per row or entry.
+(:class:`Counted`: period, force, area, category, count), and a :class:`CountedRows` gathers them,
+sums them with numpy in groups of at least :data:`GROUP_ROWS` rows (memory holds one group's raw
+rows) and makes the read's counts canonical once, at the end. Everything per file is numpy on
+columns: no Python loop per row or entry, and no pandas object until the read's counts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ..exceptions import SourceFormatError
 from ..schema import empty_counts, validate
 from ._common import canonical_counts
 
-#: Counted rows (already summed within each file) gathered before they are made canonical together.
+#: Counted rows (already summed within each file) gathered before they are summed together.
 GROUP_ROWS = 20_000
 COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
 COUNT_COLUMNS_NO_MONTHS = [c for c in COUNT_COLUMNS if c != "period_months"]
@@ -33,8 +33,8 @@ class Entries:
 
     ``month``, ``force`` and ``type`` index ``months``, ``forces`` and ``types`` (the values as
     written; a value may have no entry, when a month filter left out its rows); ``area`` is an id
-    in :attr:`crimestats.io.street_chunks.Places.areas` or -1, ``reason`` an index into
-    :data:`crimestats.io.street_chunks.REASONS`. Each combination appears once.
+    in :attr:`crimestats.io.street_places.Places.areas` or -1, ``reason`` an index into
+    :data:`crimestats.io.street_places.REASONS`. Each combination appears once.
     """
 
     months: list[str]
@@ -179,14 +179,14 @@ def _ranks(column: np.ndarray) -> np.ndarray:
 
 
 class CountedRows:
-    """Counted rows made canonical counts a group of files at a time (whole months, in a folder tree).
+    """Counted rows summed a group of files at a time (whole months, in a folder tree), made canonical once.
 
-    A group is aggregated and validated when a new month begins and it holds at least
-    :data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the canonical counts so
-    far, not every file's raw rows, and the fixed cost of making counts canonical is paid a few
-    times per read, not once per month. Groups of whole months in month order (a folder tree or
-    a zip) concatenate to what aggregating everything at once gives; otherwise the groups are
-    aggregated once more together.
+    A group is summed (:meth:`Counted.summed`) when a new month begins and it holds at least
+    :data:`GROUP_ROWS` rows, so memory holds one group's raw rows and the summed groups so far,
+    not every file's raw rows. Groups of whole months in month order (a folder tree or a zip)
+    concatenate to what summing everything at once gives; otherwise the groups are summed once
+    more together. :meth:`result` validates the read's counts once (the fixed pandas cost of
+    making counts canonical, paid once per read).
     """
 
     def __init__(self, path: str | Path, *, source: str) -> None:

@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..taxonomy import UNCLASSIFIED, category_of_crime_type, is_crime
-from .street_chunks import Places, StreetTally
+from .street_chunks import StreetTally
+from .street_places import Places
 
 RECORD_COLUMNS = [
     "crime_id",
