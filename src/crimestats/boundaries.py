@@ -160,11 +160,6 @@ def boundaries_of(area_codes: Iterable[str]) -> str | None:
 
 
 @cache
-def _lsoa21() -> pd.DataFrame:
-    return _read("lsoa21_lookup.parquet")
-
-
-@cache
 def _lsoa_changes() -> pd.DataFrame:
     return _read("lsoa_changes.parquet")
 
