@@ -9,6 +9,7 @@ The readers use the same facts from here.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,11 +66,13 @@ def home_office(probe: Probe) -> float:
     if probe.is_spreadsheet:
         return 0.5  # a workbook no more specific source claims: read it and check its columns
     header = {column_key(name) for name in probe.header}
-    return (
-        1
-        if all(header & {column_key(n) for n in HOME_OFFICE_COLUMNS[v]} for v in ("force", "offence_code", "count"))
-        else 0
-    )
+    return 1 if all(header & keys for keys in _home_office_keys()) else 0
+
+
+@cache
+def _home_office_keys() -> tuple[frozenset[str], ...]:
+    """The keys of the spellings of the force, offence-code and count columns (keyed once, not per file probed)."""
+    return tuple(frozenset(column_key(n) for n in HOME_OFFICE_COLUMNS[v]) for v in ("force", "offence_code", "count"))
 
 
 def ons_pfa(probe: Probe) -> float:

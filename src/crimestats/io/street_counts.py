@@ -171,11 +171,10 @@ class Counted:
 
 def _ranks(column: np.ndarray) -> np.ndarray:
     """Each value's rank among the column's distinct values (strings by code point, None last)."""
-    values = column.tolist()
-    distinct = sorted(value for value in set(values) if value is not None)
-    rank = {value: i for i, value in enumerate(distinct)}
-    rank[None] = len(distinct)
-    return np.fromiter((rank[value] for value in values), dtype=np.int64, count=len(values))
+    codes, distinct = pd.factorize(column, sort=True)  # None: -1
+    codes = codes.astype(np.int64)
+    codes[codes < 0] = len(distinct)
+    return codes
 
 
 class CountedRows:
