@@ -122,6 +122,8 @@ _FIELD_NAMES = frozenset(f.name for f in fields(FileQuality))
 
 def _jsonable(value: Any) -> Any:
     """``value`` as JSON-ready containers: dataclasses and dicts as dicts, sequences and sets as lists."""
+    if value is None or type(value) in (str, int, float, bool):  # exact types: numpy's float64 is a float
+        return value
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):

@@ -9,7 +9,7 @@ The readers use the same facts from here.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,8 +65,14 @@ def home_office(probe: Probe) -> float:
     """A CSV whose header has an offence code, a force and a count column; any other workbook as a fallback."""
     if probe.is_spreadsheet:
         return 0.5  # a workbook no more specific source claims: read it and check its columns
-    header = {column_key(name) for name in probe.header}
+    header = _header_keys(tuple(probe.header))
     return 1 if all(header & keys for keys in _home_office_keys()) else 0
+
+
+@lru_cache(maxsize=256)
+def _header_keys(header: tuple[str, ...]) -> frozenset[str]:
+    """The keys of a header's columns (a download's thousands of files share a few headers)."""
+    return frozenset(column_key(name) for name in header)
 
 
 @cache
