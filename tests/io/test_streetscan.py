@@ -527,3 +527,10 @@ def test_an_interner_hands_out_copies_of_its_values():
 def test_a_blank_line_is_declined_even_with_a_single_column():
     assert street_blocks.scan(b"a\n\nb\n", ["x"], bytes([1])) == "a line whose field count is not the header's"
     assert street_blocks.scan(b"a\r\n\r\nb\r\n", ["x"], bytes([1])) == "a line whose field count is not the header's"
+
+
+def test_the_roles_are_the_scanner_s():
+    from crimestats.io import _streetscan
+
+    names = ("SKIP", "DICTIONARY", "CRIME_ID", "NUMBER")
+    assert [getattr(_streetscan, n) for n in names] == [getattr(street_blocks, n) for n in names]

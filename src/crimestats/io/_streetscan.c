@@ -17,8 +17,8 @@
  * It serves only the plain case. Anything else -- a NUL byte, text that is not UTF-8, a blank
  * line, a row with a field too many or too few, a quote inside an unquoted field or a quoted
  * field over a line end, a lone carriage return, a byte-order mark at the start of the block, an
- * escaped quote in a column it returns, a
- * coordinate that is not a plain number, a crime ID that is neither blank nor 64 visible bytes --
+ * escaped quote in a column it returns, a coordinate that is not a plain number, a crime ID that is
+ * neither blank nor 64 visible bytes --
  * makes it decline: it returns a short string saying why, and the caller parses the block with
  * pyarrow and checks it exactly as before, so every error and quality note is unchanged.
  */
@@ -32,6 +32,7 @@
 #include <emmintrin.h>
 #endif
 
+/* What the scanner does with a field (street_blocks.py names them too: exported, and a test checks). */
 enum role { SKIP = 0, DICT = 1, CRIME_ID = 2, NUMBER = 3 };
 
 /* Why a block is declined (the caller falls back to the exact path). */
@@ -892,6 +893,11 @@ PyMODINIT_FUNC PyInit__streetscan(void) {
     if (PyType_Ready(&InternerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
+    if (PyModule_AddIntConstant(m, "SKIP", SKIP) < 0 || PyModule_AddIntConstant(m, "DICTIONARY", DICT) < 0 ||
+        PyModule_AddIntConstant(m, "CRIME_ID", CRIME_ID) < 0 || PyModule_AddIntConstant(m, "NUMBER", NUMBER) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     Py_INCREF(&InternerType);
     if (PyModule_AddObject(m, "Interner", (PyObject *)&InternerType) < 0) {
         Py_DECREF(&InternerType);

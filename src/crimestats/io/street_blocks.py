@@ -71,8 +71,19 @@ VARIABLE_MAP: dict[str, str] = {
 REQUIRED = ("Month", "Falls within", "LSOA code", "LSOA name", "Crime type")
 COORDINATES = ("Longitude", "Latitude")
 DICT = pa.dictionary(pa.int32(), pa.string())
-#: What the scanner does with each column it is given (see _streetscan.c); other columns are skipped.
-_ROLES = {"Month": 1, "Falls within": 1, "LSOA code": 1, "Crime type": 1, "Crime ID": 2, "Longitude": 3, "Latitude": 3}
+#: What the scanner does with a column: skip it, dictionary-encode it, hash it (crime IDs), check it is
+#: a plain number (coordinates). The values of ``enum role`` in _streetscan.c (a test checks they agree).
+SKIP, DICTIONARY, CRIME_ID, NUMBER = 0, 1, 2, 3
+#: The scanner's role of each column counting needs; other columns are skipped.
+_ROLES = {
+    "Month": DICTIONARY,
+    "Falls within": DICTIONARY,
+    "LSOA code": DICTIONARY,
+    "Crime type": DICTIONARY,
+    "Crime ID": CRIME_ID,
+    "Longitude": NUMBER,
+    "Latitude": NUMBER,
+}
 _PRE_2013_ONLY = ("Easting", "Northing")
 _BOM = b"\xef\xbb\xbf"
 _SPACE = b" \t\r\n"
@@ -148,7 +159,12 @@ def new_interner() -> object | None:
 
 def roles_of(header: list[str], roles: dict[str, int]) -> bytes:
     """The scanner's role of each header column (``roles``: name -> role, as :data:`_ROLES`; others skipped)."""
-    return bytes(roles.get(c, 0) for c in header)
+    return bytes(roles.get(c, SKIP) for c in header)
+
+
+def _dictionary_columns(header: list[str], roles: bytes) -> list[str]:
+    """The columns the scanner dictionary-encodes, in header order (the order of its results)."""
+    return [c for c, role in zip(header, roles, strict=True) if role == DICTIONARY]
 
 
 def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None = None) -> Scanned | str:
@@ -161,7 +177,7 @@ def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None =
     if isinstance(found, str):
         return found
     rows, _, dictionaries, hashes, present = found
-    names = [c for c, role in zip(header, roles, strict=True) if role == 1]
+    names = _dictionary_columns(header, roles)
     coded, tallies = {}, {}
     for k, (name, (codes, values, third, fourth)) in enumerate(zip(names, dictionaries, strict=True)):
         if isinstance(values, int):  # interned: the interner's first ``values`` values
@@ -447,8 +463,8 @@ def parsed_blocks(
         no_lsoa_columns = _check_header(file, header)
         start = FileStart(file, header, no_lsoa_columns, *_column_types(header, records))
         if start.roles is not None and lsoa_codes is not None:
-            dictionary_columns = [c for c, role in zip(header, start.roles, strict=True) if role == 1]
-            interners = tuple(lsoa_codes if c == "LSOA code" else None for c in dictionary_columns)
+            columns = _dictionary_columns(header, start.roles)
+            interners = tuple(lsoa_codes if c == "LSOA code" else None for c in columns)
             start = dataclasses.replace(start, interners=interners)
         yield start
         where = Where(first_line=2, first_row=0)

@@ -4,11 +4,11 @@ The second stage of the ingest path (issue 15; :mod:`crimestats.io.street_blocks
 and scans or parses the blocks). Each block is mapped through its dictionaries: months parsed,
 forces named, LSOA codes placed in areas and crime types categorised once per distinct value for
 the whole read (:class:`~crimestats.io.street_places.Places`), rows touched only as integer
-codes, and aggregated
-with numpy before any pandas object exists. What the quality record needs (rows per month and
-force as written, the first row of each value for error messages, crime-ID hashes, non-numeric
-coordinates, LSOA codes present) is tallied on the way. :mod:`crimestats.io.police_uk` turns a
-:class:`StreetTally` into counts, coverage and the quality record.
+codes, and aggregated with numpy before any pandas object exists. What the quality record needs
+(rows per month and force as written, the first row of each value for error messages, crime-ID
+hashes, non-numeric coordinates, LSOA codes present) is tallied on the way.
+:mod:`crimestats.io.police_uk` turns a :class:`StreetTally` into counts, coverage and the quality
+record.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..exceptions import CrimestatsError, PeriodError, SourceFormatError
+from ..periods import month_label
 from .crime_ids import crime_id_hashes, repeats
 from .street_blocks import (
     BLOCK_BYTES,
     COORDINATES,
     DICT,
+    DICTIONARY,
     FileError,
     FileStart,
     Interned,
@@ -134,7 +136,7 @@ class _Reader:
     def _names(self) -> tuple[np.ndarray, list[str]]:
         """The LSOA name column of the block being read (read again: needed only for unknown codes)."""
         if self._block.scanned is not None:
-            found = scan(self._block.data, self.header, roles_of(self.header, {"LSOA name": 1}))
+            found = scan(self._block.data, self.header, roles_of(self.header, {"LSOA name": DICTIONARY}))
             if not isinstance(found, str):
                 return found.columns["LSOA name"]
         table = parse(self._block.data, self.header, ["LSOA name"], {"LSOA name": DICT})
@@ -182,7 +184,7 @@ class _Reader:
         _add_tallies(tally.force_rows, tally.force_first, force_rows, force_values, force_first, where.first_row)
         keep = None
         if self.months is not None:
-            wanted = np.array([f"{tally.parsed[v]:%Y-%m}" in self.months for v in month_values], dtype=bool)
+            wanted = np.array([month_label(tally.parsed[v]) in self.months for v in month_values], dtype=bool)
             keep = wanted[month_codes]
             if keep.all():
                 keep = None
