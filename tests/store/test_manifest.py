@@ -81,3 +81,18 @@ def test_a_store_written_with_sha256_knows_its_files_again_under_another_path(tm
     again = store.refresh([tmp_path / "copy"])
     assert again.ingested == [] and len(again.skipped) == 1
     assert again.skipped[0]["reason"].startswith("unchanged (as ingested from ")
+
+
+@compiled
+def test_the_python_chunking_gives_the_compiled_file_digest(tmp_path, monkeypatch):
+    # Where the module has no file_digest (not POSIX), content_digest chunks the file itself.
+    from crimestats.store import _digest
+
+    monkeypatch.setattr(manifest, "DIGEST_CHUNK", 64)
+    for size in (0, 63, 64, 65, 1000):
+        path = tmp_path / f"{size}.csv"
+        path.write_bytes(bytes(range(256)) * 4 + b"x" * size)
+        whole = content_digest(path)
+        with monkeypatch.context() as patch:
+            patch.delattr(_digest, "file_digest")
+            assert content_digest(path) == whole

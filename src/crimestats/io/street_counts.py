@@ -23,8 +23,6 @@ from ._common import canonical_counts
 
 #: Counted rows (already summed within each file) gathered before they are summed together.
 GROUP_ROWS = 20_000
-COUNT_COLUMNS = ["period_start", "period_months", "force", "area_code", "area_name", "category", "count"]
-COUNT_COLUMNS_NO_MONTHS = [c for c in COUNT_COLUMNS if c != "period_months"]
 
 
 @dataclass(frozen=True)
@@ -163,7 +161,7 @@ class Counted:
         return rows, None if unit is None else keys[0][first]
 
     def frame(self) -> pd.DataFrame:
-        """The rows as a frame of :data:`COUNT_COLUMNS` (one month each)."""
+        """The rows as a frame: its columns, with ``period_months`` (1: a month each) after ``period_start``."""
         frame = pd.DataFrame({f.name: getattr(self, f.name) for f in fields(self)})
         frame.insert(1, "period_months", 1)
         return frame

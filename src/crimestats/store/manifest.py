@@ -112,18 +112,18 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
 DIGEST_CHUNK = 4 * 2**20
 
 
-def _compiled_digest():
-    """The compiled 128-bit digest (two XXH64), or None where the extension was not built."""
+def _compiled():
+    """The compiled digest module (``crimestats.store._digest``), or None where it was not built."""
     try:
-        from ._digest import digest
+        from . import _digest
     except ImportError:  # pragma: no cover - depends on the install
         return None
-    return digest
+    return _digest
 
 
 def digest_algorithm() -> str:
     """The algorithm new manifest entries record: ``xxh64x2`` (compiled), else ``sha256``."""
-    return "sha256" if _compiled_digest() is None else "xxh64x2"
+    return "sha256" if _compiled() is None else "xxh64x2"
 
 
 def content_digest(path: Path, algorithm: str | None = None) -> str:
@@ -136,20 +136,18 @@ def content_digest(path: Path, algorithm: str | None = None) -> str:
     algorithm = algorithm or digest_algorithm()
     if algorithm == "sha256":
         return f"sha256:{sha256(path)}"
-    digest = _compiled_digest()
-    if algorithm != "xxh64x2" or digest is None:
+    compiled = _compiled()
+    if algorithm != "xxh64x2" or compiled is None:
         raise StoreError(f"cannot compute a {algorithm!r} digest here; known: sha256, xxh64x2 (compiled)")
-    from . import _digest
-
-    if hasattr(_digest, "file_digest"):  # POSIX: the whole file in one call, one release of the GIL
-        return f"xxh64x2:{_digest.file_digest(path, DIGEST_CHUNK)}"
+    if hasattr(compiled, "file_digest"):  # POSIX: the whole file in one call, one release of the GIL
+        return f"xxh64x2:{compiled.file_digest(path, DIGEST_CHUNK)}"
     chunks = []
     buffer = bytearray(DIGEST_CHUNK)
     view = memoryview(buffer)
     with open(path, "rb") as handle:
         while read := handle.readinto(buffer):
-            chunks.append(digest(view[:read]))
-    return f"xxh64x2:{digest(''.join(chunks).encode('ascii'))}"
+            chunks.append(compiled.digest(view[:read]))
+    return f"xxh64x2:{compiled.digest(''.join(chunks).encode('ascii'))}"
 
 
 def entry_digest(entry: dict[str, Any]) -> str:
