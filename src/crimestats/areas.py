@@ -58,7 +58,8 @@ def forces() -> pd.DataFrame:
 
 @cache
 def _forces() -> pd.DataFrame:
-    return _read("forces.csv", dtype="string", keep_default_na=False, na_values=[""])
+    # From the same rows as the look-ups (forces.csv read once, one way): blank cells missing.
+    return pd.DataFrame(list(_force_rows()), dtype="string").replace("", pd.NA)
 
 
 @cache
