@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +16,18 @@ import crimestats as cs
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Derived tables (:mod:`crimestats.cache`) go to a folder of this run's own, never the user's cache."""
+    from crimestats.cache import CACHE_ENV
+
+    config._crimestats_cache = tempfile.mkdtemp(prefix="crimestats-cache-")
+    os.environ[CACHE_ENV] = config._crimestats_cache
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(getattr(config, "_crimestats_cache", ""), ignore_errors=True)
 
 
 def source_literals() -> list[tuple[str, int, str]]:

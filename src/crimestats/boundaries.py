@@ -23,13 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from .cache import derived, text_array, text_values
 from .exceptions import CrimestatsError, PopulationError, UnknownAreaError
 from .vintages import BOUNDARY_VINTAGES, LATEST_BOUNDARIES
 from .vintages import LSOA_VINTAGES as LSOA_VINTAGES  # re-exported: cs.boundaries.LSOA_VINTAGES
@@ -259,22 +260,27 @@ def lsoa_vintage_of_counts(
 def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
     """LSOA code (2011 or 2021) -> (CSP code, CSP name) on a boundary vintage."""
     table = lsoa_table(vintage)
-    return {code: table.areas[area] for code, area in zip(table.index, table.area.tolist(), strict=True)}
+    return {code: table.areas[area] for code, area in zip(table.codes, table.area.tolist(), strict=True)}
 
 
 @dataclass(frozen=True)
 class LsoaTable:
     """Every LSOA code of either vintage numbered, with its CSP on one boundary vintage and its LSOA set.
 
-    For readers that map millions of rows: number a file's distinct codes with ``index`` once,
-    then use numpy on ``area`` (index into ``areas``, the (CSP code, CSP name) pairs) and ``sets``
-    (:func:`lsoa_set_of`).
+    For readers that map millions of rows: number a file's distinct codes once (``codes[i]`` is
+    the code numbered i; ``index`` maps a code to its number), then use numpy on ``area`` (index
+    into ``areas``, the (CSP code, CSP name) pairs) and ``sets`` (:func:`lsoa_set_of`).
     """
 
-    index: Mapping[str, int]
+    codes: tuple[str, ...]
     areas: tuple[tuple[str, str], ...]
     area: np.ndarray
     sets: np.ndarray
+
+    @cached_property
+    def index(self) -> Mapping[str, int]:
+        """Code -> its number (a read-only dict, made on first use)."""
+        return MappingProxyType(dict(zip(self.codes, range(len(self.codes)), strict=True)))
 
 
 def _arrow(name: str, columns: list[str]):  # -> pyarrow.Table
@@ -287,12 +293,11 @@ def _arrow(name: str, columns: list[str]):  # -> pyarrow.Table
 
 @cache
 def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
-    """The :class:`LsoaTable` of a boundary vintage (built once per process).
+    """The :class:`LsoaTable` of a boundary vintage (built once per machine: see :mod:`crimestats.cache`).
 
     A 2021 LSOA goes to the CSP holding it; a 2011 LSOA that is not also a 2021 LSOA goes where
     its best-fit 2021 LSOA goes (unchanged LSOAs keep their code, so the two sets agree wherever
-    they overlap: the 2021 codes win). Built from pyarrow columns as Python lists and dicts: no
-    pandas frame, no Arrow hash table per look-up (a one-month read waits for this table).
+    they overlap: the 2021 codes win).
 
     Examples
     --------
@@ -301,37 +306,67 @@ def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
     ('E22000236', 'Kettering')
     """
     vintage = check_boundaries(boundaries)
-    csps = _arrow("csp_vintages.parquet", ["vintage", "csp_code", "csp_name"])
-    names = {
-        code: name
-        for v, code, name in zip(*(csps.column(c).to_pylist() for c in csps.column_names), strict=True)
-        if v == vintage
-    }
-    lsoa21 = _arrow("lsoa21_lookup.parquet", ["lsoa21_code", f"csp_{vintage}"])
-    codes21, csp21 = (lsoa21.column(c).to_pylist() for c in lsoa21.column_names)
-    index = dict(zip(codes21, range(len(codes21)), strict=True))
-    if len(index) != len(codes21):  # pragma: no cover - the shipped lookups have each code once
-        raise CrimestatsError("internal error: a 2021 LSOA code is twice in the shipped lookups")
-    changes = _arrow("lsoa_changes.parquet", ["lsoa11_code", "lsoa21_code", "best_fit"])
-    codes11, best21, best_fit = (changes.column(c).to_pylist() for c in changes.column_names)
-    # Areas numbered in (code, name) order; each 2021 LSOA's area through its CSP code.
-    areas = tuple(sorted({(code, names[code]) for code in set(csp21)}))
-    number = {code: i for i, (code, _) in enumerate(areas)}
-    area = [number[code] for code in csp21]
-    # 2011 codes not in the 2021 set, carried by their best fit when it is a 2021 LSOA of the table.
-    for code11, code21, best in zip(codes11, best21, best_fit, strict=True):
-        if best and code11 not in index and code21 in index:
-            index[code11] = len(area)
-            area.append(area[index[code21]])
-    # A 2021 code is in the 2011 set too when unchanged; a carried code is a 2011 code only.
-    set11 = set(codes11)
-    sets = [0 if code in set11 else 2 for code in codes21] + [1] * (len(area) - len(codes21))
-    return LsoaTable(
-        index=MappingProxyType(index),
-        areas=areas,
-        area=np.array(area, dtype=np.int64),
-        sets=np.array(sets, dtype=np.int8),
+    arrays = derived(
+        f"lsoa-table-{vintage}", _LSOA_TABLE_INPUTS, __file__, lambda: _lsoa_table_arrays(vintage), _whole_table
     )
+    return LsoaTable(
+        codes=tuple(text_values(arrays["codes"])),
+        areas=tuple(zip(text_values(arrays["area_codes"]), text_values(arrays["area_names"]), strict=True)),
+        area=arrays["area"].astype(np.int64, copy=False),
+        sets=arrays["sets"].astype(np.int8, copy=False),
+    )
+
+
+_LSOA_TABLE_INPUTS = ("csp_vintages.parquet", "lsoa21_lookup.parquet", "lsoa_changes.parquet")
+
+
+def _whole_table(arrays: dict[str, np.ndarray]) -> bool:
+    """Whether :func:`lsoa_table`'s arrays agree: a code per area id and set, each area id an area's."""
+    try:
+        codes, area_codes, area_names, area = (arrays[k] for k in ("codes", "area_codes", "area_names", "area"))
+        areas = np.count_nonzero(area_codes == ord("\n"))
+        return (
+            np.count_nonzero(codes == ord("\n")) == len(area) == len(arrays["sets"])
+            and areas == np.count_nonzero(area_names == ord("\n"))
+            and bool(area.size == 0 or (area.min() >= 0 and area.max() < areas))
+        )
+    except (KeyError, ValueError, TypeError):  # an array missing, or not of the kind written
+        return False
+
+
+def _lsoa_table_arrays(vintage: str) -> dict[str, np.ndarray]:
+    """The columns of :func:`lsoa_table`, built with Arrow compute on whole columns (no Python loop per LSOA)."""
+    import pyarrow.compute as pc
+
+    csps = _arrow("csp_vintages.parquet", ["vintage", "csp_code", "csp_name"])
+    csps = csps.filter(pc.equal(csps.column("vintage"), vintage))
+    names = dict(zip(*(csps.column(c).to_pylist() for c in ("csp_code", "csp_name")), strict=True))
+    codes21, csp21 = _arrow("lsoa21_lookup.parquet", ["lsoa21_code", f"csp_{vintage}"]).columns
+    codes11, best21, best_fit = _arrow("lsoa_changes.parquet", ["lsoa11_code", "lsoa21_code", "best_fit"]).columns
+    # Areas numbered in (code, name) order (a vintage names each CSP code once); each 2021 LSOA's through its CSP code.
+    area_codes = pc.unique(csp21).sort()
+    area21 = pc.index_in(csp21, value_set=area_codes).to_numpy()
+    # 2011 codes not in the 2021 set, carried by their best fit (the first such row of each) when
+    # it is a 2021 LSOA of the table.
+    target = pc.index_in(best21, value_set=codes21)
+    carried = pc.and_(pc.and_(best_fit, pc.invert(pc.is_in(codes11, value_set=codes21))), pc.is_valid(target))
+    carried_codes = codes11.filter(carried)
+    _, first = np.unique(carried_codes.to_numpy(zero_copy_only=False), return_index=True)
+    first.sort()
+    carried_codes = carried_codes.take(first)
+    carried_area = area21[target.filter(carried).take(first).to_numpy()]
+    # A 2021 code is in the 2011 set too when unchanged; a carried code is a 2011 code only.
+    in11 = pc.is_in(codes21, value_set=codes11).to_numpy(zero_copy_only=False)
+    codes = codes21.to_pylist() + carried_codes.to_pylist()
+    if len(set(codes)) != len(codes):  # pragma: no cover - the shipped lookups have each code once
+        raise CrimestatsError("internal error: an LSOA code is twice in the shipped lookups")
+    return {
+        "codes": text_array(codes),
+        "area_codes": text_array(area_codes.to_pylist()),
+        "area_names": text_array([names[code] for code in area_codes.to_pylist()]),
+        "area": np.concatenate([area21, carried_area]).astype(np.int64),
+        "sets": np.concatenate([np.where(in11, 0, 2), np.ones(len(carried_codes))]).astype(np.int8),
+    }
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:

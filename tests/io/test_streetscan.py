@@ -534,3 +534,28 @@ def test_the_roles_are_the_scanner_s():
 
     names = ("SKIP", "DICTIONARY", "CRIME_ID", "NUMBER")
     assert [getattr(_streetscan, n) for n in names] == [getattr(street_blocks, n) for n in names]
+
+
+def test_an_interner_given_values_numbers_them_first_and_finds_another_s():
+    table = street_blocks.new_interner(["E01000001", "E01000002", "W01000003"])
+    assert len(table) == 3 and table[2] == "W01000003"
+    assert table.get("E01000002") == 1 and table.get("E01999999") == -1 and table.get("") == -1
+    # A read's interner (numbered as codes are met) looked up in the table's: -1 where it has no such code.
+    read = street_blocks.new_interner()
+    roles = street_blocks.roles_of(HEADER, ROLES)
+    interners = tuple(read if c == "LSOA code" else None for c in HEADER if ROLES.get(c) == 1)
+    codes = [b"W01000003", b"", b"E01999999", b"E01000001", b"W01000003"]
+    street_blocks.scan(b"".join(line(LSOA_code=c) for c in codes), HEADER, roles, interners)
+    assert read[:] == ["W01000003", "", "E01999999", "E01000001"]
+    found = np.frombuffer(table.find(read, 0, len(read)), dtype=np.int32)
+    np.testing.assert_array_equal(found, [2, -1, -1, 0])
+    np.testing.assert_array_equal(np.frombuffer(table.find(read, 1, 3), dtype=np.int32), [-1, -1])
+    assert table.find(read, 2, 2) == b""
+    with pytest.raises(IndexError):
+        table.find(read, 0, 5)
+    with pytest.raises(ValueError, match="item 2 repeats item 0"):
+        street_blocks.new_interner(["a", "b", "a"])
+    with pytest.raises(TypeError, match="item 1 is not a str"):
+        street_blocks.new_interner(["a", 1])
+    # Non-ASCII values are found by their UTF-8 bytes, as the scanner reads them.
+    assert street_blocks.new_interner(["Ynys Môn", "é"]).get("é") == 1

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -15,6 +18,8 @@ from ..quality import UNKNOWN_KINDS, FileQuality
 from ..schema import aggregate, coerce, validate
 from ..taxonomy import is_crime
 from .layouts import column_key as _key
+
+T = TypeVar("T")
 
 #: How a count may be written: digits, optionally signed, with a decimal part (``9.0``).
 _DECIMAL = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
@@ -190,3 +195,17 @@ def progress_bar(items: Sequence, enabled: bool, description: str) -> Iterator:
         sys.stderr.write(f"\r{description}: [{bar:<30}] {done}/{total}")
         sys.stderr.flush()
     sys.stderr.write("\n")
+
+
+def in_background(function: Callable[..., T], *args: object, name: str = "crimestats-background") -> Future[T]:
+    """``function(*args)`` run in a thread of its own; its result (or error) in the future returned."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to whoever waits for the result
+            future.set_exception(error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future

@@ -584,28 +584,11 @@ static int interner_room(Interner *self) {
     return 0;
 }
 
-/* The interner's code of a value (added when new); -1 with an exception set on failure. */
-static int32_t interner_code(Interner *self, const char *start, Py_ssize_t length) {
-    Py_ssize_t j = interner_slot(self, start, length);
-    if (self->slots[j] >= 0) return self->slots[j];
-    if (self->count >= INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "more distinct values than an int32 code can number");
-        return -1;
-    }
-    if (interner_room(self) < 0) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    j = interner_slot(self, start, length); /* the table may have grown */
-    PyObject *text = PyUnicode_DecodeUTF8(start, length, "strict");
-    if (!text) return -1;
-    Py_ssize_t size;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
-    if (!utf8 || PyList_Append(self->values, text) < 0) {
-        Py_DECREF(text);
-        return -1;
-    }
-    Py_DECREF(text); /* the list holds it, and with it the UTF-8 bytes the span points to */
+/* Number a str the interner does not hold yet (``j``: its empty slot, made with room for it);
+ * the list keeps the object, and with it the UTF-8 bytes the span points to. -1 with an
+ * exception set on failure. */
+static int32_t interner_add(Interner *self, PyObject *text, const char *utf8, Py_ssize_t size, Py_ssize_t j) {
+    if (PyList_Append(self->values, text) < 0) return -1;
     int32_t code = (int32_t)self->count;
     self->spans[code].start = utf8;
     self->spans[code].length = size;
@@ -614,11 +597,39 @@ static int32_t interner_code(Interner *self, const char *start, Py_ssize_t lengt
     return code;
 }
 
-static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    if (PyTuple_GET_SIZE(args) || (kwargs && PyDict_GET_SIZE(kwargs))) {
-        PyErr_SetString(PyExc_TypeError, "Interner() takes no arguments");
-        return NULL;
+/* Room for one more value, or -1 with an exception set. */
+static int interner_make_room(Interner *self) {
+    if (self->count >= INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "more distinct values than an int32 code can number");
+        return -1;
     }
+    if (interner_room(self) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* The interner's code of a value (added when new); -1 with an exception set on failure. */
+static int32_t interner_code(Interner *self, const char *start, Py_ssize_t length) {
+    Py_ssize_t j = interner_slot(self, start, length);
+    if (self->slots[j] >= 0) return self->slots[j];
+    if (interner_make_room(self) < 0) return -1;
+    j = interner_slot(self, start, length); /* the table may have grown */
+    PyObject *text = PyUnicode_DecodeUTF8(start, length, "strict");
+    if (!text) return -1;
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    int32_t code = utf8 ? interner_add(self, text, utf8, size, j) : -1;
+    Py_DECREF(text);
+    return code;
+}
+
+/* Interner(values=()): the given values (distinct str) numbered 0, 1, ... in order. */
+static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"values", NULL};
+    PyObject *given = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:Interner", keywords, &given)) return NULL;
     Interner *self = (Interner *)type->tp_alloc(type, 0);
     if (!self) return NULL;
     self->values = PyList_New(0);
@@ -632,7 +643,33 @@ static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwar
         return PyErr_NoMemory();
     }
     memset(self->slots, 0xff, sizeof(int32_t) * (self->mask + 1));
+    if (given) {
+        PyObject *sequence = PySequence_Fast(given, "Interner(values): values must be a sequence of str");
+        if (!sequence) goto fail;
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
+        PyObject **items = PySequence_Fast_ITEMS(sequence);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!PyUnicode_Check(items[i])) {
+                PyErr_Format(PyExc_TypeError, "Interner(values): item %zd is not a str", i);
+                break;
+            }
+            Py_ssize_t size;
+            const char *utf8 = PyUnicode_AsUTF8AndSize(items[i], &size);
+            if (!utf8 || interner_make_room(self) < 0) break;
+            Py_ssize_t j = interner_slot(self, utf8, size);
+            if (self->slots[j] >= 0) {
+                PyErr_Format(PyExc_ValueError, "Interner(values): item %zd repeats item %d", i, self->slots[j]);
+                break;
+            }
+            if (interner_add(self, items[i], utf8, size, j) < 0) break;
+        }
+        Py_DECREF(sequence);
+        if (PyErr_Occurred()) goto fail;
+    }
     return (PyObject *)self;
+fail:
+    Py_DECREF(self);
+    return NULL;
 }
 
 static void interner_dealloc(Interner *self) {
@@ -668,6 +705,45 @@ static PyObject *interner_subscript(Interner *self, PyObject *key) {
     return value;
 }
 
+/* interner.get(value): the code of a str, -1 when the interner does not hold it. */
+static PyObject *interner_get(Interner *self, PyObject *value) {
+    if (!PyUnicode_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "Interner.get takes a str");
+        return NULL;
+    }
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(value, &size);
+    if (!utf8) return NULL;
+    return PyLong_FromLong(self->slots[interner_slot(self, utf8, size)]);
+}
+
+/* interner.find(other, start, stop): this interner's code of each of other[start:stop] (-1 where
+ * it does not hold the value), as int32 bytes. */
+static PyObject *interner_find(Interner *self, PyObject *args) {
+    PyObject *other;
+    Py_ssize_t start, stop;
+    if (!PyArg_ParseTuple(args, "O!nn:find", Py_TYPE(self), &other, &start, &stop)) return NULL;
+    const Interner *from = (const Interner *)other;
+    if (start < 0 || stop < start || stop > from->count) {
+        PyErr_SetString(PyExc_IndexError, "Interner.find: start and stop must satisfy 0 <= start <= stop <= len(other)");
+        return NULL;
+    }
+    PyObject *found = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(int32_t) * (stop - start));
+    if (!found) return NULL;
+    int32_t *codes = (int32_t *)PyBytes_AS_STRING(found);
+    for (Py_ssize_t i = start; i < stop; i++)
+        codes[i - start] = self->slots[interner_slot(self, from->spans[i].start, from->spans[i].length)];
+    return found;
+}
+
+static PyMethodDef interner_methods[] = {
+    {"get", (PyCFunction)interner_get, METH_O, "get(value)\n--\n\nThe code of a str, -1 when not held."},
+    {"find", (PyCFunction)interner_find, METH_VARARGS,
+     "find(other, start, stop)\n--\n\nThis interner's code of each of other[start:stop] (-1 where not held), as "
+     "int32 bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMappingMethods interner_mapping = {
     .mp_length = (lenfunc)interner_length,
     .mp_subscript = (binaryfunc)interner_subscript,
@@ -675,13 +751,15 @@ static PyMappingMethods interner_mapping = {
 
 static PyTypeObject InternerType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "crimestats.io._streetscan.Interner",
-    .tp_doc = PyDoc_STR("Interner()\n--\n\nNumbers the distinct values of a column across the blocks scanned with "
-                        "it;\ninterner[i] is the value of code i, interner[a:b] a list of those values."),
+    .tp_doc = PyDoc_STR("Interner(values=())\n--\n\nNumbers the distinct values of a column across the blocks "
+                        "scanned with it\n(after the distinct str values given, numbered 0, 1, ... in order);\n"
+                        "interner[i] is the value of code i, interner[a:b] a list of those values."),
     .tp_basicsize = sizeof(Interner),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_new = interner_new,
     .tp_dealloc = (destructor)interner_dealloc,
     .tp_as_mapping = &interner_mapping,
+    .tp_methods = interner_methods,
 };
 
 /* Replace a block's own codes by the interner's, each distinct value looked up once; the

@@ -30,7 +30,7 @@ import dataclasses
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,9 +152,12 @@ class Scanned:
         return self.hashes[keep[self.present.view(bool)]]
 
 
-def new_interner() -> object | None:
-    """A new interner for :func:`scan` (numbers a column's values across blocks), or None without :data:`SCANNER`."""
-    return None if SCANNER is None else _streetscan.Interner()
+def new_interner(values: Sequence[str] = ()) -> object | None:
+    """A new interner for :func:`scan` (numbers a column's values across blocks), or None without :data:`SCANNER`.
+
+    ``values`` (distinct) are numbered first, 0, 1, ... in order.
+    """
+    return None if SCANNER is None else _streetscan.Interner(values)
 
 
 def roles_of(header: list[str], roles: dict[str, int]) -> bytes:

@@ -8,9 +8,7 @@ the compiled scanner are mapped once per read. :data:`REASONS` names why a row h
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from typing import TypeVar
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
@@ -18,12 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
-from ..boundaries import check_boundaries, lad_areas, lsoa_table
+from ..boundaries import LsoaTable, check_boundaries, lad_areas, lsoa_table
 from ..periods import parse_month
 from ..taxonomy import UNCLASSIFIED, police_uk_category
+from ._common import in_background
 from .street_blocks import Interned, new_interner
-
-T = TypeVar("T")
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
@@ -38,18 +35,15 @@ REASONS = (
 NO_LSOA, NO_LSOA_COLUMNS, UNKNOWN_LSOA, NAME_FALLBACK, NATIONAL_FORCE, OUTSIDE_EW = range(1, 7)
 
 
-def _in_background(function: Callable[..., T], *args: object) -> Future[T]:
-    """``function(*args)`` run in a thread of its own; its result (or error) in the future returned."""
-    future: Future[T] = Future()
+@cache
+def _table_codes(boundaries: str) -> object:
+    """The compiled interner of a boundary vintage's LSOA table codes (code id = table number)."""
+    return new_interner(lsoa_table(boundaries).codes)
 
-    def run() -> None:
-        try:
-            future.set_result(function(*args))
-        except BaseException as error:  # handed to whoever waits for the result
-            future.set_exception(error)
 
-    threading.Thread(target=run, name="crimestats-lookups", daemon=True).start()
-    return future
+def _tables(boundaries: str, compiled: bool) -> tuple[LsoaTable, object | None]:
+    """The LSOA table of a boundary vintage and, for reads with the compiled scanner, its codes' interner."""
+    return lsoa_table(boundaries), _table_codes(boundaries) if compiled else None
 
 
 class Places:
@@ -62,9 +56,13 @@ class Places:
 
     def __init__(self, boundaries: str | int | None) -> None:
         self.boundaries = check_boundaries(boundaries)
-        # The LSOA table (0.05-0.1 s to build in a new process) is built while the first files are
+        #: LSOA codes of scanned blocks, numbered once per read (None without the compiled scanner),
+        #: and the area id, code id and no-area reason of each, for as many as have been mapped.
+        self.lsoa_codes = new_interner()
+        self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
+        # The LSOA table (0.02-0.05 s to build in a new process) is built while the first files are
         # read: scanning them needs no table, only mapping their codes does (:meth:`_load`).
-        self._building = _in_background(lsoa_table, self.boundaries)
+        self._building = in_background(_tables, self.boundaries, self.lsoa_codes is not None, name="crimestats-lookups")
         self._loaded = False
         self._area_columns: tuple[np.ndarray, ...] = (np.empty(0, dtype=object),) * 2
         self._unknown: dict[str, int] = {}
@@ -77,10 +75,6 @@ class Places:
         # Files are tallied by several threads: what adds areas or codes takes the lock (the
         # caches of forces, types and months only ever gain the same value for a key).
         self._lock = threading.RLock()
-        #: LSOA codes of scanned blocks, numbered once per read (None without the compiled scanner),
-        #: and the area id, code id and no-area reason of each, for as many as have been mapped.
-        self.lsoa_codes = new_interner()
-        self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
 
     def _load(self) -> None:
         """Wait for the LSOA table, and take from it what the look-ups use."""
@@ -89,11 +83,11 @@ class Places:
         with self._lock:
             if self._loaded:
                 return
-            table = self._building.result()
+            table, self._table_codes = self._building.result()
+            self._table = table
             self._areas: list[tuple[str, str]] = list(table.areas)
             self._area_id: dict[tuple[str, str], int] = {area: i for i, area in enumerate(self._areas)}
             # Code ids: those of the shipped table, then codes it does not know (no area), then -1 for none.
-            self._index = dict(table.index)  # plain dict: faster look-ups than the read-only view
             self._code_area = np.append(table.area, -1)
             self._code_set = np.append(table.sets, 0).astype(np.int8)
             self._loaded = True
@@ -142,37 +136,60 @@ class Places:
         The area id is -1 where the code is unknown or missing, the code id -1 where missing,
         and the reason (an index into :data:`REASONS`) 0 where the code has an area. The codes
         are trimmed of whitespace (as Arrow's ``utf8_trim_whitespace``) and looked up in the
-        table's dictionary (a plain dict: a read-only view costs more per look-up). Codes of
-        :attr:`lsoa_codes` are mapped once each per read, the first time a block's codes reach them.
+        table. Codes of :attr:`lsoa_codes` are mapped once each per read, the first time a
+        block's codes reach them, by the compiled interner of the table's codes.
         """
         if isinstance(dictionary, Interned):
             return self._of_interned(dictionary)
         self._load()
-        if isinstance(dictionary, list):
-            values = dictionary
-            # An ASCII value that str.strip leaves alone has nothing for Arrow to trim either (in
-            # ASCII, str.strip's whitespace includes Arrow's); the others are trimmed by Arrow.
-            if not all(value.isascii() and value == value.strip() for value in values):
-                values = pc.utf8_trim_whitespace(pa.array(values, pa.string())).to_pylist()
+        values = dictionary if isinstance(dictionary, list) else dictionary.to_pylist()
+        return self._placed(self._ids(values))
+
+    def _ids(self, values: list[str]) -> np.ndarray:
+        """The code id of each value, trimmed (-1 where blank; codes the table does not know numbered after its own)."""
+        # An ASCII value that str.strip leaves alone has nothing for Arrow to trim either (in
+        # ASCII, str.strip's whitespace includes Arrow's); the others are trimmed by Arrow.
+        if not all(value.isascii() and value == value.strip() for value in values):
+            values = pc.utf8_trim_whitespace(pa.array(values, pa.string())).to_pylist()
+        if self._table_codes is not None:
+            find = self._table_codes.get
+            ids = np.array([find(value) for value in values], dtype=np.int64)
         else:
-            values = pc.utf8_trim_whitespace(dictionary).to_pylist()
-        index = self._index
-        ids = np.array([index.get(value, -2) for value in values], dtype=np.int64)
-        for position in np.flatnonzero(ids == -2):  # blank (no LSOA), or a code the table does not know
+            index = self._index
+            ids = np.array([index.get(value, -1) for value in values], dtype=np.int64)
+        for position in np.flatnonzero(ids < 0):  # blank (no LSOA), or a code the table does not know
             ids[position] = -1 if values[position] == "" else self._unknown_id(values[position])
+        return ids
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        """The table's code -> code id, as a plain dict (faster look-ups than the read-only view)."""
+        return dict(self._table.index)
+
+    def _placed(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Area id, code id and no-area reason of code ids."""
         area = self._code_area[ids]
         return area, ids, np.where(ids < 0, NO_LSOA, np.where(area < 0, UNKNOWN_LSOA, 0))
 
     def _of_interned(self, interned: Interned) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mapped = self._interned
         if len(mapped[0]) < interned.size:
+            self._load()
             with self._lock:
                 mapped = self._interned
                 known = len(mapped[0])
                 if known < interned.size:
-                    new = self.of_codes(interned.values[known : interned.size])
+                    # The table's compiled interner finds the codes it holds; the rest (blank,
+                    # untrimmed or unknown: a few) are looked up one by one.
+                    found = self._table_codes.find(interned.values, known, interned.size)
+                    ids = np.frombuffer(found, dtype=np.int32).astype(np.int64)
+                    missing = np.flatnonzero(ids < 0)
+                    if len(missing):
+                        ids[missing] = self._ids([interned.values[known + int(i)] for i in missing])
                     # New arrays, swapped in whole: a thread reading the old ones meanwhile is not disturbed.
-                    mapped = self._interned = tuple(np.concatenate(pair) for pair in zip(mapped, new, strict=True))
+                    mapped = self._interned = tuple(
+                        np.concatenate(pair) for pair in zip(mapped, self._placed(ids), strict=True)
+                    )
         # Codes past ``size`` (added by another thread since) are not this block's: views do.
         return tuple(array[: interned.size] for array in mapped)
 

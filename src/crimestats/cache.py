@@ -1,0 +1,121 @@
+"""Tables derived from the shipped data, kept on disk between processes (a cache, never a source).
+
+Building the LSOA look-up table of a boundary vintage takes 0.03-0.06 s in a new process, which a
+one-month read waits for; loading it back takes a few milliseconds. :func:`derived` keeps such a
+table in the user's cache folder, keyed by what it was derived from (the shipped files and the
+module that derives it, by size and modification time, and the crimestats version), so a changed
+input or a new release builds it afresh. Anything wrong with the cache (no folder, no permission,
+a file cut short or corrupted) only means the table is built as if there were none; the cache is
+written atomically (a temporary file renamed into place), so readers never see half a file.
+
+The folder is ``$CRIMESTATS_CACHE_DIR`` if set (empty: no cache), else ``$XDG_CACHE_HOME/crimestats``
+or ``~/.cache/crimestats``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+logger = logging.getLogger(__name__)
+
+#: The environment variable naming the cache folder (set it empty to keep nothing on disk).
+CACHE_ENV = "CRIMESTATS_CACHE_DIR"
+
+
+def cache_dir() -> Path | None:
+    """The folder derived tables are kept in, or None when caching is off (``CRIMESTATS_CACHE_DIR=""``)."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "crimestats"
+
+
+def _key(name: str, inputs: Sequence[str], module_file: str) -> str:
+    """What a derived table depends on, hashed: the version, and each input's size and modification time."""
+    parts = [__version__, name]
+    data = resources.files("crimestats.data")
+    for path in [*(str(data.joinpath(i)) for i in inputs), module_file, __file__]:  # this file: the format
+        found = os.stat(path)
+        parts.append(f"{os.path.basename(path)}:{found.st_size}:{found.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def derived(
+    name: str,
+    inputs: Sequence[str],
+    module_file: str,
+    build: Callable[[], dict[str, np.ndarray]],
+    check: Callable[[dict[str, np.ndarray]], bool] = lambda arrays: True,
+) -> dict[str, np.ndarray]:
+    """The arrays ``build()`` returns, from the cache when it holds them for the same inputs.
+
+    Parameters
+    ----------
+    name
+        The table's name (and vintage): part of the file name.
+    inputs
+        The shipped files (in ``crimestats/data``) the table is derived from.
+    module_file
+        The file of the module that derives it (``__file__``): changing the code rebuilds.
+    build
+        Makes the table: named numpy arrays (no objects: the cache never unpickles).
+    check
+        Whether arrays read back are whole (their lengths agree, say): if not, they are rebuilt.
+    """
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    try:
+        path = folder / f"{name}-{_key(name, inputs, module_file)}.npz"
+    except OSError:  # an input cannot be stat'ed (a zipped install): build, keep nothing
+        return build()
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+        if check(arrays):
+            return arrays
+        logger.debug("cached %s is not whole: building it again", path)
+    except FileNotFoundError:
+        pass
+    except Exception as error:  # a damaged file is rebuilt and replaced
+        logger.debug("cached %s unreadable (%s): building it again", path, error)
+    arrays = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=".npz", delete=False) as handle:
+            temporary = handle.name
+            np.savez(handle, **arrays)
+        os.replace(temporary, path)
+        for stale in folder.glob(f"{name}-*.npz"):  # the same table from inputs since changed
+            if stale != path:
+                stale.unlink(missing_ok=True)
+    except OSError as error:
+        logger.debug("could not keep %s in the cache (%s)", name, error)
+        try:
+            os.unlink(temporary)
+        except (OSError, NameError):
+            pass
+    return arrays
+
+
+def text_array(values: Sequence[str]) -> np.ndarray:
+    """Strings as one array of UTF-8 bytes (each ended by a newline) for :func:`derived`; see :func:`text_values`."""
+    if any("\n" in value for value in values):
+        raise ValueError("a cached text value holds a newline")
+    return np.frombuffer("".join(value + "\n" for value in values).encode(), dtype=np.uint8)
+
+
+def text_values(array: np.ndarray) -> list[str]:
+    """The strings :func:`text_array` stored."""
+    return array.tobytes().decode().split("\n")[:-1]
