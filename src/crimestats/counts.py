@@ -64,18 +64,31 @@ def make_coverage(rows: pd.DataFrame | Sequence[dict[str, Any]], *, keep: Sequen
     ``keep`` names extra columns of ``rows`` to keep (after the coverage columns; duplicates are
     dropped with them as part of the row).
     """
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return empty_coverage()
-    for column in COVERAGE_COLUMNS:
-        if column not in frame:
-            frame[column] = COVERED if column == "status" else pd.NA
-    frame = frame[[*COVERAGE_COLUMNS, *keep]]
-    frame["period_start"] = pd.to_datetime(frame["period_start"]).astype("datetime64[ns]")
-    frame["period_months"] = frame["period_months"].astype("int64")
-    for column in ("source", "force", "area_code", "area_name", "status", "note"):
-        frame[column] = frame[column].astype("string")
-    return frame.drop_duplicates().reset_index(drop=True)
+    if isinstance(rows, pd.DataFrame):
+        if rows.empty:
+            return empty_coverage()
+        columns = {name: rows[name] for name in (*COVERAGE_COLUMNS, *keep) if name in rows}
+    else:
+        rows = list(rows)
+        if not rows:
+            return empty_coverage()
+        names = {name for row in rows for name in row}
+        columns = {name: [row.get(name) for row in rows] for name in (*COVERAGE_COLUMNS, *keep) if name in names}
+    # Each column made in its dtype at once: no frame of objects cast column by column.
+    frame = {}
+    for name in COVERAGE_COLUMNS:
+        values = columns.get(name)
+        if values is None:
+            values = [COVERED if name == "status" else None] * len(rows)
+        if name == "period_start":
+            frame[name] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif name == "period_months":
+            frame[name] = pd.array(values).astype("int64")
+        else:
+            frame[name] = pd.array(values, dtype="string")
+    frame.update({name: columns[name] for name in keep})
+    table = pd.DataFrame({name: getattr(values, "array", values) for name, values in frame.items()})
+    return table.drop_duplicates().reset_index(drop=True)
 
 
 def attach(frame: pd.DataFrame, *, coverage: pd.DataFrame | None, quality: Sequence[Any]) -> CountsFrame:

@@ -43,6 +43,8 @@ COLUMNS: tuple[Column, ...] = (
 
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 DTYPES: dict[str, str] = {column.name: column.dtype for column in COLUMNS}
+_PANDAS_DTYPES = {name: pd.api.types.pandas_dtype(dtype) for name, dtype in DTYPES.items()}
+_COLUMNS = {column.name: column for column in COLUMNS}
 #: Every column but ``count``: the keys a counts frame is aggregated over.
 DIMENSIONS: tuple[str, ...] = tuple(name for name in COLUMN_NAMES if name != "count")
 FLAGS: tuple[str, ...] = ("knife", "business", "domestic")
@@ -65,17 +67,30 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
     """Cast the canonical columns of ``frame`` to their canonical dtypes, in canonical order.
 
     Missing nullable columns (flags, offence detail, area) are added as all-missing; missing
-    required columns are left for :func:`validate` to report.
+    required columns are left for :func:`validate` to report. A column already of its dtype is
+    taken as it is (no cast, no copy).
     """
-    frame = frame.copy()
-    for column in COLUMNS:
-        if column.nullable and column.name not in frame.columns:
-            frame[column.name] = pd.NA
+    out = _coerced(frame)
+    extra = [name for name in frame.columns if name not in DTYPES]
+    result = pd.DataFrame(out, index=frame.index)
+    for name in extra:
+        result[name] = frame[name]
+    result.attrs = dict(frame.attrs)
+    return result
+
+
+def _coerced(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The canonical columns of ``frame`` cast to their dtypes where they can be (see :func:`coerce`)."""
     out = {}
     for column in COLUMNS:
         if column.name not in frame.columns:
+            if column.nullable:
+                out[column.name] = pd.Series(pd.NA, index=frame.index, dtype=column.dtype)
             continue
         values = frame[column.name]
+        if values.dtype == _PANDAS_DTYPES[column.name]:
+            out[column.name] = values
+            continue
         try:
             if column.dtype == "bool" and values.isna().any():
                 out[column.name] = values  # leave the nulls for validate() to report
@@ -83,12 +98,7 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
                 out[column.name] = values.astype(column.dtype)
         except (TypeError, ValueError):
             out[column.name] = values
-    extra = [name for name in frame.columns if name not in DTYPES]
-    result = pd.DataFrame(out, index=frame.index)
-    for name in extra:
-        result[name] = frame[name]
-    result.attrs = dict(frame.attrs)
-    return result
+    return out
 
 
 def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
@@ -144,40 +154,40 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
     for column in COLUMNS:  # nullable columns a source does not have are added as all-missing
         if column.name not in frame.columns and not column.nullable:
             fail(column.name, "missing column")
-    coerced = coerce(frame)
-    for column in COLUMNS:
-        if column.name not in coerced.columns:
-            continue
-        values = coerced[column.name]
-        if str(values.dtype) != column.dtype:
-            fail(column.name, f"dtype {values.dtype} is not {column.dtype}")
+    coerced = _coerced(frame)
+    typed = {}  # the columns of their canonical dtype, as numpy or extension arrays
+    for name, values in coerced.items():
+        column = _COLUMNS[name]
+        if values.dtype != _PANDAS_DTYPES[name]:
+            fail(name, f"dtype {values.dtype} is not {column.dtype}")
+        else:
+            typed[name] = values.array
         if not column.nullable:
-            nulls = values.index[values.isna()]
-            if len(nulls):
-                fail(column.name, "missing value", nulls, values)
+            missing = np.asarray(pd.isna(values.array), dtype=bool)
+            if missing.any():
+                fail(name, "missing value", values.index[missing], values)
 
-    if "count" in coerced and str(coerced["count"].dtype) == "int64":
-        from_records = coerced["source"].isin(record_sources) if "source" in coerced else True
-        negative = coerced.index[(coerced["count"] < 0) & from_records]
-        if len(negative):
-            fail("count", "negative count from a record-level source", negative, coerced["count"])
-    if "period_months" in coerced and str(coerced["period_months"].dtype) == "int64":
-        odd = coerced.index[~coerced["period_months"].isin(PERIOD_MONTHS)]
-        if len(odd):
-            fail("period_months", "not 1, 3 or 12", odd, coerced["period_months"])
-    if "period_start" in coerced and str(coerced["period_start"].dtype).startswith("datetime64"):
-        starts = coerced["period_start"]
-        not_first = coerced.index[starts.notna() & ((starts.dt.day != 1) | (starts != starts.dt.normalize()))]
-        if len(not_first):
-            fail("period_start", "not the first day of a month", not_first, starts)
+    def check(name: str, bad: np.ndarray, message: str) -> None:
+        if bad.any():
+            fail(name, message, coerced[name].index[bad], coerced[name])
+
+    if "count" in typed:
+        counts = typed["count"].to_numpy()
+        from_records = coerced["source"].isin(record_sources).to_numpy(dtype=bool) if "source" in coerced else True
+        check("count", (counts < 0) & from_records, "negative count from a record-level source")
+    if "period_months" in typed:
+        check("period_months", ~np.isin(typed["period_months"].to_numpy(), list(PERIOD_MONTHS)), "not 1, 3 or 12")
+    if "period_start" in typed:
+        starts = typed["period_start"].to_numpy()
+        months = starts.astype("datetime64[M]").astype(starts.dtype)
+        check("period_start", ~np.isnat(starts) & (months != starts), "not the first day of a month")
     if "category" in coerced:
-        unknown = coerced.index[coerced["category"].notna() & ~coerced["category"].isin(CATEGORIES)]
-        if len(unknown):
-            fail("category", "not a harmonised category", unknown, coerced["category"])
+        values = coerced["category"]
+        check("category", (values.notna() & ~values.isin(CATEGORIES)).to_numpy(dtype=bool), "not a harmonised category")
     if "source" in coerced:
-        unknown = coerced.index[coerced["source"].notna() & ~coerced["source"].isin(source_names)]
-        if len(unknown):
-            fail("source", f"not a registered source ({sorted(source_names)})", unknown, coerced["source"])
+        values = coerced["source"]
+        message = f"not a registered source ({sorted(source_names)})"
+        check("source", (values.notna() & ~values.isin(source_names)).to_numpy(dtype=bool), message)
 
     if failures:
         cases = pd.DataFrame(failures, columns=["column", "check", "row", "value"])
@@ -187,7 +197,9 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
         )
         where = f"{source}: " if source else ""
         raise SchemaError(f"{where}counts do not match the canonical schema: {summary}", cases)
-    return coerced[list(COLUMN_NAMES)]
+    result = pd.DataFrame(coerced, index=frame.index)
+    result.attrs = dict(frame.attrs)
+    return result
 
 
 def aggregate(frame: pd.DataFrame) -> pd.DataFrame:

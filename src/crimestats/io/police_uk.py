@@ -26,7 +26,7 @@ from ..quality import FileQuality
 from ..source_kinds import POLICE_UK as SOURCE
 from ..sources import UnitBatch
 from ..taxonomy import CATEGORIES
-from ._common import canonical_counts, progress_bar, quality_record
+from ._common import canonical_counts, in_background, progress_bar, quality_record
 from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import StreetTally, read_street_files
@@ -298,14 +298,17 @@ def _read(
                 record_parts.append(file_records)
     if not qualities:
         raise SourceFormatError(path, "no street files match the months and forces asked for")
+    # The last month's crime IDs are sorted (numpy, without the GIL) while the counts are made.
+    duplicate_ids = in_background(crime_ids.duplicates, name="crimestats-crime-ids")
+    counts, coverage = canonical.result(), make_coverage(covered)
     return _result(
-        canonical.result(),
-        make_coverage(covered),
+        counts,
+        coverage,
         qualities,
         record_parts if records else None,
         ignored=ignored,
         duplicate_files=duplicate_files,
-        duplicate_ids=crime_ids.duplicates(),
+        duplicate_ids=duplicate_ids.result(),
     )
 
 

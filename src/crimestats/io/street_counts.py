@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..exceptions import SourceFormatError
 from ..schema import empty_counts, validate
@@ -161,10 +162,16 @@ class Counted:
         return rows, None if unit is None else keys[0][first]
 
     def frame(self) -> pd.DataFrame:
-        """The rows as a frame: its columns, with ``period_months`` (1: a month each) after ``period_start``."""
-        frame = pd.DataFrame({f.name: getattr(self, f.name) for f in fields(self)})
-        frame.insert(1, "period_months", 1)
-        return frame
+        """The rows as a frame: its columns, with ``period_months`` (1: a month each) after ``period_start``.
+
+        Columns have their canonical dtypes already (text as Arrow-backed ``string``), so making
+        the frame canonical casts nothing.
+        """
+        columns: dict[str, object] = {"period_start": self.period_start, "period_months": np.ones(len(self), np.int64)}
+        for name in ("force", "area_code", "area_name", "category"):
+            columns[name] = pd.arrays.ArrowStringArray(pa.array(getattr(self, name), type=pa.string()))
+        columns["count"] = self.count
+        return pd.DataFrame(columns)
 
 
 def _ranks(column: np.ndarray) -> np.ndarray:
