@@ -395,7 +395,8 @@ def _read_rest(handle, size: int) -> bytes | memoryview:
     """The rest of an open file (``size`` bytes, as its size said) read into this thread's reused buffer.
 
     Reading each file into new memory faulted its pages in one by one (a fifth of the reading
-    threads' time); the buffer is allocated once per thread and grown only for a larger file. The
+    threads' time); the buffer is allocated once per thread (uninitialised: the read is the first
+    to touch it) and grown, doubling, only for a larger file. The
     view is valid until the thread reads its next file: a file's blocks are tallied by the thread
     that read it before it reads another. (Mapping the file instead would save the copy too, but a
     file cut short while mapped kills the process with SIGBUS.) A file that grew since its size
@@ -403,7 +404,9 @@ def _read_rest(handle, size: int) -> bytes | memoryview:
     """
     buffer = getattr(_buffers, "buffer", None)
     if buffer is None or len(buffer) < size + 1:
-        buffer = _buffers.buffer = bytearray(max(size + 1, 2**20))
+        # Not a bytearray: that is zeroed when made, touching every page once before the read does.
+        grown = 2 * len(buffer) if buffer is not None else 2**20
+        buffer = _buffers.buffer = np.empty(max(size + 1, grown), dtype=np.uint8)
     view = memoryview(buffer)[: size + 1]
     filled = 0
     while filled < len(view) and (got := handle.readinto(view[filled:])):
