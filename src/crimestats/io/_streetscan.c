@@ -410,7 +410,7 @@ static int grow(Scan *s) {
 }
 
 /* The work of one field's value; NULL when done, else why the block is declined. */
-static inline const char *take(Scan *s, Py_ssize_t field, const char *start, Py_ssize_t length, int escaped) {
+static inline __attribute__((always_inline)) const char *take(Scan *s, Py_ssize_t field, const char *start, Py_ssize_t length, int escaped) {
     switch (s->roles[field]) {
     case DICT: {
         if (escaped) return QUOTE;
@@ -437,7 +437,7 @@ static inline const char *take(Scan *s, Py_ssize_t field, const char *start, Py_
 }
 
 /* One field ends at ``stop`` (a comma or line feed, or the end of the data). */
-static inline const char *field_end(Scan *s, Py_ssize_t field, const char *start, const char *stop, int line_end,
+static inline __attribute__((always_inline)) const char *field_end(Scan *s, Py_ssize_t field, const char *start, const char *stop, int line_end,
                                     int has_quote) {
     if (line_end && stop > start && stop[-1] == '\r') stop--; /* CRLF */
     int escaped = 0;
@@ -490,16 +490,17 @@ static const char *scan(Scan *s) {
         if (m.cr & ~(m.lf >> 1) & (valid >> 1)) return CARRIAGE; /* a CR not before an LF */
         cr_carry = (int)((m.cr >> 63) & 1); /* a full chunk's last byte (the tail's bit 63 is never set) */
         uint64_t seps = (m.comma | m.lf) & ~inside;
+        const uint64_t lfs = m.lf & ~inside;
         uint64_t consumed = 0; /* bits up to the last separator visited */
         while (seps) {
             int at = __builtin_ctzll(seps);
             seps &= seps - 1;
-            uint64_t upto = at == 63 ? ~0ULL : (2ULL << at) - 1;
+            const uint64_t upto = (2ULL << at) - 1; /* bits 0..at (all 64 at 63: the shift wraps to 0) */
             int has_quote = quote_carry || (m.quote & upto & ~consumed) != 0;
             consumed = upto;
             quote_carry = 0;
             const char *stop = chunk + at;
-            int line_end = *stop == '\n';
+            const int line_end = (int)((lfs >> at) & 1);
             if (line_end && field == 0 && (stop == field_start || (stop - field_start == 1 && *field_start == '\r')))
                 return FIELDS; /* a blank line (pyarrow skips it): even with a single column */
             if (field >= s->fields) return FIELDS;
