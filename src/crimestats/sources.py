@@ -129,9 +129,11 @@ class UnitBatch:
     ``errors`` has an entry per unit, in order: None for a unit read, else why it could not be.
     The units read are, in the same order, consecutive runs of rows of ``counts`` (the n-th is
     ``counts.iloc[counts_at[n]:counts_at[n + 1]]``) and of ``coverage`` (``coverage_at``);
-    ``qualities`` (its files' quality records) and ``records`` (None unless asked for) have an
-    entry each. ``counts`` carries no coverage or quality of its own. ``split()`` gives each
-    unit's ``(counts, records, error)``, as :meth:`Source.load_many` does.
+    ``qualities`` (its files' quality records), ``records`` (None unless asked for) and
+    ``digests`` (the content digest of a unit taken from the bytes read, :mod:`crimestats.digests`,
+    or None; empty unless asked for) have an entry each. ``counts`` carries no coverage or
+    quality of its own. ``split()`` gives each unit's ``(counts, records, error)``, as
+    :meth:`Source.load_many` does.
     """
 
     errors: list[Exception | None]
@@ -142,6 +144,7 @@ class UnitBatch:
     coverage_at: Sequence[int] = ()
     qualities: list[list[Any]] = field(default_factory=list)
     records: list[list[pd.DataFrame] | None] = field(default_factory=list)
+    digests: list[str | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,8 @@ class Source:
     ingest_batches
         ``ingest_batches(paths, *, records, **options) -> iterable of UnitBatch``: as ``ingest_many``,
         the units handed on a batch at a time with their counts in one frame (a store refresh
-        writes partitions from it without a frame per unit); optional.
+        writes partitions from it without a frame per unit, and with ``digests=True`` takes the
+        content digests of the units read whole from :attr:`UnitBatch.digests`); optional.
     skip
         ``skip(path) -> reason or None``: files of a folder that belong to this source's
         download but hold no data to count (data.police.uk outcomes files).

@@ -145,3 +145,51 @@ def test_load_many_gives_each_unit_what_loading_it_alone_gives_and_isolates_bad_
         assert error is None
         assert_same(alone, counts)
         assert alone.attrs == counts.attrs
+
+
+def _read_digest(file, **options):
+    """The FileDigest parsed_blocks ends a file with (None when it gives none)."""
+    items = list(street_blocks.parsed_blocks(file, digest=True, **options))
+    assert not any(isinstance(item, street_blocks.FileDigest) for item in items[:-1])
+    return items[-1].digest if isinstance(items[-1], street_blocks.FileDigest) else None
+
+
+@pytest.mark.parametrize("block", [None, 4096, 300])
+@pytest.mark.parametrize("scanner", [True, False])
+@pytest.mark.parametrize("content", ["sample", "crlf-bom", "no-last-line-break", "header-only"])
+def test_a_plain_file_is_digested_as_it_is_read_as_from_disk(tmp_path, monkeypatch, block, scanner, content):
+    # Whatever way its bytes arrive (whole into the thread's buffer, or block by block), the
+    # digest is the file's: what a store records, without reading the file again.
+    from crimestats import digests
+
+    data = SAMPLE.read_bytes()
+    data = {
+        "sample": data,
+        "crlf-bom": b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"),
+        "no-last-line-break": data.rstrip(b"\n"),
+        "header-only": data[: data.index(b"\n") + 1],
+    }[content]
+    path = tmp_path / "2017-01-city-of-london-street.csv"
+    path.write_bytes(data)
+    if block:
+        monkeypatch.setattr(street_blocks, "BLOCK_BYTES", block)
+    if not scanner:
+        monkeypatch.setattr(street_blocks, "SCANNER", None)
+    (file,), _ = discover(path)
+    assert _read_digest(file) == digests.file_digest(path)
+    assert not any(isinstance(i, street_blocks.FileDigest) for i in street_blocks.parsed_blocks(file))
+
+
+def test_a_zip_member_or_a_gzip_is_not_digested_as_read(tmp_path):
+    # Their bytes as read are not the file's on disk: the store hashes those from disk.
+    import gzip
+    import zipfile
+
+    gz = tmp_path / "2017-01-city-of-london-street.csv.gz"
+    gz.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    archive = tmp_path / "months.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(SAMPLE, "2017-01/2017-01-city-of-london-street.csv")
+    for path in (gz, archive):
+        (file,), _ = discover(path)
+        assert _read_digest(file) is None

@@ -83,8 +83,8 @@ def _file_parts(
     records: bool = False,
     boundaries: str | int | None = None,
     trust_content: bool = False,
-) -> tuple[Counted, FileQuality, np.ndarray, pd.DataFrame | None]:
-    """Counted rows, quality record, crime-ID hashes and (when asked) records of one street file's tally.
+) -> tuple[Counted, FileQuality, np.ndarray, pd.DataFrame | None, str | None]:
+    """Counted rows, quality record, crime-ID hashes, (when asked) records and content digest of one file's tally.
 
     Works on the file's distinct (month, force, crime type, area, reason) tallies, as columns:
     no pandas object and no Python loop per entry, so thousands of small files cost no more than
@@ -146,7 +146,7 @@ def _file_parts(
     )
     if unknown_types:  # a read and a store refresh alike say so as each file is read
         logger.warning("%s: unknown crime types %s", file.label, quality.unknown["crime_types"])
-    return rows, quality, hashes, (street_records(tally, places) if records else None)
+    return rows, quality, hashes, (street_records(tally, places) if records else None), tally.digest
 
 
 #: The month a file's name gives, parsed once per name (a read of thousands of files meets a few dozen).
@@ -284,7 +284,7 @@ def _read(
     # Closed on any error, so the reading threads stop rather than read on unseen.
     with contextlib.closing(read_street_files(files, places, months=month_set, records=records, then=parts_of)) as read:
         for file, parts in zip(progress_bar(files, progress, "police.uk files"), read, strict=True):
-            file_rows, quality, file_hashes, file_records = parts
+            file_rows, quality, file_hashes, file_records, _ = parts
             covered += _file_coverage(file, file_rows, wanted_forces)
             if wanted_forces is not None:
                 file_rows = file_rows.where(np.isin(file_rows.force, list(wanted_forces)))
@@ -399,15 +399,18 @@ def ingest_batches(
     pipeline with one set of look-ups, and the counts of every :data:`UNITS_AT_ONCE` units are
     validated together, as one frame, and handed on while the next are read, so a refresh of
     thousands of small files pays no per-file fixed cost. A unit's error (any of its files) is its
-    own; the others are read all the same.
+    own; the others are read all the same. With ``digests``, a unit that is one plain street file
+    has its content digest taken from the bytes read (:attr:`UnitBatch.digests`).
     """
     trust_content = bool(options.pop("trust_content", False))
+    digests = bool(options.pop("digests", False))
     places = Places(boundaries)
     units: list[dict | None] = []
     files: list[StreetFile] = []
     owner: dict[str, int] = {}
     for index, path in enumerate(paths):
         unit: dict = {"rows": [], "qualities": [], "covered": [], "records": [], "hashes": [], "error": None}
+        unit["digest"] = None
         units.append(unit)
         try:
             found, ignored, _ = select_files(path, None, None)
@@ -416,6 +419,8 @@ def ingest_batches(
             unit["error"] = error
             continue
         unit.update(ignored=ignored, duplicate_files=[{"file": k, "same_as": v} for k, v in same.items()])
+        # A unit that is one file is digested as it is read (a folder's or a zip's digest is not its files').
+        unit["whole"] = len(found) == 1 and Path(found[0].name) == Path(path)
         for file in found:
             if file.label not in same:
                 files.append(file)
@@ -424,7 +429,7 @@ def ingest_batches(
     parts_of = functools.partial(
         _file_parts, places=places, records=records, boundaries=boundaries, trust_content=trust_content
     )
-    read = read_street_files(files, places, records=records, isolate=True, then=parts_of)
+    read = read_street_files(files, places, records=records, isolate=True, then=parts_of, digests=digests)
     with contextlib.closing(read) as results:
         for file, result in zip(files, results, strict=True):
             index = owner[file.label]
@@ -437,7 +442,9 @@ def ingest_batches(
             if isinstance(result, FileError):  # its reading, or its counts and quality record, failed
                 unit["error"] = result.error  # type: ignore[index]
                 continue
-            file_rows, quality, hashes, file_records = result
+            file_rows, quality, hashes, file_records, digest = result
+            if unit["whole"]:  # type: ignore[index]
+                unit["digest"] = digest  # type: ignore[index]
             unit["rows"].append(file_rows)  # type: ignore[index]
             unit["qualities"].append(quality)  # type: ignore[index]
             unit["covered"] += _file_coverage(file, file_rows, None)  # type: ignore[index]
@@ -469,6 +476,7 @@ def _finished(units: list[dict | None], paths: Sequence[str | Path], batch: rang
         coverage_at=coverage_at,
         qualities=[unit["qualities"] for unit in good],
         records=[unit["records"] if records else None for unit in good],
+        digests=[unit["digest"] for unit in good],
         split=lambda: _split(errors, good, counts, counts_at, coverage, coverage_at, records),
     )
 

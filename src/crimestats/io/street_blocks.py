@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
 
+from ..digests import digest_text, new_digest
 from ..exceptions import SourceFormatError
 from .street_files import StreetFile
 from .structure import WIDE_BOMS, CheckedCsv, check_csv, reading
@@ -423,7 +424,7 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes | memoryview, Iterato
     A file that does not start with a line of text (empty, blank, UTF-16 or UTF-32, or with no
     line end in the first block) is checked whole, as a block: the check raises what is wrong.
     """
-    plain = file.archive is None and file.content is None and not file.name.lower().endswith(".gz")
+    plain = _plain(file)
     header_line = handle.readline(BLOCK_BYTES)
     unusual = (
         not header_line.endswith(b"\n")
@@ -446,12 +447,14 @@ def _start(file: StreetFile, handle) -> tuple[bytes, bytes | memoryview, Iterato
 
 
 def parsed_blocks(
-    file: StreetFile, *, records: bool = False, lsoa_codes: object | None = None
-) -> Iterator[FileStart | ParsedBlock]:
+    file: StreetFile, *, records: bool = False, lsoa_codes: object | None = None, digest: bool = False
+) -> Iterator[FileStart | ParsedBlock | FileDigest]:
     """The :class:`FileStart` of a street file, then its blocks, checked and parsed.
 
     ``lsoa_codes`` (an interner of :data:`SCANNER`'s module) numbers the LSOA codes of scanned
-    blocks across files (see :class:`Interned`).
+    blocks across files (see :class:`Interned`). With ``digest``, a plain file's bytes (not a zip
+    member's or a gzip's) are digested as they are read, and a :class:`FileDigest` follows its
+    blocks: a store refresh records it without reading the file again.
 
     Raises
     ------
@@ -461,6 +464,7 @@ def parsed_blocks(
     SourceReadError
         For a file that cannot be read at all.
     """
+    content = new_digest() if digest and _plain(file) else None
     with reading(file.label), file.open() as handle:
         header_line, data, stream = _start(file, handle)
         if b"\x00" in header_line:
@@ -472,10 +476,15 @@ def parsed_blocks(
             columns = _dictionary_columns(header, start.roles)
             interners = tuple(lsoa_codes if c == "LSOA code" else None for c in columns)
             start = dataclasses.replace(start, interners=interners)
+        if content is not None:
+            content.update(header_line)
+            content.update(data)
         yield start
         where = Where(first_line=2, first_row=0)
         pending = data
         for following in stream:
+            if content is not None:
+                content.update(following)
             if pending:
                 block = _parsed(start, header_line, pending, where, last=False)
                 yield block
@@ -483,6 +492,21 @@ def parsed_blocks(
             pending = following
         if pending:
             yield _parsed(start, header_line, pending, where, last=True)
+    if content is not None:
+        yield FileDigest(file, digest_text(content))
+
+
+def _plain(file: StreetFile) -> bool:
+    """Whether a street file is a file of its own on disk, read as it is (not a zip member or a gzip)."""
+    return file.archive is None and file.content is None and not file.name.lower().endswith(".gz")
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """The content digest (:mod:`crimestats.digests`) of a plain file whose blocks were just read."""
+
+    file: StreetFile
+    digest: str
 
 
 @dataclass(frozen=True)

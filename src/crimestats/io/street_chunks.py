@@ -33,6 +33,7 @@ from .street_blocks import (
     COORDINATES,
     DICT,
     DICTIONARY,
+    FileDigest,
     FileError,
     FileStart,
     Interned,
@@ -85,6 +86,8 @@ class StreetTally:
     structure: dict[str, int] = field(default_factory=dict)
     #: One Arrow table per block of the rows kept (records only).
     records: list[pa.Table] = field(default_factory=list)
+    #: The file's content digest (:mod:`crimestats.digests`) where it was asked for and the file is plain.
+    digest: str | None = None
 
 
 def _codes(column: pa.ChunkedArray, *, as_list: bool = True) -> tuple[np.ndarray, list[str] | pa.Array]:
@@ -312,7 +315,7 @@ def _add_tallies(
 
 
 def _tallies(
-    items: Iterator[FileStart | ParsedBlock | FileError],
+    items: Iterator[FileStart | ParsedBlock | FileDigest | FileError],
     places: Places,
     months: set[str] | None,
     records: bool,
@@ -338,6 +341,9 @@ def _tallies(
                 raise item.error
             if failed is None:  # the first error of a file is its error
                 reader, failed = None, item
+        elif isinstance(item, FileDigest):
+            if reader is not None:
+                reader.tally.digest = item.digest
         elif reader is not None:  # else the rest of a file that failed
             try:
                 reader.take(item)
@@ -377,13 +383,15 @@ def tally_file(
     months: set[str] | None = None,
     records: bool = False,
     then: Callable[[StreetFile, StreetTally], object] | None = None,
+    digest: bool = False,
 ) -> object:
     """:func:`read_street_file`, with an error returned in the tally's place (for a pool of threads).
 
-    With ``then``, what ``then(file, tally)`` returns in the tally's place (its error, likewise).
+    With ``then``, what ``then(file, tally)`` returns in the tally's place (its error, likewise);
+    with ``digest``, a plain file's content digest is taken as it is read (:attr:`StreetTally.digest`).
     """
     try:
-        blocks = parsed_blocks(file, records=records, lsoa_codes=places.lsoa_codes)
+        blocks = parsed_blocks(file, records=records, lsoa_codes=places.lsoa_codes, digest=digest)
         (tally,) = _tallies(blocks, places, months, records, isolate=True)
         if then is not None and not isinstance(tally, FileError):
             return then(file, tally)
@@ -407,6 +415,7 @@ def read_street_files(
     records: bool = False,
     isolate: bool = False,
     then: Callable[[StreetFile, StreetTally], object] | None = None,
+    digests: bool = False,
 ) -> Iterator[object]:
     """:func:`read_street_file` of each file in turn, the next files read by :data:`TALLIERS` threads meanwhile.
 
@@ -419,7 +428,8 @@ def read_street_files(
     tally's place, computed by the thread that read it (what the caller does with each file
     then runs beside the reading, not after it on the caller's thread); an error it raises is
     the file's, as a reading error is (with ``isolate``, any exception: a bug in it fails that
-    file, as a reader bug does, and the others are read on).
+    file, as a reader bug does, and the others are read on). With ``digests``, each plain file's
+    content digest is taken from the bytes read (:attr:`StreetTally.digest`): no file is read twice.
     """
     pending: deque[tuple[Future | StreetFile, int]] = deque()
     queued = iter(files)
@@ -436,7 +446,8 @@ def read_street_files(
                 if size is None or size > BLOCK_BYTES:
                     pending.append((file, 0))  # read in its turn, block by block
                     return
-                pending.append((pool.submit(tally_file, file, places, months=months, records=records, then=then), size))
+                read = pool.submit(tally_file, file, places, months=months, records=records, then=then, digest=digests)
+                pending.append((read, size))
                 in_flight += size
 
         try:
@@ -447,7 +458,7 @@ def read_street_files(
                     result = head.result()
                     in_flight -= size
                 else:
-                    result = tally_file(head, places, months=months, records=records, then=then)
+                    result = tally_file(head, places, months=months, records=records, then=then, digest=digests)
                 fill()
                 if isinstance(result, FileError) and not isolate:
                     raise result.error

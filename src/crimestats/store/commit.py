@@ -31,9 +31,9 @@ from .claims import Claims
 from .compact import compact_locked, group_folder, needs_compaction
 from .compact import new_file as shared_file
 from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
-from .manifest import encode_manifest, read_manifest, write_manifest
+from .manifest import content_digest, encode_manifest, read_manifest, write_manifest
 from .read import COUNTS_SCHEMA, coverage_records_many
-from .refresh import Pending, RefreshResult, as_source_error, record_failure, retouched
+from .refresh import FROM_READ, Pending, RefreshResult, as_source_error, record_failure, retouched
 from .writing import arrow_tables, encode_all, parquet_bytes, write_files
 
 logger = logging.getLogger(__name__)
@@ -74,12 +74,14 @@ def load_pending(
         if unit.error is not None:
             record_failure(result, item.key, item.source, unit.error)
             continue
-        if isinstance(item.digest, Future):
-            try:
+        try:
+            if item.digest is FROM_READ:  # the reader digested the bytes it read, or, where it could not, now
+                item.digest = unit.digest or content_digest(item.unit.path)
+            elif isinstance(item.digest, Future):
                 item.digest = item.digest.result()
-            except OSError as error:
-                record_failure(result, item.key, item.source, as_source_error(item.unit.path, error))
-                continue
+        except OSError as error:
+            record_failure(result, item.key, item.source, as_source_error(item.unit.path, error))
+            continue
         counts, parts = unit.counts, unit.parts
         refusal = claims.refusal(
             item.key, item.source, [(key, meta) for key, meta, _ in parts], edition=_edition(item.unit, unit)

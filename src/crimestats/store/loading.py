@@ -57,6 +57,8 @@ class LoadedUnit:
     error: str | None = None
     #: What the manifest records of a unit read in a batch, whose ``counts`` stay in the batch's frame (None).
     summary: UnitSummary | None = None
+    #: The unit's content digest taken from the bytes read (:mod:`crimestats.digests`), or None.
+    digest: str | None = None
 
 
 @dataclass
@@ -172,7 +174,7 @@ def load_units_here(units: Sequence[tuple[Path, sources.Source]], mapping: Any, 
             # Counts only (records keep a frame per unit): each batch's partitions found in one pass over its frame.
             handed = 0
             try:
-                for batch in kind.ingest_batches(run, records=False):
+                for batch in kind.ingest_batches(run, records=False, digests=True):
                     for unit in batch_units(run[handed : handed + len(batch.errors)], batch):
                         handed += 1
                         yield unit
@@ -215,6 +217,8 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
     read = [(Path(path), unit) for path, unit in zip(paths, units, strict=True) if unit.error is None]
     if not read:
         return units
+    for (_, unit), digest in zip(read, batch.digests or [None] * len(read), strict=True):
+        unit.digest = digest
     frame = batch.counts
     assert frame is not None  # units were read
     counts_at = np.asarray(batch.counts_at, dtype=np.int64)

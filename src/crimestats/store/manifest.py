@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .. import digests
 from ..exceptions import StoreError
 from .atomic import write_atomic
 
@@ -108,7 +109,8 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks').
+#: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks'),
+#: the algorithm of entries written before ``xxh3-128``.
 DIGEST_CHUNK = 4 * 2**20
 
 
@@ -122,23 +124,29 @@ def _compiled():
 
 
 def digest_algorithm() -> str:
-    """The algorithm new manifest entries record: ``xxh64x2`` (compiled), else ``sha256``."""
-    return "sha256" if _compiled() is None else "xxh64x2"
+    """The algorithm new manifest entries record: ``xxh3-128`` (:mod:`crimestats.digests`)."""
+    return digests.ALGORITHM
 
 
 def content_digest(path: Path, algorithm: str | None = None) -> str:
     """``"algorithm:hex"``: what tells a file's content again (see :func:`entry_digest`).
 
-    ``xxh64x2`` (the default where compiled): XXH64 with two seeds of each 4 MiB chunk, then of
-    the chunks' digests; three times SHA-256's speed, which made hashing a fifth of a refresh.
-    Not cryptographic: a store's files are not chosen to collide. ``sha256``: SHA-256.
+    ``xxh3-128`` (new entries): :func:`crimestats.digests.file_digest`, the digest a refresh
+    also takes of a street file's bytes as it reads them. Older entries are matched by theirs:
+    ``xxh64x2`` (XXH64 with two seeds of each 4 MiB chunk, then of the chunks' digests; needs
+    the compiled module) and ``sha256``. None is cryptographic but SHA-256: a store's files are
+    not chosen to collide.
     """
     algorithm = algorithm or digest_algorithm()
+    if algorithm == digests.ALGORITHM:
+        return digests.file_digest(path)
     if algorithm == "sha256":
         return f"sha256:{sha256(path)}"
     compiled = _compiled()
     if algorithm != "xxh64x2" or compiled is None:
-        raise StoreError(f"cannot compute a {algorithm!r} digest here; known: sha256, xxh64x2 (compiled)")
+        raise StoreError(
+            f"cannot compute a {algorithm!r} digest here; known: {digests.ALGORITHM}, sha256, xxh64x2 (compiled)"
+        )
     if hasattr(compiled, "file_digest"):  # POSIX: the whole file in one call, one release of the GIL
         return f"xxh64x2:{compiled.file_digest(path, DIGEST_CHUNK)}"
     chunks = []

@@ -12,11 +12,11 @@ import logging
 import os
 import zipfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .. import sources
 from ..exceptions import CrimestatsError, SourceFormatError
@@ -79,14 +79,23 @@ class RefreshResult:
         return line
 
 
+#: A :attr:`Pending.digest` the reading takes: the unit's reader digests the bytes it reads
+#: (:attr:`crimestats.sources.UnitBatch.digests`), so the file is not read a second time to be hashed.
+FROM_READ: Final = object()
+
+
 @dataclass
 class Pending:
-    """A unit to ingest: a file the registry recognised whose content the store does not hold."""
+    """A unit to ingest: a file the registry recognised whose content the store does not hold.
+
+    ``digest`` is its content digest, a future of it (hashed beside the reading), or
+    :data:`FROM_READ` (taken by its reader; hashed from disk only if the reader did not).
+    """
 
     key: str
     unit: sources.Unit
     size: int
-    digest: str | Future
+    digest: str | Future | object
     mtime_ns: int | None = None
 
     @property
@@ -145,7 +154,9 @@ def _refresh_locked(
 
 
 def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, strict, records, progress, client):
-    pending = _plan(paths, manifest, result, mapping, touched, None if result.dry_run else hasher)
+    # Units read in batches here (not on a cluster, not for records) have their bytes digested by the reader.
+    read_digests = _digested_when_read if client is None and not records else None
+    pending = _plan(paths, manifest, result, mapping, touched, None if result.dry_run else hasher, read_digests)
     if result.dry_run:
         result.ingested = [{"file": p.key, "source": p.source, "size": p.size} for p in pending]
         return
@@ -230,8 +241,19 @@ def _unchanged_source(stored: dict[str, Any], path: Path) -> str | None:
     )
 
 
+def _digested_when_read(unit: sources.Unit) -> bool:
+    """Whether a unit's reader digests its bytes as it reads them: a plain CSV read in batches (data.police.uk's)."""
+    return unit.source.ingest_batches is not None and unit.path.suffix.lower() == ".csv"
+
+
 def _plan(
-    paths, manifest, result: RefreshResult, mapping, touched: dict | None = None, hasher: Executor | None = None
+    paths,
+    manifest,
+    result: RefreshResult,
+    mapping,
+    touched: dict | None = None,
+    hasher: Executor | None = None,
+    read_digests: Callable[[sources.Unit], bool] | None = None,
 ) -> list[Pending]:
     """Units to ingest: every file the registry recognises, less those whose content the store holds.
 
@@ -239,7 +261,8 @@ def _plan(
     being read; any other is hashed. ``touched`` collects stored files found unchanged by their
     hash whose modification time moved (recorded, so the next refresh need not hash them). With a
     ``hasher``, a file whose size no stored file has is hashed there, meanwhile (its digest is then
-    a future, resolved when the file has been read).
+    a future, resolved when the file has been read), or, where ``read_digests`` says its reader
+    digests what it reads, by its reader (:data:`FROM_READ`).
     """
     stored = manifest["files"]
     known = {entry_digest(meta): key for key, meta in stored.items()}
@@ -269,8 +292,12 @@ def _plan(
                 continue
             size = stat.st_size
             if size not in stored_sizes and hasher is not None:
-                # No stored file has this size, so none has this content: hashed while files are read.
-                pending.append(Pending(key, unit, size, hasher.submit(content_digest, unit.path), stat.st_mtime_ns))
+                # No stored file has this size, so none has this content: hashed as it is read, or beside.
+                if read_digests is not None and read_digests(unit):
+                    later: Future | object = FROM_READ
+                else:
+                    later = hasher.submit(content_digest, unit.path)
+                pending.append(Pending(key, unit, size, later, stat.st_mtime_ns))
                 continue
             digest = content_digest(unit.path, current)
             same = digest if digest in known else None

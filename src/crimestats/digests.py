@@ -1,0 +1,48 @@
+"""The content digest a store records of each file it reads: XXH3-128 of the file's bytes.
+
+Defined here, apart from the store, because it is taken where the bytes are: a store refresh
+has the street-file reader digest the bytes it has read (:mod:`crimestats.io.street_blocks`),
+so no file is read a second time to be hashed; other files are digested from disk
+(:func:`file_digest`). Both give ``"xxh3-128:<32 hex digits>"`` for the same bytes, however
+they arrive. XXH3 (the ``xxhash`` package, the reference implementation's binding) hashes at
+memory speed without the GIL; it is not cryptographic, and a store's files are not chosen to
+collide.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+import xxhash
+
+#: The algorithm's name, as manifest entries record it (``"xxh3-128:<hex>"``).
+ALGORITHM = "xxh3-128"
+#: Bytes of a file read at a time by :func:`file_digest`.
+CHUNK = 4 * 2**20
+
+
+def new_digest() -> xxhash.xxh3_128:
+    """A digest to feed a file's bytes in order (``update``); :func:`digest_text` then names it."""
+    return xxhash.xxh3_128()
+
+
+def digest_text(digest: xxhash.xxh3_128) -> str:
+    """``"xxh3-128:<hex>"`` of the bytes fed to ``digest``."""
+    return f"{ALGORITHM}:{digest.hexdigest()}"
+
+
+def file_digest(path: str | PathLike[str]) -> str:
+    """``"xxh3-128:<hex>"`` of a file's content, read :data:`CHUNK` bytes at a time.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read.
+    """
+    digest = new_digest()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while read := handle.readinto(buffer):
+            digest.update(view[:read])
+    return digest_text(digest)
