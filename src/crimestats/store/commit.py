@@ -96,21 +96,27 @@ def load_pending(
 
 def write_loaded(
     root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None
-) -> None:
-    """Write the partitions of ``loaded`` and swap in the manifest naming them, then compact if needed."""
-    _write(root, manifest, loaded, result, touched)
-    _compact_if_needed(root, result)
+) -> dict[str, Any]:
+    """Write the partitions of ``loaded`` and swap in the manifest naming them, then compact if needed.
+
+    Returns the store's manifest now (the one written, or the compaction's).
+    """
+    written = _write(root, manifest, loaded, result, touched)
+    return _compact_if_needed(root, written, result)
 
 
-def _compact_if_needed(root: Path, result: RefreshResult) -> None:
-    """Compact the store when the refresh left too many small files (the refresh itself stands either way)."""
-    manifest = read_manifest(root)
+def _compact_if_needed(root: Path, manifest: dict[str, Any], result: RefreshResult) -> dict[str, Any]:
+    """Compact the store when the refresh left too many small files (the refresh itself stands either way).
+
+    ``manifest`` is the store's current one; returns the store's manifest after.
+    """
     if not needs_compaction(manifest):
-        return
+        return manifest
     try:
         result.compacted = compact_locked(root, manifest).groups
     except (OSError, CrimestatsError) as error:
         logger.warning("%s: compaction skipped, the next refresh tries again: %s", root, error)
+    return read_manifest(root)
 
 
 def _edition(unit: sources.Unit, loaded: LoadedUnit | _Loaded | pd.DataFrame) -> tuple[str | None, str | None]:
@@ -152,8 +158,8 @@ def _summary(counts: pd.DataFrame, coverage: list[dict[str, Any]] | None) -> tup
 
 def _write(
     root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None = None
-) -> None:
-    """Write the partitions of ``loaded``, then swap in the manifest that names them.
+) -> dict[str, Any]:
+    """Write the partitions of ``loaded``, then swap in the manifest that names them (returned).
 
     Each partition gets a file of its own, except when the refresh writes many counts partitions
     (:data:`~crimestats.store.compact.SHARED_WRITE_MIN`): those go straight into one shared file
@@ -249,7 +255,8 @@ def _write(
         "retired": retired,
         "last_refresh": now,
     }
-    needed = sum(len(data) for _, data in writes) + len(encode_manifest(new_manifest))
+    encoded = encode_manifest(new_manifest)
+    needed = sum(len(data) for _, data in writes) + len(encoded)
     free = free_space(root)
     if free is not None and free < needed:
         raise store_error(
@@ -264,7 +271,7 @@ def _write(
             failpoint("mid-write")
         write_files(writes[1:], done)
         failpoint("after-write")
-        write_manifest(root, new_manifest)
+        write_manifest(root, new_manifest, encoded)
     except OSError as error:
         # Nothing names the files written so far: remove them now rather than at the next refresh.
         for path in done:
@@ -275,6 +282,7 @@ def _write(
         raise store_error(error, root, "writing the refresh", needed=needed, written=written) from error
     result.partitions_written = sum(len(item.parts) for item in loaded)
     failpoint("after-swap")
+    return new_manifest
 
 
 def _quality_record(quality: list[Any]) -> dict[str, Any]:

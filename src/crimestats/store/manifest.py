@@ -95,9 +95,13 @@ def encode_manifest(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
-    """Swap in a new manifest atomically (the ``manifest-swap`` failpoint sits just before the rename)."""
-    write_atomic(root / MANIFEST, encode_manifest(manifest), stage="manifest-swap")
+def write_manifest(root: Path, manifest: dict[str, Any], encoded: bytes | None = None) -> None:
+    """Swap in a new manifest atomically (the ``manifest-swap`` failpoint sits just before the rename).
+
+    ``encoded``: :func:`encode_manifest` of it, where the caller has made it already (a national
+    store's manifest is megabytes of JSON).
+    """
+    write_atomic(root / MANIFEST, encode_manifest(manifest) if encoded is None else encoded, stage="manifest-swap")
 
 
 def sha256(path: Path, chunk: int = 1 << 20) -> str:

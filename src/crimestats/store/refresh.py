@@ -175,16 +175,19 @@ def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, st
         from .commit import write_loaded
 
         result.revisions = revisions
-        write_loaded(root, manifest, loaded, result, touched)
+        # What the sweep goes by: the manifest just written (not parsed again from disk).
+        current = write_loaded(root, manifest, loaded, result, touched)
     elif manifest["retired"] or touched:
         # Files the previous refresh replaced were kept for readers holding the manifest before it; no
         # reader needs them once a later refresh has run.
+        current = {**manifest, "retired": {}, "files": retouched(manifest["files"], touched)}
         try:
-            write_manifest(root, {**manifest, "retired": {}, "files": retouched(manifest["files"], touched)})
+            write_manifest(root, current)
         except OSError as error:
             raise store_error(error, root, "writing the manifest") from error
-    # A refresh that wrote nothing sweeps by the manifest it read (no second parse of a big manifest).
-    _sweep(root, read_manifest(root) if loaded or manifest["retired"] or touched else manifest)
+    else:  # a refresh that wrote nothing sweeps by the manifest it read (no second parse of a big manifest)
+        current = manifest
+    _sweep(root, current)
 
 
 def retouched(files: dict[str, Any], touched: dict[str, tuple[int, int]]) -> dict[str, Any]:
