@@ -1,10 +1,7 @@
-"""Build the two compiled modules (everything else is in pyproject.toml).
+"""Build the compiled street-file scanner, ``crimestats.io._streetscan`` (everything else is in pyproject.toml).
 
-- ``crimestats.io._streetscan``: the street-file scanner (src/crimestats/io/_streetscan.c);
-- ``crimestats.store._digest``: the store's content digest (src/crimestats/store/_digest.c).
-
-Both are optional: where no C compiler is at hand the install goes on without them, street files
-are parsed by pyarrow alone and the store records SHA-256 digests (slower, same results).
+It is optional: where no C compiler is at hand the install goes on without it, and street files
+are parsed by pyarrow alone (slower, same results).
 """
 
 from setuptools import Extension, setup
@@ -16,6 +13,5 @@ setup(
             sources=["src/crimestats/io/_streetscan.c"],
             optional=True,
         ),
-        Extension("crimestats.store._digest", sources=["src/crimestats/store/_digest.c"], optional=True),
     ]
 )

@@ -17,8 +17,6 @@ from crimestats.store.manifest import MANIFEST, content_digest, entry_digest
 from tests.conftest import TEST_DATA
 
 CITY = TEST_DATA / "police-uk" / "city-of-london"
-# xxh64x2, the algorithm of entries written before xxh3-128, is computed by the compiled module.
-compiled = pytest.mark.skipif(manifest._compiled() is None, reason="the compiled extension was not built")
 
 
 def test_sha256_digest_is_hashlib_sha256(tmp_path):
@@ -36,7 +34,7 @@ def test_new_entries_are_xxh3_128_of_the_content(tmp_path):
     assert len(content_digest(path)) == len("xxh3-128:") + 32
 
 
-@pytest.mark.parametrize("algorithm", [None, pytest.param("xxh64x2", marks=compiled)])
+@pytest.mark.parametrize("algorithm", [None, "xxh64x2"])
 @settings(max_examples=40, deadline=None)
 @given(data=st.binary(max_size=300), flip=st.integers(min_value=0, max_value=299), chunk=st.integers(1, 100))
 def test_the_digest_is_the_content_s_whatever_the_chunk_size(tmp_path_factory, algorithm, data, flip, chunk):
@@ -61,15 +59,16 @@ def test_the_digest_is_the_content_s_whatever_the_chunk_size(tmp_path_factory, a
         assert content_digest(first, algorithm) != content_digest(second, algorithm)
 
 
-@compiled
-def test_files_across_a_chunk_boundary_digest_differently(tmp_path, monkeypatch):
+@pytest.mark.parametrize("algorithm", ["xxh3-128", "xxh64x2"])
+def test_files_across_a_chunk_boundary_digest_differently(tmp_path, monkeypatch, algorithm):
     monkeypatch.setattr(manifest, "DIGEST_CHUNK", 64)
-    digests = set()
+    monkeypatch.setattr(digests, "CHUNK", 64)
+    found = set()
     for size in (63, 64, 65, 128, 129):
         path = tmp_path / f"{size}.csv"
         path.write_bytes(b"x" * size)
-        digests.add(content_digest(path))
-    assert len(digests) == 5
+        found.add(content_digest(path, algorithm))
+    assert len(found) == 5
 
 
 def test_an_entry_before_digests_named_their_algorithm_is_a_sha256():
@@ -77,7 +76,7 @@ def test_an_entry_before_digests_named_their_algorithm_is_a_sha256():
     assert entry_digest({"digest": "xxh64x2:cd", "sha256": "ab"}) == "xxh64x2:cd"
 
 
-@pytest.mark.parametrize("algorithm", ["sha256", pytest.param("xxh64x2", marks=compiled)])
+@pytest.mark.parametrize("algorithm", ["sha256", "xxh64x2"])
 def test_a_store_written_with_an_older_digest_knows_its_files_again_under_another_path(tmp_path, algorithm):
     # A store from before xxh3-128: its entries hold bare SHA-256s (the first stores) or xxh64x2
     # digests. A copy of a stored file at another path is found to be content the store holds
@@ -99,21 +98,6 @@ def test_a_store_written_with_an_older_digest_knows_its_files_again_under_anothe
     again = store.refresh([tmp_path / "copy"])
     assert again.ingested == [] and len(again.skipped) == 1
     assert again.skipped[0]["reason"].startswith("unchanged (as ingested from ")
-
-
-@compiled
-def test_the_python_chunking_gives_the_compiled_file_digest(tmp_path, monkeypatch):
-    # Where the module has no file_digest (not POSIX), content_digest chunks the file itself.
-    from crimestats.store import _digest
-
-    monkeypatch.setattr(manifest, "DIGEST_CHUNK", 64)
-    for size in (0, 63, 64, 65, 1000):
-        path = tmp_path / f"{size}.csv"
-        path.write_bytes(bytes(range(256)) * 4 + b"x" * size)
-        whole = content_digest(path)
-        with monkeypatch.context() as patch:
-            patch.delattr(_digest, "file_digest")
-            assert content_digest(path) == whole
 
 
 def test_a_refresh_digests_street_files_as_it_reads_them_and_others_from_disk(tmp_path, monkeypatch):

@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import xxhash
+
 from .. import digests
 from ..exceptions import StoreError
 from .atomic import write_atomic
@@ -116,15 +118,7 @@ def sha256(path: Path, chunk: int = 1 << 20) -> str:
 #: Bytes of a file digested at a time by ``xxh64x2`` (the digest of a file is that of its chunks'),
 #: the algorithm of entries written before ``xxh3-128``.
 DIGEST_CHUNK = 4 * 2**20
-
-
-def _compiled():
-    """The compiled digest module (``crimestats.store._digest``), or None where it was not built."""
-    try:
-        from . import _digest
-    except ImportError:  # pragma: no cover - depends on the install
-        return None
-    return _digest
+_SEEDS = (0, 0x9E3779B97F4A7C15)
 
 
 def digest_algorithm() -> str:
@@ -136,30 +130,42 @@ def content_digest(path: Path, algorithm: str | None = None) -> str:
     """``"algorithm:hex"``: what tells a file's content again (see :func:`entry_digest`).
 
     ``xxh3-128`` (new entries): :func:`crimestats.digests.file_digest`, the digest a refresh
-    also takes of a street file's bytes as it reads them. Older entries are matched by theirs:
-    ``xxh64x2`` (XXH64 with two seeds of each 4 MiB chunk, then of the chunks' digests; needs
-    the compiled module) and ``sha256``. None is cryptographic but SHA-256: a store's files are
-    not chosen to collide.
+    also takes of a street file's bytes as it reads them. Entries of older stores are matched by
+    theirs: ``xxh64x2`` (:func:`xxh64x2`) and ``sha256``. None is cryptographic but SHA-256: a
+    store's files are not chosen to collide.
     """
     algorithm = algorithm or digest_algorithm()
     if algorithm == digests.ALGORITHM:
         return digests.file_digest(path)
+    if algorithm == "xxh64x2":
+        return f"xxh64x2:{xxh64x2(path)}"
     if algorithm == "sha256":
         return f"sha256:{sha256(path)}"
-    compiled = _compiled()
-    if algorithm != "xxh64x2" or compiled is None:
-        raise StoreError(
-            f"cannot compute a {algorithm!r} digest here; known: {digests.ALGORITHM}, sha256, xxh64x2 (compiled)"
-        )
-    if hasattr(compiled, "file_digest"):  # POSIX: the whole file in one call, one release of the GIL
-        return f"xxh64x2:{compiled.file_digest(path, DIGEST_CHUNK)}"
+    raise StoreError(f"cannot compute a {algorithm!r} digest; known: {digests.ALGORITHM}, xxh64x2, sha256")
+
+
+def xxh64x2(path: Path) -> str:
+    """The digest of entries written before ``xxh3-128``: XXH64 with two seeds of each 4 MiB chunk, then of those.
+
+    Each chunk's two XXH64 values (seeds 0 and 0x9E3779B97F4A7C15) as 32 hexadecimal digits, and
+    the same of the chunks' digests end to end (ASCII); what the store's compiled module computed.
+    """
+
+    def twice(data: bytes | memoryview) -> str:
+        return "".join(f"{xxhash.xxh64_intdigest(data, seed):016x}" for seed in _SEEDS)
+
     chunks = []
     buffer = bytearray(DIGEST_CHUNK)
     view = memoryview(buffer)
-    with open(path, "rb") as handle:
-        while read := handle.readinto(buffer):
-            chunks.append(compiled.digest(view[:read]))
-    return f"xxh64x2:{compiled.digest(''.join(chunks).encode('ascii'))}"
+    with open(path, "rb", buffering=0) as handle:
+        while True:
+            filled = 0  # each chunk whole (a read may return less), as the chunking defines the digest
+            while filled < DIGEST_CHUNK and (read := handle.readinto(view[filled:])):
+                filled += read
+            if not filled:
+                break
+            chunks.append(twice(view[:filled]))
+    return twice("".join(chunks).encode("ascii"))
 
 
 def entry_digest(entry: dict[str, Any]) -> str:
