@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zlib
 
 import numpy as np
 import pytest
@@ -50,7 +51,7 @@ def test_a_table_is_built_once_then_loaded(folder, module_file):
     assert build.calls == 1
     _equal(again, first)
     assert cache.text_values(again["names"]) == ["a", "Ynys Môn", ""]
-    assert len(list(folder.glob("table-*.npz"))) == 1
+    assert len(list(folder.glob("table-*.arrays"))) == 1
     assert not list(folder.glob(".*"))  # no temporary file left behind
 
 
@@ -63,12 +64,24 @@ def test_a_changed_module_builds_the_table_again(folder, module_file):
     assert build.calls == 2
 
 
-@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04 not a zip", b"\x93NUMPY"])
+@pytest.mark.parametrize("damage", ["empty", "other bytes", "cut short", "a byte changed", "bad record"])
 def test_a_damaged_cache_file_is_rebuilt_and_replaced(folder, module_file, damage):
     build = Builder()
     expected = cache.derived("table", INPUTS, module_file, build)
-    (path,) = folder.glob("table-*.npz")
-    path.write_bytes(damage)
+    (path,) = folder.glob("table-*.arrays")
+    data = path.read_bytes()
+    changed = bytearray(data)
+    changed[-3] ^= 0x20
+    body = b"\x93NUMPY not a record"
+    path.write_bytes(
+        {
+            "empty": b"",
+            "other bytes": b"PK\x03\x04 not ours",
+            "cut short": data[:-10],
+            "a byte changed": bytes(changed),
+            "bad record": cache.MAGIC + zlib.crc32(body).to_bytes(4, "little") + body,
+        }[damage]
+    )
     _equal(cache.derived("table", INPUTS, module_file, build), expected)
     assert build.calls == 2
     _equal(cache.derived("table", INPUTS, module_file, build), expected)
@@ -118,7 +131,7 @@ def test_the_cached_lsoa_table_is_the_table_built_afresh(folder, vintage):
     try:
         boundaries.lsoa_table(vintage)  # built, and kept
         boundaries.lsoa_table.cache_clear()
-        assert len(list(folder.glob(f"lsoa-table-{vintage}-*.npz"))) == 1
+        assert len(list(folder.glob(f"lsoa-table-{vintage}-*.arrays"))) == 1
         table = boundaries.lsoa_table(vintage)  # loaded
     finally:
         boundaries.lsoa_table.cache_clear()
@@ -135,8 +148,8 @@ def test_arrays_that_fail_their_check_are_rebuilt(folder, module_file):
     build = Builder()
     whole = lambda arrays: len(arrays["numbers"]) == 5  # noqa: E731
     cache.derived("table", INPUTS, module_file, build, whole)
-    (path,) = folder.glob("table-*.npz")
-    np.savez(path, numbers=np.arange(4), names=cache.text_array([]))
+    (path,) = folder.glob("table-*.arrays")
+    path.write_bytes(cache._encoded({"numbers": np.arange(4), "names": cache.text_array([])}))
     assert len(cache.derived("table", INPUTS, module_file, build, whole)["numbers"]) == 5
     assert build.calls == 2
 
@@ -145,12 +158,12 @@ def test_a_table_rebuilt_from_changed_inputs_replaces_the_old_file(folder, modul
     build = Builder()
     cache.derived("table", INPUTS, module_file, build)
     cache.derived("other", INPUTS, module_file, build)
-    (before,) = folder.glob("table-*.npz")
+    (before,) = folder.glob("table-*.arrays")
     stat = os.stat(module_file)
     os.utime(module_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     cache.derived("table", INPUTS, module_file, build)
-    (after,) = folder.glob("table-*.npz")
-    assert after != before and len(list(folder.glob("other-*.npz"))) == 1
+    (after,) = folder.glob("table-*.arrays")
+    assert after != before and len(list(folder.glob("other-*.arrays"))) == 1
 
 
 def test_an_lsoa_table_cached_in_another_shape_is_rebuilt(folder):

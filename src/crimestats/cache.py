@@ -15,9 +15,11 @@ or ``~/.cache/crimestats``.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -77,12 +79,11 @@ def derived(
     if folder is None:
         return build()
     try:
-        path = folder / f"{name}-{_key(name, inputs, module_file)}.npz"
+        path = folder / f"{name}-{_key(name, inputs, module_file)}{SUFFIX}"
     except OSError:  # an input cannot be stat'ed (a zipped install): build, keep nothing
         return build()
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            arrays = {key: stored[key] for key in stored.files}
+        arrays = _load(path)
         if check(arrays):
             return arrays
         logger.debug("cached %s is not whole: building it again", path)
@@ -93,11 +94,11 @@ def derived(
     arrays = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=".npz", delete=False) as handle:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=SUFFIX, delete=False) as handle:
             temporary = handle.name
-            np.savez(handle, **arrays)
+            handle.write(_encoded(arrays))
         os.replace(temporary, path)
-        for stale in folder.glob(f"{name}-*.npz"):  # the same table from inputs since changed
+        for stale in folder.glob(f"{name}-*{SUFFIX}"):  # the same table from inputs since changed
             if stale != path:
                 stale.unlink(missing_ok=True)
     except OSError as error:
@@ -107,6 +108,33 @@ def derived(
         except (OSError, NameError):
             pass
     return arrays
+
+
+#: A cached file: MAGIC, the CRC-32 of the rest (4 bytes, little-endian), then ``.npy`` records:
+#: the arrays' names (:func:`text_array`), then each array. (Not ``.npz``: a zip archive costs
+#: its reader a few milliseconds of imports in a new process, which is what the cache saves.)
+MAGIC = b"CSARRAYS"
+SUFFIX = ".arrays"
+
+
+def _encoded(arrays: dict[str, np.ndarray]) -> bytes:
+    """The bytes of a cached file holding ``arrays``."""
+    payload = io.BytesIO()
+    for array in (text_array(list(arrays)), *arrays.values()):
+        np.lib.format.write_array(payload, np.ascontiguousarray(array), allow_pickle=False)
+    data = payload.getvalue()
+    return MAGIC + zlib.crc32(data).to_bytes(4, "little") + data
+
+
+def _load(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a cached file; ValueError when it is not whole (cut short, or any byte changed)."""
+    data = path.read_bytes()
+    payload = memoryview(data)[len(MAGIC) + 4 :]
+    if data[: len(MAGIC)] != MAGIC or zlib.crc32(payload).to_bytes(4, "little") != data[len(MAGIC) : len(MAGIC) + 4]:
+        raise ValueError("not a whole cached file")
+    stream = io.BytesIO(payload)
+    names = text_values(np.lib.format.read_array(stream, allow_pickle=False))
+    return {key: np.lib.format.read_array(stream, allow_pickle=False) for key in names}
 
 
 def text_array(values: Sequence[str]) -> np.ndarray:

@@ -70,8 +70,6 @@ class Places:
         self._forces: dict[str, tuple[str, bool, int]] = {}
         self._types: dict[str, tuple[str, bool]] = {}
         self._months: dict[str, pd.Timestamp] = {}
-        self._national = forces_of_kind(NATIONAL)
-        self._outside = forces_of_kind(OUTSIDE_ENGLAND_AND_WALES)
         # Files are tallied by several threads: what adds areas or codes takes the lock (the
         # caches of forces, types and months only ever gain the same value for a key).
         self._lock = threading.RLock()
@@ -209,6 +207,14 @@ class Places:
                 for prefix, code, name in zip(new, found["area_code"], found["area_name"], strict=True):
                     self._by_prefix[prefix] = -1 if pd.isna(code) else self._id((str(code), str(name)))
             return np.array([self._by_prefix[p] for p in prefixes], dtype=np.int64)
+
+    @cached_property
+    def _national(self) -> frozenset[str]:  # looked up when the first force is met: the reading starts without it
+        return forces_of_kind(NATIONAL)
+
+    @cached_property
+    def _outside(self) -> frozenset[str]:
+        return forces_of_kind(OUTSIDE_ENGLAND_AND_WALES)
 
     def force(self, written: str) -> tuple[str, bool, int]:
         """(force, whether the name is known, no-area reason of its kind or 0) of a Falls within value."""
