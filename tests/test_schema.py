@@ -62,6 +62,25 @@ def test_validate_reports_every_problem_at_once():
     assert str(error.value).startswith("bad.csv:")
 
 
+def test_a_date_of_another_dtype_is_still_checked_for_the_first_of_the_month():
+    # A time zone's dates are not the canonical dtype, and one of them is mid-month: both said.
+    starts = pd.to_datetime(["2017-04-15", "2017-05-01"]).tz_localize("Europe/London")
+    frame = pd.DataFrame([_row(), _row()]).assign(period_start=starts)
+    with pytest.raises(cs.SchemaError) as error:
+        cs.validate(frame)
+    cases = error.value.failure_cases
+    dtype = f"dtype {frame['period_start'].dtype} is not datetime64[ns]"
+    assert set(cases["check"]) == {dtype, "not the first day of a month"}
+    assert list(cases.loc[cases["check"] == "not the first day of a month", "row"]) == [0]
+
+
+def test_columns_already_of_their_dtype_are_taken_as_they_are():
+    frame = cs.validate(pd.DataFrame([_row(), _row(category="Burglary")]))
+    again = cs.validate(frame)
+    pd.testing.assert_frame_equal(again, frame)
+    assert again["category"].dtype == frame["category"].dtype
+
+
 def test_negative_adjustments_are_allowed_for_published_tables():
     cs.validate(pd.DataFrame([_row(count=-2, source="home-office")]))
 

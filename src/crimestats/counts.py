@@ -70,9 +70,9 @@ def make_coverage(rows: pd.DataFrame | Sequence[dict[str, Any]], *, keep: Sequen
         columns = {name: rows[name] for name in (*COVERAGE_COLUMNS, *keep) if name in rows}
     else:
         rows = list(rows)
-        if not rows:
-            return empty_coverage()
         names = {name for row in rows for name in row}
+        if not names:  # no rows, or rows that say nothing
+            return empty_coverage()
         columns = {name: [row.get(name) for row in rows] for name in (*COVERAGE_COLUMNS, *keep) if name in names}
     # Each column made in its dtype at once: no frame of objects cast column by column.
     frame = {}

@@ -177,8 +177,12 @@ def validate(frame: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
         check("count", (counts < 0) & from_records, "negative count from a record-level source")
     if "period_months" in typed:
         check("period_months", ~np.isin(typed["period_months"].to_numpy(), list(PERIOD_MONTHS)), "not 1, 3 or 12")
-    if "period_start" in typed:
-        starts = typed["period_start"].to_numpy()
+    if "period_start" in coerced and pd.api.types.is_datetime64_any_dtype(coerced["period_start"].dtype):
+        # Any datetime64 (a time zone's too, whose dtype is reported above): wall-clock days, as written.
+        starts = coerced["period_start"]
+        if starts.dt.tz is not None:
+            starts = starts.dt.tz_localize(None)
+        starts = starts.to_numpy(dtype="datetime64[ns]")
         months = starts.astype("datetime64[M]").astype(starts.dtype)
         check("period_start", ~np.isnat(starts) & (months != starts), "not the first day of a month")
     if "category" in coerced:

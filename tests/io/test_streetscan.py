@@ -557,5 +557,7 @@ def test_an_interner_given_values_numbers_them_first_and_finds_another_s():
         street_blocks.new_interner(["a", "b", "a"])
     with pytest.raises(TypeError, match="item 1 is not a str"):
         street_blocks.new_interner(["a", 1])
+    with pytest.raises(TypeError, match="not a str"):
+        street_blocks.new_interner("abc")
     # Non-ASCII values are found by their UTF-8 bytes, as the scanner reads them.
     assert street_blocks.new_interner(["Ynys Môn", "é"]).get("é") == 1

@@ -644,6 +644,10 @@ static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwar
         return PyErr_NoMemory();
     }
     memset(self->slots, 0xff, sizeof(int32_t) * (self->mask + 1));
+    if (given && PyUnicode_Check(given)) {
+        PyErr_SetString(PyExc_TypeError, "Interner(values): values must be a sequence of str, not a str");
+        goto fail;
+    }
     if (given) {
         PyObject *sequence = PySequence_Fast(given, "Interner(values): values must be a sequence of str");
         if (!sequence) goto fail;

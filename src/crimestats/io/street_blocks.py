@@ -406,7 +406,7 @@ def _read_rest(handle, size: int) -> bytes | memoryview:
     buffer = getattr(_buffers, "buffer", None)
     if buffer is None or len(buffer) < size + 1:
         # Not a bytearray: that is zeroed when made, touching every page once before the read does.
-        grown = 2 * len(buffer) if buffer is not None else 2**20
+        grown = min(2 * len(buffer), BLOCK_BYTES + 1) if buffer is not None else 2**20  # files past a block stream
         buffer = _buffers.buffer = np.empty(max(size + 1, grown), dtype=np.uint8)
     view = memoryview(buffer)[: size + 1]
     filled = 0

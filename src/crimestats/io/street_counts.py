@@ -164,8 +164,8 @@ class Counted:
     def frame(self) -> pd.DataFrame:
         """The rows as a frame: its columns, with ``period_months`` (1: a month each) after ``period_start``.
 
-        Columns have their canonical dtypes already (text as Arrow-backed ``string``), so making
-        the frame canonical casts nothing.
+        Text columns are Arrow-backed strings, the canonical ``string`` dtype from pandas 3 (where
+        making the frame canonical then casts nothing; pandas 2's ``string`` is cast, as before).
         """
         columns: dict[str, object] = {"period_start": self.period_start, "period_months": np.ones(len(self), np.int64)}
         for name in ("force", "area_code", "area_name", "category"):

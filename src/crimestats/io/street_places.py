@@ -141,7 +141,7 @@ class Places:
             return self._of_interned(dictionary)
         self._load()
         values = dictionary if isinstance(dictionary, list) else dictionary.to_pylist()
-        return self._placed(self._ids(values))
+        return self._placed(self._ids(["" if value is None else value for value in values]))  # null: no code
 
     def _ids(self, values: list[str]) -> np.ndarray:
         """The code id of each value, trimmed (-1 where blank; codes the table does not know numbered after its own)."""
