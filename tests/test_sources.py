@@ -168,3 +168,15 @@ def test_each_source_name_and_label_is_written_once_in_the_code():
         assert len(places) <= 1, (source.name, places)
         labels = [(p, t) for p, _, t in literals if t == source.label]
         assert len(labels) == 1, (source.label, labels)
+
+
+def test_a_folder_s_files_come_in_rglob_s_order_without_a_stat_each(tmp_path):
+    # "a-b/x" sorts after "a/x" by path parts, before it as text: the plan's order is the parts'.
+    for name in ("a/x.csv", "a-b/x.csv", "a/.hidden/y.csv", "b.csv", "a/c/z.csv", "Z.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)  # not followed, as rglob
+    (tmp_path / "file-link.csv").symlink_to(tmp_path / "b.csv")
+    expected = sorted(path for path in tmp_path.rglob("*") if path.is_file())
+    assert sources._files_under(tmp_path) == expected
+    assert sources._files_under(tmp_path)[:2] == [tmp_path / "Z.csv", tmp_path / "a" / ".hidden" / "y.csv"]

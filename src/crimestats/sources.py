@@ -16,6 +16,7 @@ import contextlib
 import gzip
 import hashlib
 import logging
+import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,19 +46,19 @@ class Probe:
         self.path = path
         self.mapping = mapping
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The file name, lower case."""
         return self.path.name.lower()
 
-    @property
+    @cached_property
     def suffix(self) -> str:
         """The last file ending, lower case (".csv", ".gz", ".xlsx", ...)."""
         return self.path.suffix.lower()
 
-    @property
+    @cached_property
     def is_dir(self) -> bool:
-        """True for a folder."""
+        """True for a folder (asked once per probe, however many sources ask)."""
         return self.path.is_dir()
 
     @property
@@ -415,9 +416,10 @@ def expand(
         if not path.exists():
             plan.failed.append((str(path), SourceFormatError(path, "does not exist")))
             continue
-        candidates = [path] if not path.is_dir() else sorted(p for p in path.rglob("*") if p.is_file())
+        walked = path.is_dir()
+        candidates = _files_under(path) if walked else [path]
         for candidate in candidates:
-            if path.is_dir():
+            if walked:
                 hidden = any(part.startswith(".") for part in candidate.relative_to(path).parts)
                 if hidden or not candidate.name.lower().endswith(DATA_SUFFIXES):
                     plan.skipped.append((str(candidate), "not a data file"))
@@ -439,6 +441,26 @@ def expand(
             plan.failed.append((str(path), SourceFormatError(path, "holds no data files of any known source")))
     _drop_duplicates(plan, unchanged)
     return plan
+
+
+def _files_under(folder: Path) -> list[Path]:
+    """The files in a folder tree, in path order: what ``sorted(folder.rglob("*"))`` gives, files only.
+
+    Directory entries tell files from folders without a ``stat`` of each file; symbolic links to
+    folders are not followed and folders that cannot be listed are passed over, as ``rglob`` does.
+    """
+    found, folders = [], [folder]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(Path(entry.path))
+                    elif entry.is_file():
+                        found.append(Path(entry.path))
+        except PermissionError:
+            continue
+    return sorted(found, key=lambda path: path.parts)
 
 
 def _digest(path: Path) -> str | None:

@@ -377,6 +377,8 @@ def read_police_uk_records(
 
 #: Units made canonical together while the reading threads go on with the next (a store refresh).
 UNITS_AT_ONCE = 256
+#: Units handed on by themselves at the end of a read (what is validated after the last file).
+LAST_UNITS = 32
 
 
 def ingest_many(
@@ -433,7 +435,9 @@ def ingest_batches(
     with contextlib.closing(read) as results:
         for file, result in zip(files, results, strict=True):
             index = owner[file.label]
-            if index - done >= UNITS_AT_ONCE:  # files come in unit order: the units before are complete
+            # Files come in unit order: the units before are complete. The last few units are a batch of
+            # their own, so little is left to validate after the last file is read.
+            if index - done >= UNITS_AT_ONCE or (index == len(paths) - LAST_UNITS and index > done):
                 yield _finished(units, paths, range(done, index), records)
                 done = index
             unit = units[index]
