@@ -60,6 +60,7 @@ class Places:
         #: and the area id, code id and no-area reason of each, for as many as have been mapped.
         self.lsoa_codes = new_interner()
         self._interned: tuple[np.ndarray, ...] = tuple(np.empty(0, dtype=np.int64) for _ in range(3))
+        self._mapped = 0  # how many of the interned codes have been mapped (the arrays have room for more)
         # The LSOA table (0.02-0.05 s to build in a new process) is built while the first files are
         # read: scanning them needs no table, only mapping their codes does (:meth:`_load`).
         self._building = in_background(_tables, self.boundaries, self.lsoa_codes is not None, name="crimestats-lookups")
@@ -170,12 +171,10 @@ class Places:
         return area, ids, np.where(ids < 0, NO_LSOA, np.where(area < 0, UNKNOWN_LSOA, 0))
 
     def _of_interned(self, interned: Interned) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        mapped = self._interned
-        if len(mapped[0]) < interned.size:
+        if self._mapped < interned.size:
             self._load()
             with self._lock:
-                mapped = self._interned
-                known = len(mapped[0])
+                known = self._mapped
                 if known < interned.size:
                     # The table's compiled interner finds the codes it holds; the rest (blank,
                     # untrimmed or unknown: a few) are looked up one by one.
@@ -184,12 +183,18 @@ class Places:
                     missing = np.flatnonzero(ids < 0)
                     if len(missing):
                         ids[missing] = self._ids([interned.values[known + int(i)] for i in missing])
-                    # New arrays, swapped in whole: a thread reading the old ones meanwhile is not disturbed.
-                    mapped = self._interned = tuple(
-                        np.concatenate(pair) for pair in zip(mapped, self._placed(ids), strict=True)
-                    )
+                    arrays = self._interned
+                    if len(arrays[0]) < interned.size:
+                        # Grown by doubling (each file brings its own LSOAs: a copy per block was
+                        # quadratic), into new arrays: a thread reading the old ones is not disturbed.
+                        room = max(interned.size, 2 * len(arrays[0]), 4096)
+                        arrays = tuple(np.concatenate([a[:known], np.empty(room - known, np.int64)]) for a in arrays)
+                    for array, values in zip(arrays, self._placed(ids), strict=True):
+                        array[known : interned.size] = values  # past what any view handed out covers
+                    self._interned = arrays
+                    self._mapped = interned.size
         # Codes past ``size`` (added by another thread since) are not this block's: views do.
-        return tuple(array[: interned.size] for array in mapped)
+        return tuple(array[: interned.size] for array in self._interned)
 
     def lsoa_sets(self, code_ids: np.ndarray) -> tuple[int, int]:
         """How many of these (distinct) code ids are in the 2011 set only, and in the 2021 set only."""
