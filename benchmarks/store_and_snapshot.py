@@ -33,11 +33,20 @@ def main(folder: str = "../shared/data/real/police-uk/all-forces-2022-06") -> No
         timed(f"refresh {folder} (again, all skipped)", lambda: store.refresh([folder]))
         timed("read everything", store.read)
         timed("read one force", lambda: store.read(forces=["Kent"]))
-    extract = timed("read_extract (439,787 rows)", lambda: cs.read_extract(
-        cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping")))
-    snap = timed("performance_snapshot", lambda: cs.performance_snapshot(
-        extract, area="Wolverhampton", year="2017/18", peers="West Midlands",
-        selections=("total recorded crime", "knife or sharp instrument offences")))
+    extract = timed(
+        "read_extract (439,787 rows)",
+        lambda: cs.read_extract(cs.datasets.path("scenario-extract"), cs.datasets.path("scenario-extract-mapping")),
+    )
+    snap = timed(
+        "performance_snapshot",
+        lambda: cs.performance_snapshot(
+            extract,
+            area="Wolverhampton",
+            year="2017/18",
+            peers="West Midlands",
+            selections=("total recorded crime", "knife or sharp instrument offences"),
+        ),
+    )
     timed("snapshot.save (png+svg, md, html)", lambda: snap.save(tempfile.mkdtemp()))
 
 
