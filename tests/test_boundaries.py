@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import crimestats as cs
 from crimestats import boundaries as b
+from crimestats.lsoa_tables import shipped_columns
 
 # 2021 LSOAs: one in the old Kettering district (North Northamptonshire), one in Bournemouth.
 KETTERING_LSOA21 = "E01027079"
@@ -94,7 +95,7 @@ def test_split_2011_lsoas_are_carried_to_their_best_fit_2021_lsoa():
 @settings(max_examples=30, deadline=None)
 @given(st.sampled_from(b.BOUNDARY_VINTAGES), st.lists(st.integers(0, 35_671), min_size=1, max_size=40))
 def test_every_shipped_lsoa_gets_a_csp_of_the_vintage(vintage, positions):
-    every = b._arrow("lsoa21_lookup.parquet", ["lsoa21_code"]).column(0).to_pylist()
+    every = shipped_columns("lsoa21_lookup.parquet", ["lsoa21_code"]).column(0).to_pylist()
     codes = pd.Series([every[p] for p in positions], dtype="string")
     found = b.lsoa_areas(codes, boundaries=vintage)
     assert found["area_code"].notna().all()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crimestats import boundaries, cache
+from crimestats import boundaries, cache, lsoa_tables
 
 INPUTS = ("lsoa_changes.parquet",)
 
@@ -131,7 +131,7 @@ def test_text_with_a_newline_is_refused():
 
 @pytest.mark.parametrize("vintage", ["2016", "2024"])
 def test_the_cached_lsoa_table_is_the_table_built_afresh(folder, vintage):
-    built = boundaries._lsoa_table_arrays(vintage)
+    built = lsoa_tables.table_arrays(vintage)
     boundaries.lsoa_table.cache_clear()
     try:
         boundaries.lsoa_table(vintage)  # built, and kept
@@ -173,9 +173,9 @@ def test_a_table_rebuilt_from_changed_inputs_replaces_the_old_file(folder, modul
 
 
 def test_an_lsoa_table_cached_in_another_shape_is_rebuilt(folder):
-    built = boundaries._lsoa_table_arrays("2024")
-    assert boundaries._whole_table(built)
+    built = lsoa_tables.table_arrays("2024")
+    assert lsoa_tables.whole_table(built)
     one_code_short = {**built, "codes": built["codes"][:-1]}  # the last code's newline cut off
-    assert not boundaries._whole_table(one_code_short)
-    assert not boundaries._whole_table({k: v for k, v in built.items() if k != "sets"})
-    assert not boundaries._whole_table({**built, "area": built["area"] + len(built["area"])})
+    assert not lsoa_tables.whole_table(one_code_short)
+    assert not lsoa_tables.whole_table({k: v for k, v in built.items() if k != "sets"})
+    assert not lsoa_tables.whole_table({**built, "area": built["area"] + len(built["area"])})

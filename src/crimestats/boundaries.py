@@ -21,17 +21,15 @@ How the tables were derived is in ``crimestats/data/README.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from importlib import resources
-from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
 
-from .cache import derived, text_array, text_values
 from .exceptions import CrimestatsError, PopulationError, UnknownAreaError
+from .lsoa_tables import LsoaTable, load_table, shipped_columns
 from .vintages import BOUNDARY_VINTAGES, LATEST_BOUNDARIES
 from .vintages import LSOA_VINTAGES as LSOA_VINTAGES  # re-exported: cs.boundaries.LSOA_VINTAGES
 
@@ -167,8 +165,8 @@ def _lsoa_changes() -> pd.DataFrame:
 
 @cache
 def _lsoa_sets() -> tuple[frozenset[str], frozenset[str]]:
-    codes21 = _arrow("lsoa21_lookup.parquet", ["lsoa21_code"]).column(0).to_pylist()
-    codes11 = _arrow("lsoa_changes.parquet", ["lsoa11_code"]).column(0).to_pylist()
+    codes21 = shipped_columns("lsoa21_lookup.parquet", ["lsoa21_code"]).column(0).to_pylist()
+    codes11 = shipped_columns("lsoa_changes.parquet", ["lsoa11_code"]).column(0).to_pylist()
     return frozenset(codes11), frozenset(codes21)
 
 
@@ -263,37 +261,9 @@ def _lsoa_csp(vintage: str) -> dict[str, tuple[str, str]]:
     return {code: table.areas[area] for code, area in zip(table.codes, table.area.tolist(), strict=True)}
 
 
-@dataclass(frozen=True)
-class LsoaTable:
-    """Every LSOA code of either vintage numbered, with its CSP on one boundary vintage and its LSOA set.
-
-    For readers that map millions of rows: number a file's distinct codes once (``codes[i]`` is
-    the code numbered i; ``index`` maps a code to its number), then use numpy on ``area`` (index
-    into ``areas``, the (CSP code, CSP name) pairs) and ``sets`` (:func:`lsoa_set_of`).
-    """
-
-    codes: tuple[str, ...]
-    areas: tuple[tuple[str, str], ...]
-    area: np.ndarray
-    sets: np.ndarray
-
-    @cached_property
-    def index(self) -> Mapping[str, int]:
-        """Code -> its number (a read-only dict, made on first use)."""
-        return MappingProxyType(dict(zip(self.codes, range(len(self.codes)), strict=True)))
-
-
-def _arrow(name: str, columns: list[str]):  # -> pyarrow.Table
-    """Some columns of a shipped table, read with pyarrow alone (no pandas frame)."""
-    import pyarrow.parquet as pq
-
-    with resources.files("crimestats.data").joinpath(name).open("rb") as handle:
-        return pq.ParquetFile(handle).read(columns=columns)
-
-
 @cache
 def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
-    """The :class:`LsoaTable` of a boundary vintage (built once per machine: see :mod:`crimestats.cache`).
+    """The :class:`~crimestats.lsoa_tables.LsoaTable` of a boundary vintage (built once per machine).
 
     A 2021 LSOA goes to the CSP holding it; a 2011 LSOA that is not also a 2021 LSOA goes where
     its best-fit 2021 LSOA goes (unchanged LSOAs keep their code, so the two sets agree wherever
@@ -305,68 +275,7 @@ def lsoa_table(boundaries: str | int | None = None) -> LsoaTable:
     >>> table.areas[table.area[table.index["E01027079"]]]
     ('E22000236', 'Kettering')
     """
-    vintage = check_boundaries(boundaries)
-    arrays = derived(
-        f"lsoa-table-{vintage}", _LSOA_TABLE_INPUTS, __file__, lambda: _lsoa_table_arrays(vintage), _whole_table
-    )
-    return LsoaTable(
-        codes=tuple(text_values(arrays["codes"])),
-        areas=tuple(zip(text_values(arrays["area_codes"]), text_values(arrays["area_names"]), strict=True)),
-        area=arrays["area"].astype(np.int64, copy=False),
-        sets=arrays["sets"].astype(np.int8, copy=False),
-    )
-
-
-_LSOA_TABLE_INPUTS = ("csp_vintages.parquet", "lsoa21_lookup.parquet", "lsoa_changes.parquet")
-
-
-def _whole_table(arrays: dict[str, np.ndarray]) -> bool:
-    """Whether :func:`lsoa_table`'s arrays agree: a code per area id and set, each area id an area's."""
-    try:
-        codes, area_codes, area_names, area = (arrays[k] for k in ("codes", "area_codes", "area_names", "area"))
-        areas = np.count_nonzero(area_codes == ord("\n"))
-        return (
-            np.count_nonzero(codes == ord("\n")) == len(area) == len(arrays["sets"])
-            and areas == np.count_nonzero(area_names == ord("\n"))
-            and bool(area.size == 0 or (area.min() >= 0 and area.max() < areas))
-        )
-    except (KeyError, ValueError, TypeError):  # an array missing, or not of the kind written
-        return False
-
-
-def _lsoa_table_arrays(vintage: str) -> dict[str, np.ndarray]:
-    """The columns of :func:`lsoa_table`, built with Arrow compute on whole columns (no Python loop per LSOA)."""
-    import pyarrow.compute as pc
-
-    csps = _arrow("csp_vintages.parquet", ["vintage", "csp_code", "csp_name"])
-    csps = csps.filter(pc.equal(csps.column("vintage"), vintage))
-    names = dict(zip(*(csps.column(c).to_pylist() for c in ("csp_code", "csp_name")), strict=True))
-    codes21, csp21 = _arrow("lsoa21_lookup.parquet", ["lsoa21_code", f"csp_{vintage}"]).columns
-    codes11, best21, best_fit = _arrow("lsoa_changes.parquet", ["lsoa11_code", "lsoa21_code", "best_fit"]).columns
-    # Areas numbered in (code, name) order (a vintage names each CSP code once); each 2021 LSOA's through its CSP code.
-    area_codes = pc.unique(csp21).sort()
-    area21 = pc.index_in(csp21, value_set=area_codes).to_numpy()
-    # 2011 codes not in the 2021 set, carried by their best fit (the first such row of each) when
-    # it is a 2021 LSOA of the table.
-    target = pc.index_in(best21, value_set=codes21)
-    carried = pc.and_(pc.and_(best_fit, pc.invert(pc.is_in(codes11, value_set=codes21))), pc.is_valid(target))
-    carried_codes = codes11.filter(carried)
-    _, first = np.unique(carried_codes.to_numpy(zero_copy_only=False), return_index=True)
-    first.sort()
-    carried_codes = carried_codes.take(first)
-    carried_area = area21[target.filter(carried).take(first).to_numpy()]
-    # A 2021 code is in the 2011 set too when unchanged; a carried code is a 2011 code only.
-    in11 = pc.is_in(codes21, value_set=codes11).to_numpy(zero_copy_only=False)
-    codes = codes21.to_pylist() + carried_codes.to_pylist()
-    if len(set(codes)) != len(codes):  # pragma: no cover - the shipped lookups have each code once
-        raise CrimestatsError("internal error: an LSOA code is twice in the shipped lookups")
-    return {
-        "codes": text_array(codes),
-        "area_codes": text_array(area_codes.to_pylist()),
-        "area_names": text_array([names[code] for code in area_codes.to_pylist()]),
-        "area": np.concatenate([area21, carried_area]).astype(np.int64),
-        "sets": np.concatenate([np.where(in11, 0, 2), np.ones(len(carried_codes))]).astype(np.int8),
-    }
+    return load_table(check_boundaries(boundaries))
 
 
 def lsoa_areas(codes: pd.Series, *, boundaries: str | int | None = None) -> pd.DataFrame:

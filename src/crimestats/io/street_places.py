@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..areas import NATIONAL, OUTSIDE_ENGLAND_AND_WALES, forces_of_kind, known_force
-from ..boundaries import LsoaTable, check_boundaries, lad_areas, lsoa_table
+from ..boundaries import check_boundaries, lad_areas, lsoa_table
+from ..lsoa_tables import LsoaTable
 from ..periods import parse_month
 from ..taxonomy import UNCLASSIFIED, police_uk_category
 from ._common import in_background
