@@ -11,6 +11,7 @@ collide.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from os import PathLike
 
 import xxhash
@@ -40,9 +41,24 @@ def file_digest(path: str | PathLike[str]) -> str:
         When the file cannot be read.
     """
     digest = new_digest()
-    buffer = bytearray(CHUNK)
+    for chunk in file_chunks(path, CHUNK):
+        digest.update(chunk)
+    return digest_text(digest)
+
+
+def file_chunks(path: str | PathLike[str], size: int) -> Iterator[memoryview]:
+    """A file's content in chunks of ``size`` bytes (the last shorter), each whole however the reads return.
+
+    Each chunk is a view of one reused buffer, valid until the next is asked for. Digests defined
+    over fixed chunks (the ``xxh64x2`` of older stores) depend on the boundaries being exact.
+    """
+    buffer = bytearray(size)
     view = memoryview(buffer)
     with open(path, "rb", buffering=0) as handle:
-        while read := handle.readinto(buffer):
-            digest.update(view[:read])
-    return digest_text(digest)
+        while True:
+            filled = 0
+            while filled < size and (read := handle.readinto(view[filled:])):
+                filled += read
+            if not filled:
+                return
+            yield view[:filled]

@@ -109,9 +109,8 @@ def write_manifest(root: Path, manifest: dict[str, Any], encoded: bytes | None =
 def sha256(path: Path, chunk: int = 1 << 20) -> str:
     """SHA-256 of a file's content, read in chunks (hexadecimal)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
+    for block in digests.file_chunks(path, chunk):
+        digest.update(block)
     return digest.hexdigest()
 
 
@@ -154,17 +153,7 @@ def xxh64x2(path: Path) -> str:
     def twice(data: bytes | memoryview) -> str:
         return "".join(f"{xxhash.xxh64_intdigest(data, seed):016x}" for seed in _SEEDS)
 
-    chunks = []
-    buffer = bytearray(DIGEST_CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as handle:
-        while True:
-            filled = 0  # each chunk whole (a read may return less), as the chunking defines the digest
-            while filled < DIGEST_CHUNK and (read := handle.readinto(view[filled:])):
-                filled += read
-            if not filled:
-                break
-            chunks.append(twice(view[:filled]))
+    chunks = [twice(chunk) for chunk in digests.file_chunks(path, DIGEST_CHUNK)]
     return twice("".join(chunks).encode("ascii"))
 
 
