@@ -86,22 +86,22 @@ def every_file(*roots: Path) -> list[Path]:
 
 
 def test_validate_and_refresh_classify_every_file_alike(tmp_path, monkeypatch):
-    """Both commands go through sources.expand; record what each asked resolve() and compare."""
+    """Both commands go through sources.expand; record what each asked the recogniser and compare."""
     files = every_file(TEST_DATA, SHARED / "real", Path(cs.datasets.path("scenario-csp")).parent)
     files = [f for f in files if f.name.lower().endswith(sources.DATA_SUFFIXES) and f.stat().st_size < 30_000_000]
     seen: dict[str, list[tuple[str, str]]] = {"validate": [], "refresh": []}
     current = {"command": "validate"}
-    real_resolve = sources.resolve
+    real_recognised = sources._recognised
 
-    def spy(path, *, mapping=None):
+    def spy(path, mapping, **known):
         try:
-            name = real_resolve(path, mapping=mapping).name
+            name = real_recognised(path, mapping, **known).name
         except SourceFormatError:
             name = "<error>"
         seen[current["command"]].append((str(path), name))
         raise SourceFormatError(path, "stop here: classification only")
 
-    monkeypatch.setattr(sources, "resolve", spy)
+    monkeypatch.setattr(sources, "_recognised", spy)
     for file in files:
         current["command"] = "validate"
         main(["validate", str(file)])

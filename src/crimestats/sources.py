@@ -20,7 +20,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -88,9 +88,7 @@ class Probe:
             raise SourceFormatError(self.path, f"cannot read a header: {error}") from error
         if not line.strip():
             raise SourceFormatError(self.path, "file is empty (no header line)")
-        import csv
-
-        return tuple(name.strip().lower() for name in next(csv.reader([line])))
+        return _header_names(line)
 
     @cached_property
     def sheets(self) -> tuple[str, ...]:
@@ -111,6 +109,14 @@ class Probe:
                 workbook.close()
         except Exception as error:  # the engines raise many types (BadZipFile, KeyError, XML errors) for one cause
             raise SourceFormatError(self.path, f"not a readable spreadsheet: {error}") from error
+
+
+@lru_cache(maxsize=64)
+def _header_names(line: str) -> tuple[str, ...]:
+    """A CSV header line's names, stripped and lower case (a download's thousands of files share a few headers)."""
+    import csv
+
+    return tuple(name.strip().lower() for name in next(csv.reader([line])))
 
 
 #: ``recognise(probe) -> score``: 0 or False when the file is not this source; otherwise how
@@ -336,7 +342,14 @@ def resolve(path: str | Path, *, mapping: Any = None) -> Source:
     path = Path(path)
     if not path.exists():
         raise SourceFormatError(path, "does not exist")
+    return _recognised(path, mapping)
+
+
+def _recognised(path: Path, mapping: Any, *, is_dir: bool | None = None) -> Source:
+    """:func:`resolve` of a path known to exist (and, given ``is_dir``, known to be a folder or not)."""
     probe = Probe(path, mapping)
+    if is_dir is not None:
+        probe.is_dir = is_dir  # type: ignore[misc]  # what the cached property would find
     scores = {source.name: float(source.recognise(probe) or 0) for source in all_sources()}
     matches = [source for source in all_sources() if scores[source.name] > 0]
     if not matches:
@@ -418,9 +431,10 @@ def expand(
             continue
         walked = path.is_dir()
         candidates = _files_under(path) if walked else [path]
+        depth = len(path.parts)  # a walked file's path is the folder's parts, then its own
         for candidate in candidates:
             if walked:
-                hidden = any(part.startswith(".") for part in candidate.relative_to(path).parts)
+                hidden = any(part.startswith(".") for part in candidate.parts[depth:])
                 if hidden or not candidate.name.lower().endswith(DATA_SUFFIXES):
                     plan.skipped.append((str(candidate), "not a data file"))
                     continue
@@ -434,7 +448,8 @@ def expand(
                 unchanged.add(candidate)
                 continue
             try:
-                plan.units.append(Unit(candidate, resolve(candidate, mapping=mapping)))
+                # A file known to exist: the given path was checked above, a walked file is a directory entry.
+                plan.units.append(Unit(candidate, _recognised(candidate, mapping, is_dir=False)))
             except SourceFormatError as error:
                 plan.failed.append((str(candidate), error))
         if (len(plan.units), len(plan.failed)) == before:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -230,17 +231,41 @@ def as_source_error(path: Path, error: BaseException) -> CrimestatsError:
     return SourceFormatError(path, problem)
 
 
-def _unchanged_source(stored: dict[str, Any], path: Path) -> str | None:
+class _Keys:
+    """Files' store keys (their resolved paths) with their ``stat``: one system call for most files.
+
+    The resolved path of ``folder/name`` is the resolved folder's, then ``name``, when ``name`` is
+    no symbolic link; each folder is resolved once (a national download is thousands of files in
+    a few hundred folders), not each file's every parent again.
+    """
+
+    def __init__(self) -> None:
+        self._cwd = os.getcwd()
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> tuple[str, os.stat_result]:
+        """``path``'s key and ``stat`` (raises OSError as ``stat`` does)."""
+        found = os.lstat(path)
+        if stat.S_ISLNK(found.st_mode):
+            return str(path.resolve()), path.stat()
+        folder, name = os.path.split(os.path.join(self._cwd, path))
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name), found
+
+
+def _unchanged_source(stored: dict[str, Any], path: Path, keys: _Keys) -> str | None:
     """The source kind of a file the store holds at ``path`` with the same size and modification time, else None."""
-    entry = stored.get(str(path.resolve()))
-    if entry is None or entry.get("mtime_ns") is None:
-        return None
     try:
-        stat = path.stat()
+        key, info = keys(path)
     except OSError:
         return None  # the plan reports it
+    entry = stored.get(key)
+    if entry is None or entry.get("mtime_ns") is None:
+        return None
     return (
-        entry.get("source_type") if (entry.get("size"), entry["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns) else None
+        entry.get("source_type") if (entry.get("size"), entry["mtime_ns"]) == (info.st_size, info.st_mtime_ns) else None
     )
 
 
@@ -273,8 +298,9 @@ def _plan(
     current = digest_algorithm()
     others = sorted({digest.split(":", 1)[0] for digest in known} - {current})
     stored_sizes = {meta.get("size") for meta in stored.values()}
+    keys = _Keys()
     # An empty store holds no file unchanged: no path is resolved to look for one.
-    held = (lambda path: _unchanged_source(stored, path)) if stored else None
+    held = (lambda path: _unchanged_source(stored, path, keys)) if stored else None
     plan = sources.expand(paths, mapping=mapping, known=held)
     if not paths:
         record_failure(result, None, None, SourceFormatError(None, "no sources given: nothing to refresh from"))
@@ -285,22 +311,25 @@ def _plan(
         record_failure(result, file, None, error)
     pending = []
     for unit in plan.units:
-        key = str(unit.path.resolve())
         try:
-            stat = unit.path.stat()
+            key, info = keys(unit.path)
+        except OSError as error:
+            record_failure(result, str(unit.path.resolve()), unit.source.name, as_source_error(unit.path, error))
+            continue
+        try:
             entry = stored.get(key)
             # The same path with the same size and modification time is the file the store holds: no hashing.
-            if entry is not None and (entry.get("size"), entry.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):
+            if entry is not None and (entry.get("size"), entry.get("mtime_ns")) == (info.st_size, info.st_mtime_ns):
                 result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {key})"})
                 continue
-            size = stat.st_size
+            size = info.st_size
             if size not in stored_sizes and hasher is not None:
                 # No stored file has this size, so none has this content: hashed as it is read, or beside.
                 if read_digests is not None and read_digests(unit):
                     later: Future | object = FROM_READ
                 else:
                     later = hasher.submit(content_digest, unit.path)
-                pending.append(Pending(key, unit, size, later, stat.st_mtime_ns))
+                pending.append(Pending(key, unit, size, later, info.st_mtime_ns))
                 continue
             digest = content_digest(unit.path, current)
             same = digest if digest in known else None
@@ -314,11 +343,11 @@ def _plan(
             continue
         if same is not None:
             if known[same] == key and touched is not None:
-                touched[key] = (stat.st_size, stat.st_mtime_ns)
+                touched[key] = (info.st_size, info.st_mtime_ns)
             result.skipped.append({"file": key, "reason": f"unchanged (as ingested from {known[same]})"})
             continue
         known[digest] = key
-        pending.append(Pending(key, unit, size, digest, stat.st_mtime_ns))
+        pending.append(Pending(key, unit, size, digest, info.st_mtime_ns))
     return pending
 
 
