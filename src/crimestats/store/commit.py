@@ -14,7 +14,7 @@ import errno
 import logging
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,13 +28,13 @@ from ..io._common import progress_bar
 from . import compact
 from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
-from .compact import compact_locked, group_folder, needs_compaction
+from .compact import compact_locked, encode_shared, group_folder, needs_compaction
 from .compact import new_file as shared_file
 from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
 from .manifest import content_digest, encode_manifest, read_manifest, write_manifest
 from .read import COUNTS_SCHEMA, coverage_records_many
 from .refresh import FROM_READ, Pending, RefreshResult, as_source_error, record_failure, retouched
-from .writing import arrow_tables, encode_all, parquet_bytes, write_files
+from .writing import arrow_tables, encoders, parquet_bytes, write_files
 
 logger = logging.getLogger(__name__)
 
@@ -166,96 +166,14 @@ def _write(
     per source x force x year, a row group per month (see :mod:`crimestats.store.compact`).
     """
     generation = int(manifest["generation"]) + 1
-    partitions = dict(manifest["partitions"])
-    files = retouched(manifest["files"], touched or {})
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     # Every partition is encoded before anything is written, so the space needed is known exactly.
-    writes: list[tuple[Path, bytes]] = []
-    counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
-    shared = counts_parts >= compact.SHARED_WRITE_MIN
-    grouped: dict[str, list[tuple[str, Any]]] = {}
-    # Units read in a batch have theirs made already; the others' coverage records are made in one pass.
-    framed = coverage_records_many([coverage_of(item.counts) for item in loaded if item.summary is None])[::-1]
-    for item in loaded:
-        if item.summary is not None:
-            quality, count, forces, coverage = (
-                item.summary.quality,
-                item.summary.count,
-                item.summary.forces,
-                item.summary.coverage,
-            )
-        else:
-            coverage = framed.pop()
-            quality, count, forces = _summary(item.counts, coverage)
-        covered = []
-        for part_key, meta, group in item.parts:
-            if part_key in partitions:
-                result.partitions_replaced += 1
-            if shared and meta["dataset"] == "counts":
-                grouped.setdefault(group_folder(meta), []).append((part_key, group))
-                partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
-            else:
-                target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
-                if isinstance(group, Rows):
-                    group = group.frame()
-                writes.append((target, parquet_bytes(group, COUNTS_SCHEMA if meta["dataset"] == "counts" else None)))
-                partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
-            covered.append(part_key)
-        pending = item.pending
-        files[pending.key] = _file_entry(
-            pending.key,
-            pending.source,
-            pending.size,
-            pending.digest,
-            (quality, count, forces),
-            covered,
-            item.quality_record,
-            _edition(pending.unit, item),
-            mtime_ns=pending.mtime_ns,
-            coverage=coverage,
-        )
-        result.ingested.append(
-            {
-                "file": pending.key,
-                "source": pending.source,
-                "count": files[pending.key]["count"],
-                "partitions": len(covered),
-            }
-        )
-    shared_files = []
-    for folder, members in sorted(grouped.items()):
-        members.sort(key=lambda member: partitions[member[0]]["month"])
-        target = shared_file(folder, generation)
-        # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition.
-        shared_files.append((root / target, arrow_tables([group for _, group in members])))
-        for part_key, _ in members:
-            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
-    encoded = encode_all([tables for _, tables in shared_files])
-    writes += [(target, data) for (target, _), data in zip(shared_files, encoded, strict=True)]
-    del shared_files, encoded
-    # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
-    for key, meta in list(files.items()):
-        kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
-        if kept:
-            files[key] = {**meta, "partitions": kept} if kept != meta["partitions"] else meta
-        else:
-            del files[key]
-    # Files no partition names any more stay until the next refresh: a reader holding the current
-    # manifest may still open them. (A shared file stays named while any of its months is live.)
-    named = {meta["file"] for meta in partitions.values()}
-    retired = {
-        file: {"generation": generation, "since": now}
-        for file in {meta["file"] for meta in manifest["partitions"].values()} - named
-    }
-    new_manifest = {
-        **manifest,
-        "generation": generation,
-        "partitions": partitions,
-        "files": files,
-        "retired": retired,
-        "last_refresh": now,
-    }
-    encoded = encode_manifest(new_manifest)
+    # The files are encoded in threads (zstd waits outside the GIL) while the manifest is made.
+    with encoders() as pool:
+        encoding, partitions, files = _placed(root, manifest, loaded, result, touched, generation, now, pool)
+        new_manifest = _next_manifest(manifest, partitions, files, generation, now)
+        encoded = encode_manifest(new_manifest)
+        writes = [(target, data.result()) for target, data in encoding]
     needed = sum(len(data) for _, data in writes) + len(encoded)
     free = free_space(root)
     if free is not None and free < needed:
@@ -285,18 +203,140 @@ def _write(
     return new_manifest
 
 
+def _placed(
+    root: Path,
+    manifest: dict[str, Any],
+    loaded: list[_Loaded],
+    result: RefreshResult,
+    touched: dict | None,
+    generation: int,
+    now: str,
+    pool: Executor,
+) -> tuple[list[tuple[Path, Future[bytes]]], dict[str, Any], dict[str, Any]]:
+    """Each new partition given its file, and each source file its entry; the files' encodings submitted to ``pool``.
+
+    Returns (target file, its encoding) for each file to write, and the store's partitions and
+    files with ``loaded``'s in them.
+    """
+    partitions = dict(manifest["partitions"])
+    files = retouched(manifest["files"], touched or {})
+    encoding: list[tuple[Path, Future[bytes]]] = []
+    counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
+    shared = counts_parts >= compact.SHARED_WRITE_MIN
+    grouped: dict[str, list[tuple[str, Any]]] = {}
+    # Units read in a batch have theirs made already; the others' coverage records are made in one pass.
+    framed = coverage_records_many([coverage_of(item.counts) for item in loaded if item.summary is None])[::-1]
+    for item in loaded:
+        if item.summary is not None:
+            quality, count, forces, coverage = (
+                item.summary.quality,
+                item.summary.count,
+                item.summary.forces,
+                item.summary.coverage,
+            )
+        else:
+            coverage = framed.pop()
+            quality, count, forces = _summary(item.counts, coverage)
+        covered = []
+        for part_key, meta, group in item.parts:
+            if part_key in partitions:
+                result.partitions_replaced += 1
+            if shared and meta["dataset"] == "counts":
+                grouped.setdefault(group_folder(meta), []).append((part_key, group))
+                partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
+            else:
+                target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+                if isinstance(group, Rows):
+                    group = group.frame()
+                schema = COUNTS_SCHEMA if meta["dataset"] == "counts" else None
+                encoding.append((target, pool.submit(parquet_bytes, group, schema)))
+                partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
+            covered.append(part_key)
+        pending = item.pending
+        files[pending.key] = _file_entry(
+            pending.key,
+            pending.source,
+            pending.size,
+            pending.digest,
+            (quality, count, forces),
+            covered,
+            item.quality_record,
+            _edition(pending.unit, item),
+            mtime_ns=pending.mtime_ns,
+            coverage=coverage,
+            ingested_at=now,
+        )
+        result.ingested.append(
+            {
+                "file": pending.key,
+                "source": pending.source,
+                "count": files[pending.key]["count"],
+                "partitions": len(covered),
+            }
+        )
+    for folder, members in sorted(grouped.items()):
+        members.sort(key=lambda member: partitions[member[0]]["month"])
+        target = shared_file(folder, generation)
+        # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition;
+        # the next force-year is converted while this one is encoded.
+        encoding.append((root / target, pool.submit(encode_shared, arrow_tables([group for _, group in members]))))
+        for part_key, _ in members:
+            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
+    return encoding, partitions, files
+
+
+def _next_manifest(
+    manifest: dict[str, Any], partitions: dict[str, Any], files: dict[str, Any], generation: int, now: str
+) -> dict[str, Any]:
+    """The manifest after a refresh placed ``partitions`` and ``files``: what is no longer named is retired."""
+    # A source file keeps the partitions no other file replaced; one with none left is no longer in the store.
+    for key, meta in list(files.items()):
+        kept = [part for part in meta["partitions"] if partitions.get(part, {}).get("from") == key]
+        if kept:
+            files[key] = {**meta, "partitions": kept} if kept != meta["partitions"] else meta
+        else:
+            del files[key]
+    # Files no partition names any more stay until the next refresh: a reader holding the current
+    # manifest may still open them. (A shared file stays named while any of its months is live.)
+    named = {meta["file"] for meta in partitions.values()}
+    retired = {
+        file: {"generation": generation, "since": now}
+        for file in {meta["file"] for meta in manifest["partitions"].values()} - named
+    }
+    return {
+        **manifest,
+        "generation": generation,
+        "partitions": partitions,
+        "files": files,
+        "retired": retired,
+        "last_refresh": now,
+    }
+
+
 def _quality_record(quality: list[Any]) -> dict[str, Any]:
     """A file's quality records as the manifest holds them: the one record, or ``{"files": [...]}``."""
     return quality[0].to_dict() if len(quality) == 1 else {"files": [q.to_dict() for q in quality]}
 
 
 def _file_entry(
-    key, kind, size, digest, summary, covered, quality_record, edition=(None, None), *, mtime_ns=None, coverage=None
+    key,
+    kind,
+    size,
+    digest,
+    summary,
+    covered,
+    quality_record,
+    edition=(None, None),
+    *,
+    mtime_ns=None,
+    coverage=None,
+    ingested_at: str,
 ) -> dict[str, Any]:
     """What the manifest records of one ingested source file.
 
     ``summary``: its (quality records, total count, forces); ``quality_record``: those records as
-    :func:`_quality_record` gives them; ``coverage``: its coverage records.
+    :func:`_quality_record` gives them; ``coverage``: its coverage records; ``ingested_at``: when
+    (ISO 8601, UTC).
     """
     quality, count, forces = summary
     return {
@@ -313,7 +353,7 @@ def _file_entry(
         "rows_counted": sum(q.get("rows_counted", 0) for q in quality),
         "count": count,
         "partitions": covered,
-        "ingested_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+        "ingested_at": ingested_at,
         "quality": quality_record,
         "table": edition[0],
         "edition": edition[1],

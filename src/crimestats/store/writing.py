@@ -9,7 +9,6 @@ undone after a failure, is :mod:`crimestats.store.refresh`'s.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,17 +18,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .atomic import write_atomic
-from .compact import counts_table, encode_shared
+from .compact import counts_table
 from .loading import Rows
 
 #: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
 WRITERS = 4
 
 
-def encode_all(files: Sequence[Sequence[pa.Table]]) -> list[bytes]:
-    """Each file's tables as the bytes of one shared Parquet file (:func:`~.compact.encode_shared`), side by side."""
-    with ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode") as pool:
-        return list(pool.map(encode_shared, files))
+def encoders() -> ThreadPoolExecutor:
+    """Threads encoding a refresh's files side by side (a context manager: leaving it waits for them)."""
+    return ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode")
 
 
 def arrow_tables(groups: list[Any]) -> list[pa.Table]:
