@@ -26,7 +26,6 @@ from ..counts import coverage_of, quality_of
 from ..exceptions import CrimestatsError, SourceFormatError
 from ..io._common import progress_bar
 from . import compact
-from .ahead import FilesAhead
 from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
 from .compact import compact_locked, encode_shared, group_folder, needs_compaction
@@ -35,7 +34,7 @@ from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
 from .manifest import content_digest, encode_manifest, read_manifest, write_manifest
 from .read import COUNTS_SCHEMA, coverage_records_many
 from .refresh import FROM_READ, Pending, RefreshResult, as_source_error, record_failure, retouched
-from .writing import arrow_tables, parquet_bytes, write_files
+from .writing import arrow_tables, encoders, parquet_bytes, write_files
 
 logger = logging.getLogger(__name__)
 
@@ -54,26 +53,14 @@ class _Loaded:
 
 
 def load_pending(
-    pending: list[Pending],
-    manifest: dict[str, Any],
-    result: RefreshResult,
-    *,
-    mapping,
-    records,
-    progress,
-    client,
-    pool: Executor | None = None,
-) -> tuple[list[_Loaded], list[dict[str, Any]], FilesAhead]:
-    """Read the pending files in plan order: those whose claims stand, their revisions, files encoded meanwhile.
-
-    ``pool`` encodes force-year files whose months have all been read while later files are read
-    (:mod:`crimestats.store.ahead`); the third value holds them for :func:`write_loaded`.
+    pending: list[Pending], manifest: dict[str, Any], result: RefreshResult, *, mapping, records, progress, client
+) -> tuple[list[_Loaded], list[dict[str, Any]]]:
+    """Read the pending files in plan order; the ones read whose claims stand, and the revisions they make.
 
     A file that cannot be read, whose hash cannot be taken, or whose partitions another file's
     claim refuses is recorded in ``result.failed`` instead.
     """
     claims = Claims(manifest)
-    ahead = FilesAhead(pool)
     loaded = []
     units: Iterator[LoadedUnit]
     if client is None:
@@ -104,26 +91,17 @@ def load_pending(
             continue
         quality = unit.summary.quality if unit.summary is not None else quality_of(counts)
         loaded.append(_Loaded(item, counts, parts, unit.summary, _quality_record(quality)))
-        ahead.add(parts)
-    return loaded, claims.revisions, ahead
+    return loaded, claims.revisions
 
 
 def write_loaded(
-    root: Path,
-    manifest: dict[str, Any],
-    loaded: list[_Loaded],
-    result: RefreshResult,
-    touched: dict | None,
-    *,
-    pool: Executor,
-    ahead: FilesAhead | None = None,
+    root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None
 ) -> dict[str, Any]:
     """Write the partitions of ``loaded`` and swap in the manifest naming them, then compact if needed.
 
-    ``pool`` encodes the files; ``ahead`` holds those encoded while the files were read. Returns
-    the store's manifest now (the one written, or the compaction's).
+    Returns the store's manifest now (the one written, or the compaction's).
     """
-    written = _write(root, manifest, loaded, result, touched, pool, ahead)
+    written = _write(root, manifest, loaded, result, touched)
     return _compact_if_needed(root, written, result)
 
 
@@ -179,13 +157,7 @@ def _summary(counts: pd.DataFrame, coverage: list[dict[str, Any]] | None) -> tup
 
 
 def _write(
-    root: Path,
-    manifest: dict[str, Any],
-    loaded: list[_Loaded],
-    result: RefreshResult,
-    touched: dict | None,
-    pool: Executor,
-    ahead: FilesAhead | None,
+    root: Path, manifest: dict[str, Any], loaded: list[_Loaded], result: RefreshResult, touched: dict | None = None
 ) -> dict[str, Any]:
     """Write the partitions of ``loaded``, then swap in the manifest that names them (returned).
 
@@ -197,10 +169,11 @@ def _write(
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     # Every partition is encoded before anything is written, so the space needed is known exactly.
     # The files are encoded in threads (zstd waits outside the GIL) while the manifest is made.
-    encoding, partitions, files = _placed(root, manifest, loaded, result, touched, generation, now, pool, ahead)
-    new_manifest = _next_manifest(manifest, partitions, files, generation, now)
-    encoded = encode_manifest(new_manifest)
-    writes = [(target, data.result()) for target, data in encoding]
+    with encoders() as pool:
+        encoding, partitions, files = _placed(root, manifest, loaded, result, touched, generation, now, pool)
+        new_manifest = _next_manifest(manifest, partitions, files, generation, now)
+        encoded = encode_manifest(new_manifest)
+        writes = [(target, data.result()) for target, data in encoding]
     needed = sum(len(data) for _, data in writes) + len(encoded)
     free = free_space(root)
     if free is not None and free < needed:
@@ -239,11 +212,8 @@ def _placed(
     generation: int,
     now: str,
     pool: Executor,
-    ahead: FilesAhead | None = None,
 ) -> tuple[list[tuple[Path, Future[bytes]]], dict[str, Any], dict[str, Any]]:
     """Each new partition given its file, and each source file its entry; the files' encodings submitted to ``pool``.
-
-    A force-year file ``ahead`` encoded with the same partitions is not encoded again.
 
     Returns (target file, its encoding) for each file to write, and the store's partitions and
     files with ``loaded``'s in them.
@@ -307,12 +277,9 @@ def _placed(
     for folder, members in sorted(grouped.items()):
         members.sort(key=lambda member: partitions[member[0]]["month"])
         target = shared_file(folder, generation)
-        made = ahead.encoding(folder, members) if ahead is not None else None
-        if made is None:
-            # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition;
-            # the next force-year is converted while this one is encoded.
-            made = pool.submit(encode_shared, arrow_tables([group for _, group in members]))
-        encoding.append((root / target, made))
+        # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition;
+        # the next force-year is converted while this one is encoded.
+        encoding.append((root / target, pool.submit(encode_shared, arrow_tables([group for _, group in members]))))
         for part_key, _ in members:
             partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
     return encoding, partitions, files

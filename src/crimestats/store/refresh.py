@@ -80,9 +80,6 @@ class RefreshResult:
         return line
 
 
-#: Threads encoding a refresh's data files: Parquet encoding and zstd wait outside the GIL.
-ENCODERS: Final = 4
-
 #: A :attr:`Pending.digest` the reading takes: the unit's reader digests the bytes it reads
 #: (:attr:`crimestats.sources.UnitBatch.digests`), so the file is not read a second time to be hashed.
 FROM_READ: Final = object()
@@ -153,18 +150,11 @@ def _refresh_locked(
 ) -> None:
     manifest = read_manifest(root)
     touched: dict[str, tuple[int, int]] = {}
-    # Both pools start their threads only when given work (a refresh finding nothing new starts none).
-    with (
-        ThreadPoolExecutor(1, thread_name_prefix="crimestats-hash") as hasher,  # digests release the GIL
-        ThreadPoolExecutor(ENCODERS, thread_name_prefix="crimestats-encode") as encoders,
-    ):
-        _refresh_planned(
-            root, paths, result, manifest, touched, (hasher, encoders), mapping, strict, records, progress, client
-        )
+    with ThreadPoolExecutor(1, thread_name_prefix="crimestats-hash") as hasher:  # digests release the GIL
+        _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, strict, records, progress, client)
 
 
-def _refresh_planned(root, paths, result, manifest, touched, pools, mapping, strict, records, progress, client):
-    hasher, encoders = pools
+def _refresh_planned(root, paths, result, manifest, touched, hasher, mapping, strict, records, progress, client):
     # Units read in batches here (not on a cluster, not for records) have their bytes digested by the reader.
     read_digests = _digested_when_read if client is None and not records else None
     pending = _plan(paths, manifest, result, mapping, touched, None if result.dry_run else hasher, read_digests)
@@ -176,8 +166,8 @@ def _refresh_planned(root, paths, result, manifest, touched, pools, mapping, str
         # pandas, pyarrow and the readers are imported only when there is something to read.
         from .commit import load_pending
 
-        loaded, revisions, ahead = load_pending(
-            pending, manifest, result, mapping=mapping, records=records, progress=progress, client=client, pool=encoders
+        loaded, revisions = load_pending(
+            pending, manifest, result, mapping=mapping, records=records, progress=progress, client=client
         )
     if strict and result.failed:
         result.aborted = True
@@ -187,7 +177,7 @@ def _refresh_planned(root, paths, result, manifest, touched, pools, mapping, str
 
         result.revisions = revisions
         # What the sweep goes by: the manifest just written (not parsed again from disk).
-        current = write_loaded(root, manifest, loaded, result, touched, pool=encoders, ahead=ahead)
+        current = write_loaded(root, manifest, loaded, result, touched)
     elif manifest["retired"] or touched:
         # Files the previous refresh replaced were kept for readers holding the manifest before it; no
         # reader needs them once a later refresh has run.

@@ -1,8 +1,7 @@
 """Encoding and writing a refresh's data files, several at once.
 
 Parquet encoding (zstd) and a file's ``fsync`` wait outside the GIL, so a refresh encodes its
-force-year files side by side (:data:`crimestats.store.refresh.ENCODERS` threads, some while it
-still reads: :mod:`crimestats.store.ahead`) and writes them from a few threads (:data:`WRITERS`). Each write is
+force-year files side by side and writes them from a few threads (:data:`WRITERS`). Each write is
 atomic (:func:`~crimestats.store.atomic.write_atomic`); what order they happen in, and what is
 undone after a failure, is :mod:`crimestats.store.refresh`'s.
 """
@@ -22,8 +21,13 @@ from .atomic import write_atomic
 from .compact import counts_table
 from .loading import Rows
 
-#: Threads writing a refresh's data files (a file's ``fsync`` waits on the disk, not on Python).
+#: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
 WRITERS = 4
+
+
+def encoders() -> ThreadPoolExecutor:
+    """Threads encoding a refresh's files side by side (a context manager: leaving it waits for them)."""
+    return ThreadPoolExecutor(WRITERS, thread_name_prefix="crimestats-encode")
 
 
 def arrow_tables(groups: list[Any]) -> list[pa.Table]:
