@@ -147,6 +147,25 @@ def test_load_many_gives_each_unit_what_loading_it_alone_gives_and_isolates_bad_
         assert alone.attrs == counts.attrs
 
 
+def test_load_many_counts_crime_ids_repeated_in_a_file_and_across_a_folder_s_files(tmp_path):
+    # A unit of one file counts its own repeats (no hashes kept); a folder counts repeats across its files.
+    lines = SAMPLE.read_text().splitlines(keepends=True)
+    crime = next(line for line in lines[1:] if line.split(",")[0])  # a row with a crime ID
+    single = tmp_path / "one" / "2017-01-city-of-london-street.csv"
+    single.parent.mkdir()
+    single.write_text("".join([*lines, crime, crime]))
+    folder = tmp_path / "folder"
+    for name, text in (("a", "".join(lines)), ("b", lines[0] + crime)):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "2017-01-city-of-london-street.csv").write_text(text)
+    paths = [str(single), str(folder)]
+    results = list(cs.sources.get("police.uk").load_many(paths))
+    repeated = [counts.attrs["duplicate_crime_ids_across_files"] for counts, _, _ in results]
+    assert repeated == [2, 1]
+    for path, (counts, _, _) in zip(paths, results, strict=True):
+        assert counts.attrs == police_uk._read(path)[0].attrs
+
+
 def _read_digest(file, **options):
     """The FileDigest parsed_blocks ends a file with (None when it gives none)."""
     items = list(street_blocks.parsed_blocks(file, digest=True, **options))

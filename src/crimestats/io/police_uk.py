@@ -27,7 +27,7 @@ from ..source_kinds import POLICE_UK as SOURCE
 from ..sources import UnitBatch
 from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, in_background, progress_bar, quality_record
-from .crime_ids import CrimeIdTally
+from .crime_ids import CrimeIdTally, repeats
 from .street_blocks import FileError
 from .street_chunks import StreetTally, read_street_files
 from .street_counts import Counted, CountedRows
@@ -455,10 +455,14 @@ def ingest_batches(
             file_rows, quality, hashes, file_records, digest = result
             if unit["whole"]:  # type: ignore[index]
                 unit["digest"] = digest  # type: ignore[index]
+                # A unit of one file repeats the crime IDs the file repeats (its hashes come sorted): counted
+                # now, so no unit's hashes are held until its batch is handed on.
+                unit["repeated_ids"] = repeats(hashes, presorted=True)  # type: ignore[index]
+            else:
+                unit["hashes"].append((_id_month(file, quality), hashes))  # type: ignore[index]
             unit["rows"].append(file_rows)  # type: ignore[index]
             unit["qualities"].append(quality)  # type: ignore[index]
             unit["covered"] += _file_coverage(file, file_rows, None)  # type: ignore[index]
-            unit["hashes"].append((_id_month(file, quality), hashes))  # type: ignore[index]
             if file_records is not None:
                 unit["records"].append(file_records)  # type: ignore[index]
     yield _finished(units, paths, range(done, len(units)), records)
@@ -531,9 +535,12 @@ def _split(
         part.index = pd.RangeIndex(len(part))
         unit_coverage = coverage.iloc[cover_at[n] : cover_at[n + 1]]
         unit_coverage.index = pd.RangeIndex(len(unit_coverage))
-        ids = CrimeIdTally()
-        for month, hashes in unit["hashes"]:
-            ids.add(month, hashes)
+        repeated = unit.get("repeated_ids")
+        if repeated is None:  # a folder or zip: IDs repeated across its files of a month
+            ids = CrimeIdTally()
+            for month, hashes in unit["hashes"]:
+                ids.add(month, hashes)
+            repeated = ids.duplicates()
         n += 1
         yield (
             *_result(
@@ -543,7 +550,7 @@ def _split(
                 unit["records"] if records else None,
                 ignored=unit["ignored"],
                 duplicate_files=unit["duplicate_files"],
-                duplicate_ids=ids.duplicates(),
+                duplicate_ids=repeated,
             ),
             None,
         )
