@@ -49,10 +49,15 @@ from .street_files import StreetFile, file_size
 from .street_places import NAME_FALLBACK, NO_LSOA_COLUMNS, REASONS, UNKNOWN_LSOA, Places
 
 _ESSENTIAL = ("Month", "Falls within", "Crime type")
-#: Threads reading and tallying files ahead of the caller (:func:`read_street_files`), and the
-#: bytes of files they may hold at once.
+#: Threads reading and tallying files ahead of the caller (:func:`read_street_files`).
 TALLIERS = 2
-AHEAD_BYTES = 32 * 2**20
+#: Bytes of files read ahead of the caller whose results it has not taken yet. A file's tally is
+#: a few per cent of its bytes (its counted rows and crime-ID hashes), so the threads can run far
+#: ahead: a caller that stops to work on what it has (a store refresh validating a batch) does
+#: not leave them idle.
+AHEAD_BYTES = 256 * 2**20
+#: The same when records are kept: a file's records are about as big as the file.
+RECORD_AHEAD_BYTES = 32 * 2**20
 _LSOA_SUFFIX = re.compile(r"\s+\d{3}[A-Z]$")
 
 
@@ -420,8 +425,9 @@ def read_street_files(
     """:func:`read_street_file` of each file in turn, the next files read by :data:`TALLIERS` threads meanwhile.
 
     Files up to a block in size (nearly all data.police.uk files) are read and tallied whole by
-    the pool, ahead of the caller and within :data:`AHEAD_BYTES` of files in flight: parsing and
-    numpy release the GIL, so the threads overlap. A larger file is read block by block when its
+    the pool, ahead of the caller and within :data:`AHEAD_BYTES` of files in flight
+    (:data:`RECORD_AHEAD_BYTES` with ``records``): parsing and numpy release the GIL, so the
+    threads overlap. A larger file is read block by block when its
     turn comes. Raises the first file's error, as reading them one by one would; with
     ``isolate``, yields a :class:`~crimestats.io.street_blocks.FileError` in a failed file's
     place and goes on. With ``then``, each file's ``then(file, tally)`` is yielded in its
@@ -434,11 +440,12 @@ def read_street_files(
     pending: deque[tuple[Future | StreetFile, int]] = deque()
     queued = iter(files)
     in_flight = 0
+    ahead = RECORD_AHEAD_BYTES if records else AHEAD_BYTES
     with ThreadPoolExecutor(TALLIERS, thread_name_prefix="crimestats-street") as pool:
 
         def fill() -> None:
             nonlocal in_flight
-            while not pending or in_flight < AHEAD_BYTES:
+            while not pending or in_flight < ahead:
                 file = next(queued, None)
                 if file is None:
                     return
