@@ -39,12 +39,14 @@ class Probe:
     """What :func:`resolve` knows of a path, read lazily: its name, its CSV header, its sheet names.
 
     Recognisers receive a probe rather than a path so that a file's header is read once, however
-    many sources look at it.
+    many sources look at it. ``is_dir``, when the caller knows it, spares asking the disk.
     """
 
-    def __init__(self, path: Path, mapping: Any = None) -> None:
+    def __init__(self, path: Path, mapping: Any = None, *, is_dir: bool | None = None) -> None:
         self.path = path
         self.mapping = mapping
+        if is_dir is not None:  # known already (a folder walk's file): not asked of the disk again
+            self.__dict__["is_dir"] = is_dir
 
     @cached_property
     def name(self) -> str:
@@ -111,9 +113,14 @@ class Probe:
             raise SourceFormatError(self.path, f"not a readable spreadsheet: {error}") from error
 
 
-@lru_cache(maxsize=64)
 def _header_names(line: str) -> tuple[str, ...]:
-    """A CSV header line's names, stripped and lower case (a download's thousands of files share a few headers)."""
+    """A CSV header line's names, stripped and lower case."""
+    # A download's thousands of files share a few headers: a header line of usual length is split once.
+    return _split_header(line) if len(line) < 4096 else _split_header.__wrapped__(line)
+
+
+@lru_cache(maxsize=64)
+def _split_header(line: str) -> tuple[str, ...]:
     import csv
 
     return tuple(name.strip().lower() for name in next(csv.reader([line])))
@@ -347,9 +354,7 @@ def resolve(path: str | Path, *, mapping: Any = None) -> Source:
 
 def _recognised(path: Path, mapping: Any, *, is_dir: bool | None = None) -> Source:
     """:func:`resolve` of a path known to exist (and, given ``is_dir``, known to be a folder or not)."""
-    probe = Probe(path, mapping)
-    if is_dir is not None:
-        probe.is_dir = is_dir  # type: ignore[misc]  # what the cached property would find
+    probe = Probe(path, mapping, is_dir=is_dir)
     scores = {source.name: float(source.recognise(probe) or 0) for source in all_sources()}
     matches = [source for source in all_sources() if scores[source.name] > 0]
     if not matches:

@@ -124,27 +124,35 @@ def test_the_same_file_twice_is_found_by_size_then_content(tmp_path):
     assert len(counts.attrs["duplicate_files"]) == len(list(CITY.rglob("*-street.csv")))
 
 
+@pytest.mark.parametrize("records", [False, True])
 @pytest.mark.parametrize("at_once", [256, 2])
-def test_load_many_gives_each_unit_what_loading_it_alone_gives_and_isolates_bad_files(tmp_path, monkeypatch, at_once):
-    monkeypatch.setattr(police_uk, "UNITS_AT_ONCE", at_once)  # units handed on in batches, or all together
+def test_load_many_gives_each_unit_what_loading_it_alone_gives_and_isolates_bad_files(
+    tmp_path, monkeypatch, at_once, records
+):
+    # Units handed on in batches, or all together (records are batched on their own count).
+    monkeypatch.setattr(police_uk, "RECORD_UNITS_AT_ONCE" if records else "UNITS_AT_ONCE", at_once)
     paths = sorted(str(p) for p in (TEST_DATA / "police-uk").rglob("*-street.csv"))
     bad = tmp_path / "2017-01-city-of-london-street.csv"
     bad.write_bytes(SAMPLE.read_bytes()[:-40])  # a cut last line
     empty = tmp_path / "2017-02-city-of-london-street.csv"
     empty.write_bytes(b"")
     paths[3:3] = [str(bad), str(empty)]
-    results = list(cs.sources.get("police.uk").load_many(paths))
+    results = list(cs.sources.get("police.uk").load_many(paths, records=records))
     assert len(results) == len(paths)
-    for path, (counts, _, error) in zip(paths, results, strict=True):
+    for path, (counts, found_records, error) in zip(paths, results, strict=True):
         if path in (str(bad), str(empty)):
             with pytest.raises(cs.SourceFormatError) as alone:
                 police_uk._read(path)
             assert counts is None and str(error) == str(alone.value)
             continue
-        alone, _ = police_uk._read(path)
+        alone, alone_records = police_uk._read(path, records=records)
         assert error is None
         assert_same(alone, counts)
         assert alone.attrs == counts.attrs
+        if records:
+            pd.testing.assert_frame_equal(found_records, alone_records)
+        else:
+            assert found_records is None
 
 
 def test_load_many_counts_crime_ids_repeated_in_a_file_and_across_a_folder_s_files(tmp_path):

@@ -152,7 +152,7 @@ def test_a_file_with_its_stored_size_and_mtime_is_not_hashed(tmp_path, monkeypat
     monkeypatch.setattr(refresh, "content_digest", lambda path, *a: hashed.append(path) or original(path, *a))
     probed = []
     monkeypatch.setattr(cs.sources, "_digest", lambda path: probed.append(path))
-    monkeypatch.setattr(cs.sources, "resolve", lambda path, **_: probed.append(path))
+    monkeypatch.setattr(cs.sources, "_recognised", lambda path, *_, **__: probed.append(path))
     again = store.refresh([raw])
     assert hashed == [] and probed == [] and len(again.skipped) == 3  # neither hashed nor probed
     monkeypatch.undo()

@@ -38,3 +38,13 @@ def test_keys_are_resolved_paths_with_one_stat(tmp_path, monkeypatch):
         )
     with pytest.raises(FileNotFoundError):
         keys(real / "gone.csv")
+
+
+def test_absolute_paths_are_keyed_without_the_current_folder(tmp_path, monkeypatch):
+    data = tmp_path / "2024-01-kent-street.csv"
+    data.write_text("Crime ID\n")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # a scheduled job whose working folder was deleted
+    assert _Keys()(data)[0] == str(data.resolve())

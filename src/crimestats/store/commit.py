@@ -319,17 +319,17 @@ def _quality_record(quality: list[Any]) -> dict[str, Any]:
 
 
 def _file_entry(
-    key,
-    kind,
-    size,
-    digest,
-    summary,
-    covered,
-    quality_record,
-    edition=(None, None),
+    key: str,
+    kind: str,
+    size: int,
+    digest: str,
+    summary: tuple[list[Any], int, list[str]],
+    covered: list[str],
+    quality_record: dict[str, Any],
+    edition: tuple[str | None, str | None] = (None, None),
     *,
-    mtime_ns=None,
-    coverage=None,
+    mtime_ns: int | None = None,
+    coverage: list[dict[str, Any]] | None = None,
     ingested_at: str,
 ) -> dict[str, Any]:
     """What the manifest records of one ingested source file.

@@ -240,19 +240,27 @@ class _Keys:
     """
 
     def __init__(self) -> None:
-        self._cwd = os.getcwd()
         self._folders: dict[str, str] = {}
+        #: What the plan found for each path (asked twice of a file a stored one may match: once
+        #: to tell whether it is unchanged, once to plan it).
+        self._found: dict[Path, tuple[str, os.stat_result]] = {}
 
     def __call__(self, path: Path) -> tuple[str, os.stat_result]:
         """``path``'s key and ``stat`` (raises OSError as ``stat`` does)."""
-        found = os.lstat(path)
-        if stat.S_ISLNK(found.st_mode):
-            return str(path.resolve()), path.stat()
-        folder, name = os.path.split(os.path.join(self._cwd, path))
-        real = self._folders.get(folder)
-        if real is None:
-            real = self._folders[folder] = os.path.realpath(folder)
-        return os.path.join(real, name), found
+        known = self._found.get(path)
+        if known is not None:
+            return known
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            key, info = str(path.resolve()), path.stat()
+        else:
+            folder, name = os.path.split(path if path.is_absolute() else os.path.join(os.getcwd(), path))
+            real = self._folders.get(folder)
+            if real is None:
+                real = self._folders[folder] = os.path.realpath(folder)
+            key = os.path.join(real, name)
+        self._found[path] = (key, info)
+        return key, info
 
 
 def _unchanged_source(stored: dict[str, Any], path: Path, keys: _Keys) -> str | None:

@@ -3,7 +3,7 @@
 Parquet encoding (zstd) and a file's ``fsync`` wait outside the GIL, so a refresh encodes its
 force-year files side by side and writes them from a few threads (:data:`WRITERS`). Each write is
 atomic (:func:`~crimestats.store.atomic.write_atomic`); what order they happen in, and what is
-undone after a failure, is :mod:`crimestats.store.refresh`'s.
+undone after a failure, is :mod:`crimestats.store.commit`'s.
 """
 
 from __future__ import annotations
