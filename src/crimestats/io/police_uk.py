@@ -27,7 +27,7 @@ from ..source_kinds import POLICE_UK as SOURCE
 from ..sources import UnitBatch
 from ..taxonomy import CATEGORIES
 from ._common import canonical_counts, in_background, progress_bar, quality_record
-from .crime_ids import CrimeIdTally, repeats
+from .crime_ids import CrimeIdTally
 from .street_blocks import FileError
 from .street_chunks import StreetTally, read_street_files
 from .street_counts import Counted, CountedRows
@@ -455,9 +455,9 @@ def ingest_batches(
             file_rows, quality, hashes, file_records, digest = result
             if unit["whole"]:  # type: ignore[index]
                 unit["digest"] = digest  # type: ignore[index]
-                # A unit of one file repeats the crime IDs the file repeats (its hashes come sorted): counted
-                # now, so no unit's hashes are held until its batch is handed on.
-                unit["repeated_ids"] = repeats(hashes, presorted=True)  # type: ignore[index]
+                # A unit of one file repeats the crime IDs the file repeats, which its quality record counts:
+                # no unit's hashes are held until its batch is handed on.
+                unit["repeated_ids"] = quality.duplicate_crime_ids  # type: ignore[index]
             else:
                 unit["hashes"].append((_id_month(file, quality), hashes))  # type: ignore[index]
             unit["rows"].append(file_rows)  # type: ignore[index]
