@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import logging
 import os
 import zipfile
@@ -484,9 +483,10 @@ def _files_under(folder: Path) -> list[Path]:
 
 
 def _digest(path: Path) -> str | None:
+    from .digests import file_digest  # the one way a file's content is digested (what a store records)
+
     try:
-        with open(path, "rb") as handle:
-            return hashlib.file_digest(handle, "blake2b").hexdigest()
+        return file_digest(path)
     except OSError:
         return None  # the reader says why it cannot be read
 
