@@ -87,8 +87,7 @@ def derived(
         return build()
     try:
         path = folder / f"{name}-{_key(name, inputs, module_file)}{SUFFIX}"
-        temporary = None
-    except OSError:  # an input cannot be stat'ed (a zipped install): build, keep nothing
+    except OSError:  # an input is not a file that can be read (a zipped install): build, keep nothing
         return build()
     try:
         arrays = _load(path)
@@ -100,6 +99,7 @@ def derived(
     except Exception as error:  # a damaged file is rebuilt and replaced
         logger.debug("cached %s unreadable (%s): building it again", path, error)
     arrays = build()
+    temporary = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{name}-", suffix=SUFFIX, delete=False) as handle:

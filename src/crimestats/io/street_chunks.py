@@ -427,8 +427,8 @@ def read_street_files(
     Files up to a block in size (nearly all data.police.uk files) are read and tallied whole by
     the pool, ahead of the caller and within :data:`AHEAD_BYTES` of files in flight
     (:data:`RECORD_AHEAD_BYTES` with ``records``): parsing and numpy release the GIL, so the
-    threads overlap. A larger file is read block by block when its
-    turn comes. Raises the first file's error, as reading them one by one would; with
+    threads overlap. A larger file is read block by block when its turn comes. Raises the first
+    file's error, as reading them one by one would; with
     ``isolate``, yields a :class:`~crimestats.io.street_blocks.FileError` in a failed file's
     place and goes on. With ``then``, each file's ``then(file, tally)`` is yielded in its
     tally's place, computed by the thread that read it (what the caller does with each file
