@@ -99,9 +99,11 @@ def test_sheet_names_are_short_and_unique():
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_converts_both_to_pdf(saved, tmp_path):
     folder, _ = saved
+    # A profile of its own: another LibreOffice running (a second test run, the user's) holds the default one.
+    profile = f"-env:UserInstallation={(tmp_path / 'libreoffice-profile').as_uri()}"
     for name in ("snapshot.docx", "findings.xlsx"):
         subprocess.run(
-            ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(folder / name)],
+            ["soffice", profile, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(folder / name)],
             check=True,
             capture_output=True,
             timeout=180,
