@@ -659,6 +659,22 @@ static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwar
         if (!sequence) goto fail;
         Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
         PyObject **items = PySequence_Fast_ITEMS(sequence);
+        if (n > self->capacity && n < INT32_MAX) { /* sized once for what is given (an LSOA table: 36,778) */
+            Py_ssize_t slots = 2 * (self->mask + 1);
+            while (slots < 2 * (n + 1)) slots *= 2;
+            Span *spans = PyMem_Realloc(self->spans, sizeof(Span) * n);
+            int32_t *table = spans ? PyMem_Realloc(self->slots, sizeof(int32_t) * slots) : NULL;
+            if (spans) self->spans = spans;
+            if (table) self->slots = table;
+            if (!spans || !table) {
+                Py_DECREF(sequence);
+                PyErr_NoMemory();
+                goto fail;
+            }
+            memset(self->slots, 0xff, sizeof(int32_t) * slots);
+            self->capacity = n;
+            self->mask = slots - 1;
+        }
         for (Py_ssize_t i = 0; i < n; i++) {
             if (!PyUnicode_Check(items[i])) {
                 PyErr_Format(PyExc_TypeError, "Interner(values): item %zd is not a str", i);
