@@ -561,3 +561,22 @@ def test_an_interner_given_values_numbers_them_first_and_finds_another_s():
         street_blocks.new_interner("abc")
     # Non-ASCII values are found by their UTF-8 bytes, as the scanner reads them.
     assert street_blocks.new_interner(["Ynys Môn", "é"]).get("é") == 1
+
+
+def test_an_interner_given_more_values_than_it_starts_with_holds_them_all_and_grows_on():
+    # 36,778 codes in an LSOA table: the interner is sized once for them, and a read's codes are added after.
+    codes = [f"E01{n:06d}" for n in range(40_000)]
+    table = street_blocks.new_interner(codes)
+    assert len(table) == len(codes) and table[39_999] == codes[-1]
+    assert [table.get(c) for c in codes[::997]] == list(range(0, 40_000, 997))
+    found = np.frombuffer(table.find(table, 0, len(table)), dtype=np.int32)
+    np.testing.assert_array_equal(found, np.arange(len(codes)))
+    with pytest.raises(ValueError, match="item 40000 repeats item 7"):
+        street_blocks.new_interner([*codes, codes[7]])
+    read = street_blocks.new_interner()
+    roles = street_blocks.roles_of(HEADER, ROLES)
+    interners = tuple(read if c == "LSOA code" else None for c in HEADER if ROLES.get(c) == 1)
+    extra = [f"W01{n:06d}".encode() for n in range(5_000)]
+    street_blocks.scan(b"".join(line(LSOA_code=c) for c in extra), HEADER, roles, interners)
+    assert len(read) == 5_000 and read.get("W01004999") == 4_999
+    assert np.all(np.frombuffer(table.find(read, 0, 5_000), dtype=np.int32) == -1)
