@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crimestats as cs
-from crimestats.io import police_uk, street_blocks
+from crimestats.io import police_uk, street_blocks, street_chunks
 from crimestats.io.street_files import discover
 from tests.conftest import SHARED, TEST_DATA
 from tests.io import legacy_police_uk as legacy
@@ -220,3 +220,48 @@ def test_a_zip_member_or_a_gzip_is_not_digested_as_read(tmp_path):
     for path in (gz, archive):
         (file,), _ = discover(path)
         assert _read_digest(file) is None
+
+
+@pytest.mark.parametrize("months", [None, ["2017-01", "2017-03"]], ids=["all-months", "two-months"])
+def test_counting_by_key_in_c_gives_what_numpy_gives(tmp_path, monkeypatch, months):
+    # 2017-01 holds rows of 2017-02 too (left out when only its month is asked for: count_keys
+    # gets the rows to keep); 2017-03 holds LSOA codes no table knows, placed by the LSOA name
+    # where the council is known (count_keys declines the block: numpy places them).
+    def changed(month: str, change) -> None:
+        source = CITY / month / f"{month}-city-of-london-street.csv"
+        header, *rows = source.read_text().splitlines()
+        (tmp_path / month).mkdir()
+        text = "\n".join([header, *(",".join(change(k, row.split(","))) for k, row in enumerate(rows))])
+        (tmp_path / month / source.name).write_text(text + "\n")
+
+    def other_month(k: int, fields: list[str]) -> list[str]:
+        return [fields[0], "2017-02", *fields[2:]] if k % 5 == 0 else fields
+
+    def unknown_codes(k: int, fields: list[str]) -> list[str]:
+        if k % 7 == 0:
+            fields[7:9] = ["E01999999", "Camden 028B"]  # unknown code, known council: the name places it
+        elif k % 11 == 0:
+            fields[7:9] = ["W01999999", "Nowhere 001A"]  # unknown code and council: no area
+        return fields
+
+    changed("2017-01", other_month)
+    changed("2017-03", unknown_codes)
+    answered: list = []
+    monkeypatch.setattr(street_chunks, "COUNT_KEYS", _spy(street_blocks.COUNT_KEYS, answered))
+    with_c = cs.read_police_uk(tmp_path, months=months)
+    assert [found is not None for found in answered] == [True, False]
+    monkeypatch.setattr(street_chunks, "COUNT_KEYS", None)
+    assert_same(cs.read_police_uk(tmp_path, months=months), with_c)
+    assert_same(legacy._read(tmp_path, months=months)[0], with_c)
+    first, placed_by_name = (q.to_dict() for q in with_c.quality)
+    assert first["months"] == (["2017-01"] if months else ["2017-01", "2017-02"])
+    assert placed_by_name["details"]["lsoa_name_fallback"] > 0 and placed_by_name["rows_no_area"]["unknown_lsoa"] > 0
+
+
+def _spy(function, calls: list):
+    def spy(*args):
+        found = function(*args)
+        calls.append(found)
+        return found
+
+    return spy

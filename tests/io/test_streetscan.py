@@ -580,3 +580,74 @@ def test_an_interner_given_more_values_than_it_starts_with_holds_them_all_and_gr
     street_blocks.scan(b"".join(line(LSOA_code=c) for c in extra), HEADER, roles, interners)
     assert len(read) == 5_000 and read.get("W01004999") == 4_999
     assert np.all(np.frombuffer(table.find(read, 0, 5_000), dtype=np.int32) == -1)
+
+
+# ---- rows counted by their combined key (count_keys) ------------------------------------------------
+
+UNKNOWN = 3  # the no-area reason count_keys is told means "find the area by the LSOA name"
+
+
+def reference_keys(month, force, kind, type_, code, area, reason, sizes, keep):
+    """What the numpy path of street_chunks computes: each kept row's key, counted; None where a code is unknown."""
+    a, r = area[code], reason[code]
+    if (r == UNKNOWN).any():
+        return None
+    special = kind[force] > 0
+    r = np.where(special, kind[force], r)
+    a = np.where(special, -1, a)
+    rows = np.ones(len(month), dtype=bool) if keep is None else keep
+    key = month[rows].astype(np.int64)
+    for values, size in zip((force[rows], a[rows] + 1, type_[rows], r[rows]), sizes[1:], strict=True):
+        key = key * size + values
+    return np.unique(key, return_counts=True)
+
+
+@st.composite
+def key_inputs(draw):
+    m, f, t, c = (draw(st.integers(1, n)) for n in (3, 3, 15, 40))
+    areas = draw(st.integers(1, 400 if draw(st.booleans()) else 5))  # many areas: too many keys for an array
+    n = draw(st.integers(0, 300))
+    ints = lambda high: np.array(draw(st.lists(st.integers(0, high - 1), min_size=n, max_size=n)), dtype=np.int32)  # noqa: E731
+    month, force, type_, code = ints(m), ints(f), ints(t), ints(c)
+    area = np.array(draw(st.lists(st.integers(-1, areas - 1), min_size=c, max_size=c)), dtype=np.int64)
+    reasons = [0, 1, 2, 4] + ([UNKNOWN] if draw(st.integers(0, 4)) == 0 else [])
+    reason = np.array(draw(st.lists(st.sampled_from(reasons), min_size=c, max_size=c)), dtype=np.int64)
+    kind = np.array(draw(st.lists(st.sampled_from([0, 0, 5, 6]), min_size=f, max_size=f)), dtype=np.int64)
+    keep = None if draw(st.booleans()) else np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    return month, force, kind, type_, code, area, reason, (m, f, areas + 1, t, 7), keep
+
+
+@settings(max_examples=200, deadline=None)
+@given(key_inputs())
+def test_count_keys_counts_what_the_numpy_path_counts(inputs):
+    month, force, kind, type_, code, area, reason, sizes, keep = inputs
+    found = street_blocks.COUNT_KEYS(
+        month, force, kind, type_, code, area, reason, sizes, None if keep is None else keep.view(np.uint8), UNKNOWN
+    )
+    expected = reference_keys(month, force, kind, type_, code, area, reason, sizes, keep)
+    if expected is None:
+        assert found is None
+        return
+    keys, counts = found
+    keys = np.frombuffer(keys, dtype=np.int64)
+    event("counted in an array" if counts is not None else "keys returned to count")
+    if counts is None:  # too many possible keys: each kept row's key, in row order
+        keys, counts = np.unique(keys, return_counts=True)
+    else:
+        counts = np.frombuffer(counts, dtype=np.int64)
+    np.testing.assert_array_equal(keys, expected[0])
+    np.testing.assert_array_equal(counts, expected[1])
+
+
+def test_count_keys_refuses_codes_out_of_range_and_arrays_that_disagree():
+    i32 = lambda *v: np.array(v, dtype=np.int32)  # noqa: E731
+    i64 = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
+    args = [i32(0), i32(0), i64(0), i32(0), i32(0), i64(0), i64(0), (1, 1, 2, 1, 7), None, UNKNOWN]
+    assert [np.frombuffer(b, dtype=np.int64).tolist() for b in street_blocks.COUNT_KEYS(*args)] == [[7], [1]]
+    for position, bad in [(4, i32(1)), (1, i32(-1)), (0, i32(1)), (5, i64(1)), (3, i32(0, 0))]:
+        with pytest.raises(ValueError, match="count_keys"):
+            street_blocks.COUNT_KEYS(*[bad if k == position else a for k, a in enumerate(args)])
+    with pytest.raises(ValueError, match="whole number"):
+        street_blocks.COUNT_KEYS(np.zeros(3, dtype=np.uint8), *args[1:])
+    with pytest.raises(OverflowError):
+        street_blocks.COUNT_KEYS(*args[:7], (2**40, 2**40, 2, 1, 7), None, UNKNOWN)

@@ -984,8 +984,150 @@ done:
     return result;
 }
 
+/* ---- rows counted by their combined key ---------------------------------------------------- */
+
+/* A read-only buffer of ``itemsize``-byte items (None: *buffer left empty, when allowed). */
+static int items(PyObject *object, Py_buffer *buffer, Py_ssize_t itemsize, const char *name, int optional) {
+    if (object == Py_None && optional) {
+        buffer->obj = NULL;
+        buffer->buf = NULL;
+        buffer->len = 0;
+        return 0;
+    }
+    if (PyObject_GetBuffer(object, buffer, PyBUF_SIMPLE) < 0) return -1;
+    if (buffer->len % itemsize) {
+        PyErr_Format(PyExc_ValueError, "count_keys: %s is not a whole number of %zd-byte items", name, itemsize);
+        PyBuffer_Release(buffer);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(count_keys_doc,
+             "count_keys(month, force, kind, type, code, area, reason, sizes, keep, unknown, /)\n--\n\n"
+             "Rows counted by (month, force, area + 1, type, reason), the key numbered as\n"
+             "``(((month * F + force) * A + area + 1) * T + type) * R + reason`` for ``sizes`` (M, F, A, T, R).\n\n"
+             "``month``, ``force``, ``type`` and ``code`` are int32 codes, one per row; ``area`` and\n"
+             "``reason`` (int64) give each LSOA code's area (-1: none) and no-area reason, ``kind`` (int64)\n"
+             "each force's reason of its kind (0: none; else the row has that reason and no area);\n"
+             "``keep`` (uint8, one per row, or None) the rows counted. Returns ``(keys, counts)`` as int64\n"
+             "bytes, the distinct keys ascending; ``counts`` None when the keys were too many to count in\n"
+             "an array (then ``keys`` holds each kept row's key, to be counted by the caller). Returns None\n"
+             "when a row's reason is ``unknown`` (its area is then found by the LSOA name, in Python).\n"
+             "Runs without the GIL; raises ValueError for a code out of range.");
+
+static PyObject *py_count_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    (void)module;
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "count_keys takes ten arguments");
+        return NULL;
+    }
+    static const char *const names[] = {"month", "force", "kind", "type", "code", "area", "reason"};
+    static const Py_ssize_t sizes_of[] = {4, 4, 8, 4, 4, 8, 8};
+    Py_buffer b[8];
+    int held = 0;
+    PyObject *result = NULL;
+    Py_ssize_t dims[5];
+    long long unknown = PyLong_AsLongLong(args[9]);
+    if (unknown == -1 && PyErr_Occurred()) return NULL;
+    if (!PyTuple_Check(args[7]) || PyTuple_GET_SIZE(args[7]) != 5) {
+        PyErr_SetString(PyExc_TypeError, "count_keys: sizes must be a tuple of five ints");
+        return NULL;
+    }
+    double total_f = 1.0;
+    for (int k = 0; k < 5; k++) {
+        dims[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(args[7], k));
+        if (dims[k] == -1 && PyErr_Occurred()) return NULL;
+        if (dims[k] < 1) {
+            PyErr_SetString(PyExc_ValueError, "count_keys: each size must be at least 1");
+            return NULL;
+        }
+        total_f *= (double)dims[k];
+    }
+    if (total_f >= 9.0e18) {
+        PyErr_SetString(PyExc_OverflowError, "count_keys: the keys do not fit in 64 bits");
+        return NULL;
+    }
+    for (; held < 7; held++)
+        if (items(args[held], &b[held], sizes_of[held], names[held], 0) < 0) goto done;
+    if (items(args[8], &b[7], 1, "keep", 1) < 0) goto done;
+    held = 8;
+    const int32_t *month = b[0].buf, *force = b[1].buf, *type = b[3].buf, *code = b[4].buf;
+    const int64_t *kind = b[2].buf, *area = b[5].buf, *reason = b[6].buf;
+    const uint8_t *keep = b[7].buf;
+    const Py_ssize_t rows = b[0].len / 4, forces = b[2].len / 8, codes = b[5].len / 8;
+    if (b[1].len / 4 != rows || b[3].len / 4 != rows || b[4].len / 4 != rows || (keep && b[7].len != rows) ||
+        b[6].len != b[5].len) {
+        PyErr_SetString(PyExc_ValueError, "count_keys: the per-row arrays (and area and reason) differ in length");
+        goto done;
+    }
+    const int64_t total = (int64_t)total_f;
+    const int dense = total <= 4 * (int64_t)rows + 1024;
+    int64_t *keys = malloc(sizeof(int64_t) * (size_t)(rows > 0 ? rows : 1));
+    int64_t *tally = dense ? calloc((size_t)total, sizeof(int64_t)) : NULL;
+    int bad = keys == NULL || (dense && tally == NULL), found_unknown = 0;
+    Py_ssize_t kept = 0, distinct = 0;
+    if (!bad) {
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < rows; i++) {
+            int32_t c = code[i], f = force[i];
+            if (c < 0 || c >= codes || f < 0 || f >= forces) {
+                bad = 2;
+                break;
+            }
+            int64_t r = reason[c];
+            if (r == unknown) { /* before the kept rows only: the name fallback sees every row, as before */
+                found_unknown = 1;
+                break;
+            }
+            if (keep && !keep[i]) continue;
+            int64_t a = area[c];
+            if (kind[f] > 0) {
+                r = kind[f];
+                a = -1;
+            }
+            int64_t m = month[i], t = type[i];
+            if (m < 0 || m >= dims[0] || a + 1 < 0 || a + 1 >= dims[2] || t < 0 || t >= dims[3] || r < 0 ||
+                r >= dims[4]) {
+                bad = 2;
+                break;
+            }
+            keys[kept++] = (((m * dims[1] + f) * dims[2] + (a + 1)) * dims[3] + t) * dims[4] + r;
+        }
+        if (!bad && !found_unknown && dense) {
+            for (Py_ssize_t i = 0; i < kept; i++) tally[keys[i]]++;
+            for (int64_t k = 0; k < total; k++)
+                if (tally[k]) {
+                    keys[distinct] = k;
+                    tally[distinct++] = tally[k]; /* distinct <= k: nothing unread is overwritten */
+                }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    if (bad == 1) {
+        PyErr_NoMemory();
+    } else if (bad == 2) {
+        PyErr_SetString(PyExc_ValueError, "count_keys: a code or value out of range of its size");
+    } else if (found_unknown) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    } else if (dense) {
+        result = Py_BuildValue("(y#y#)", (const char *)keys, (Py_ssize_t)(sizeof(int64_t) * distinct), (const char *)tally,
+                               (Py_ssize_t)(sizeof(int64_t) * distinct));
+    } else {
+        result = Py_BuildValue("(y#O)", (const char *)keys, (Py_ssize_t)(sizeof(int64_t) * kept), Py_None);
+    }
+    free(keys);
+    free(tally);
+done:
+    for (int k = 0; k < held; k++)
+        if (b[k].obj) PyBuffer_Release(&b[k]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", (PyCFunction)(void (*)(void))py_scan, METH_FASTCALL, scan_doc},
+    {"count_keys", (PyCFunction)(void (*)(void))py_count_keys, METH_FASTCALL, count_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 

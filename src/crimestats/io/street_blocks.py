@@ -47,8 +47,10 @@ try:  # built at install from _streetscan.c; optional (no C compiler): pyarrow p
 
     #: The compiled one-pass scanner of plain blocks, or None where it was not built.
     SCANNER = _streetscan.scan
+    #: Rows counted by their combined key, without the GIL (:mod:`crimestats.io.street_chunks`), or None.
+    COUNT_KEYS = _streetscan.count_keys
 except ImportError:  # pragma: no cover - depends on the install
-    SCANNER = None
+    SCANNER = COUNT_KEYS = None
 
 logger = logging.getLogger(__name__)
 #: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.

@@ -31,6 +31,7 @@ from .crime_ids import crime_id_hashes, repeats
 from .street_blocks import (
     BLOCK_BYTES,
     COORDINATES,
+    COUNT_KEYS,
     DICT,
     DICTIONARY,
     FileDigest,
@@ -231,13 +232,78 @@ class _Reader:
         force_codes, force_values = coded["Falls within"]
         type_codes, type_values = coded["Crime type"]
         kind_reason = np.array([places.force(v)[2] for v in force_values], dtype=np.int64)
-        if self.no_lsoa_columns:
+        code_codes = code_values = code_ids = placed = None
+        counted = None
+        if not self.no_lsoa_columns:
+            code_codes, code_values = coded["LSOA code"]
+            placed = area_of_code, code_ids, reason_of_code = places.of_codes(code_values)
+            if COUNT_KEYS is not None and not self.records:
+                sizes = self._sizes(month_values, force_values, type_values)
+                counted = COUNT_KEYS(
+                    *(np.asarray(c, dtype=np.int32) for c in (month_codes, force_codes)),
+                    kind_reason,
+                    np.asarray(type_codes, dtype=np.int32),
+                    np.asarray(code_codes, dtype=np.int32),
+                    area_of_code,
+                    reason_of_code,
+                    sizes,
+                    None if keep is None else keep.view(np.uint8),
+                    UNKNOWN_LSOA,
+                )  # None: a code is unknown, and its area is sought by the LSOA name below
+        if counted is not None:
+            keys, counts = (None if b is None else np.frombuffer(b, dtype=np.int64) for b in counted)
+            if counts is None:  # too many possible keys to count in an array
+                keys, counts = np.unique(keys, return_counts=True)
+        else:
+            keys, counts, sizes = self._counted_rows(coded, keep, kind_reason, placed, table)
+        if code_codes is not None and self.tally.lsoa_code_ids is not None:
+            if keep is None and isinstance(code_values, Interned):  # the block's distinct codes, known
+                distinct = code_ids[code_values.ids]
+                self.tally.lsoa_code_ids.append(distinct[distinct >= 0])
+            else:
+                kept = code_codes if keep is None else code_codes[keep]
+                present = np.bincount(kept, minlength=len(code_values)) > 0
+                self.tally.lsoa_code_ids.append(code_ids[present & (code_ids >= 0)])
+        digits = []
+        for size in reversed(sizes[1:]):
+            digits.append(keys % size)
+            keys = keys // size
+        reason_k, type_k, area_k, force_k = digits
+        self.entries.append(
+            Entries(month_values, force_values, type_values, keys, force_k, type_k, area_k - 1, reason_k, counts)
+        )
+
+    def _sizes(self, month_values: list, force_values: list, type_values: list) -> tuple[int, ...]:
+        """How many values each part of a row's key takes: months, forces, areas + 1 (none), types, reasons.
+
+        Taken once per block, after its areas are found: another thread may add areas meanwhile.
+        """
+        return (len(month_values), len(force_values), len(self.places.areas) + 1, len(type_values), len(REASONS))
+
+    def _counted_rows(
+        self,
+        coded: dict,
+        keep: np.ndarray | None,
+        kind_reason: np.ndarray,
+        placed: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        table: pa.Table,
+    ) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+        """Distinct keys of a block's kept rows, how many rows each, and the sizes they are numbered by, with numpy.
+
+        The path for what :data:`COUNT_KEYS` leaves: LSOA codes placed by the name of their LSOA,
+        files with no LSOA columns, reads keeping records, and installs without the compiled scanner.
+        ``placed``: :meth:`Places.of_codes` of the block's LSOA codes (None without LSOA columns).
+        """
+        places = self.places
+        month_codes, month_values = coded["Month"]
+        force_codes, force_values = coded["Falls within"]
+        type_codes, type_values = coded["Crime type"]
+        if placed is None:
             area = np.full(len(month_codes), -1, dtype=np.int64)
             reason = np.full(len(month_codes), NO_LSOA_COLUMNS, dtype=np.int64)
-            code_codes = None
         else:
-            code_codes, code_values = coded["LSOA code"]
-            area_of_code, code_ids, reason_of_code = places.of_codes(code_values)
+            code_codes = coded["LSOA code"][0]
+            area_of_code, _, reason_of_code = placed
             area = area_of_code[code_codes]
             reason = reason_of_code[code_codes]
             unknown = reason == UNKNOWN_LSOA
@@ -257,16 +323,7 @@ class _Reader:
             month_codes, force_codes, type_codes, area, reason = (
                 a[keep] for a in (month_codes, force_codes, type_codes, area, reason)
             )
-            if code_codes is not None:
-                code_codes = code_codes[keep]
-        if code_codes is not None and self.tally.lsoa_code_ids is not None:
-            if keep is None and isinstance(code_values, Interned):  # the block's distinct codes, known
-                distinct = code_ids[code_values.ids]
-                self.tally.lsoa_code_ids.append(distinct[distinct >= 0])
-            else:
-                present = np.bincount(code_codes, minlength=len(code_values)) > 0
-                self.tally.lsoa_code_ids.append(code_ids[present & (code_ids >= 0)])
-        sizes = (len(month_values), len(force_values), len(places.areas) + 1, len(type_values), len(REASONS))
+        sizes = self._sizes(month_values, force_values, type_values)
         key = month_codes.astype(np.int64)
         for values, size in zip((force_codes, area + 1, type_codes, reason), sizes[1:], strict=True):
             key = key * size + values
@@ -277,16 +334,9 @@ class _Reader:
             counts = counts[keys]
         else:
             keys, counts = np.unique(key, return_counts=True)
-        digits = []
-        for size in reversed(sizes[1:]):
-            digits.append(keys % size)
-            keys = keys // size
-        reason_k, type_k, area_k, force_k = digits
-        self.entries.append(
-            Entries(month_values, force_values, type_values, keys, force_k, type_k, area_k - 1, reason_k, counts)
-        )
         if self.records:
             self._keep_records(table, keep, area, month_codes, force_codes, force_values, month_values)
+        return keys, counts, sizes
 
     def _keep_records(self, table, keep, area, month_codes, force_codes, force_values, month_values) -> None:
         if keep is not None:
