@@ -27,12 +27,19 @@ class LsoaTable:
     For readers that map millions of rows: number a file's distinct codes once (``codes[i]`` is
     the code numbered i; ``index`` maps a code to its number), then use numpy on ``area`` (index
     into ``areas``, the (CSP code, CSP name) pairs) and ``sets`` (:func:`crimestats.boundaries.lsoa_set_of`).
+    ``lines`` holds the codes as UTF-8 lines, each ended by a line feed: the compiled scanner's
+    interner is made from them (``Interner.from_lines``) without a str per code.
     """
 
-    codes: tuple[str, ...]
+    lines: bytes
     areas: tuple[tuple[str, str], ...]
     area: np.ndarray
     sets: np.ndarray
+
+    @cached_property
+    def codes(self) -> tuple[str, ...]:
+        """Each code, in the order numbered (made on first use)."""
+        return tuple(self.lines.decode().split("\n")[:-1])
 
     @cached_property
     def index(self) -> Mapping[str, int]:
@@ -52,7 +59,7 @@ def load_table(vintage: str) -> LsoaTable:
     """The :class:`LsoaTable` of a boundary vintage (checked already), from the cache or built and kept there."""
     arrays = derived(f"lsoa-table-{vintage}", INPUTS, __file__, lambda: table_arrays(vintage), whole_table)
     return LsoaTable(
-        codes=tuple(text_values(arrays["codes"])),
+        lines=arrays["codes"].tobytes(),
         areas=tuple(zip(text_values(arrays["area_codes"]), text_values(arrays["area_names"]), strict=True)),
         area=arrays["area"].astype(np.int64, copy=False),
         sets=arrays["sets"].astype(np.int8, copy=False),

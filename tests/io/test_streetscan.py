@@ -651,3 +651,36 @@ def test_count_keys_refuses_codes_out_of_range_and_arrays_that_disagree():
         street_blocks.COUNT_KEYS(np.zeros(3, dtype=np.uint8), *args[1:])
     with pytest.raises(OverflowError):
         street_blocks.COUNT_KEYS(*args[:7], (2**40, 2**40, 2, 1, 7), None, UNKNOWN)
+
+
+def test_an_interner_from_lines_numbers_them_as_one_given_the_values_and_decodes_only_when_asked():
+    codes = [f"E01{n:06d}" for n in range(5_000)] + ["Ynys Môn", ""]
+    lines = "".join(c + "\n" for c in codes).encode()
+    table = street_blocks.interner_of_lines(lines)
+    assert len(table) == len(codes)
+    assert [table.get(c) for c in ("E01000000", "E01004999", "Ynys Môn", "", "E01999999")] == [
+        0,
+        4_999,
+        5_000,
+        5_001,
+        -1,
+    ]
+    read = street_blocks.new_interner(["E01999999", "E01000007", "Ynys Môn"])
+    np.testing.assert_array_equal(np.frombuffer(table.find(read, 0, 3), dtype=np.int32), [-1, 7, 5_000])
+    assert table[5_000] == "Ynys Môn" and table[:] == codes and table[-1] == ""
+    # A value added after the lines (none are, for a table) is numbered after them.
+    found = street_blocks.scan(
+        line(LSOA_code=b"W01000001"),
+        HEADER,
+        street_blocks.roles_of(HEADER, ROLES),
+        tuple(table if c == "LSOA code" else None for c in HEADER if ROLES.get(c) == 1),
+    )
+    assert found.columns["LSOA code"][1].size == len(codes) + 1 and table[len(codes)] == "W01000001"
+    for bad, error, message in [
+        (b"E01000001", ValueError, "line feed"),
+        (b"a\nb\na\n", ValueError, "line 2 repeats line 0"),
+        (b"\xff\n", ValueError, "not UTF-8"),
+        ("a\n", TypeError, "bytes"),
+    ]:
+        with pytest.raises(error, match=message):
+            street_blocks.interner_of_lines(bad)

@@ -547,7 +547,8 @@ static const char *scan(Scan *s) {
  * are the interner's: a reader maps each value (an LSOA code) once per read, not once per file. */
 typedef struct {
     PyObject_HEAD
-    PyObject *values; /* list of str, private */
+    PyObject *values; /* list of str, private; behind count when made from lines (decoded when asked for) */
+    PyObject *lines;  /* the bytes the spans of values given as lines point into (Interner.from_lines), or NULL */
     Py_ssize_t count; /* values numbered so far */
     Span *spans;      /* UTF-8 of each value */
     Py_ssize_t capacity;
@@ -594,8 +595,10 @@ static int interner_room(Interner *self) {
 /* Number a str the interner does not hold yet (``j``: its empty slot, made with room for it);
  * the list keeps the object, and with it the UTF-8 bytes the span points to. -1 with an
  * exception set on failure. */
+static int interner_decoded(Interner *self);
+
 static int32_t interner_add(Interner *self, PyObject *text, const char *utf8, Py_ssize_t size, Py_ssize_t j) {
-    if (PyList_Append(self->values, text) < 0) return -1;
+    if (interner_decoded(self) < 0 || PyList_Append(self->values, text) < 0) return -1;
     int32_t code = (int32_t)self->count;
     self->spans[code].start = utf8;
     self->spans[code].length = size;
@@ -701,9 +704,64 @@ fail:
 
 static void interner_dealloc(Interner *self) {
     Py_XDECREF(self->values);
+    Py_XDECREF(self->lines);
     PyMem_Free(self->spans);
     PyMem_Free(self->slots);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The values list made whole: those given as lines are decoded the first time any value is asked for. */
+static int interner_decoded(Interner *self) {
+    for (Py_ssize_t i = PyList_GET_SIZE(self->values); i < self->count; i++) {
+        PyObject *text = PyUnicode_DecodeUTF8(self->spans[i].start, self->spans[i].length, "strict");
+        if (!text) return -1;
+        int failed = PyList_Append(self->values, text);
+        Py_DECREF(text);
+        if (failed < 0) return -1;
+    }
+    return 0;
+}
+
+/* Interner.from_lines(lines): the values of a bytes object of UTF-8 lines, each ended by a line
+ * feed, numbered 0, 1, ... in order, as Interner(values) numbers a list of str; no str is made
+ * until a value is asked for (a table of 36,778 LSOA codes is only looked up in). */
+static PyObject *interner_from_lines(PyObject *type, PyObject *lines) {
+    if (!PyBytes_Check(lines)) {
+        PyErr_SetString(PyExc_TypeError, "Interner.from_lines takes bytes");
+        return NULL;
+    }
+    const char *data = PyBytes_AS_STRING(lines);
+    Py_ssize_t size = PyBytes_GET_SIZE(lines);
+    if (size > 0 && data[size - 1] != '\n') {
+        PyErr_SetString(PyExc_ValueError, "Interner.from_lines: each value must end with a line feed");
+        return NULL;
+    }
+    if (!valid_utf8((const unsigned char *)data, size)) {
+        PyErr_SetString(PyExc_ValueError, "Interner.from_lines: the lines are not UTF-8");
+        return NULL;
+    }
+    Interner *self = (Interner *)PyObject_CallNoArgs(type);
+    if (!self) return NULL;
+    Py_INCREF(lines);
+    self->lines = lines;
+    const char *end = data + size;
+    for (const char *start = data; start < end;) {
+        const char *stop = memchr(start, '\n', (size_t)(end - start));
+        if (interner_make_room(self) < 0) goto fail;
+        Py_ssize_t j = interner_slot(self, start, stop - start);
+        if (self->slots[j] >= 0) {
+            PyErr_Format(PyExc_ValueError, "Interner.from_lines: line %zd repeats line %d", self->count, self->slots[j]);
+            goto fail;
+        }
+        self->spans[self->count].start = start;
+        self->spans[self->count].length = stop - start;
+        self->slots[j] = (int32_t)self->count++;
+        start = stop + 1;
+    }
+    return (PyObject *)self;
+fail:
+    Py_DECREF(self);
+    return NULL;
 }
 
 static Py_ssize_t interner_length(Interner *self) { return self->count; }
@@ -718,6 +776,7 @@ static PyObject *interner_subscript(Interner *self, PyObject *key) {
             return NULL;
         }
         PySlice_AdjustIndices(self->count, &start, &stop, step);
+        if (interner_decoded(self) < 0) return NULL;
         return PyList_GetSlice(self->values, start, stop);
     }
     Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
@@ -727,6 +786,7 @@ static PyObject *interner_subscript(Interner *self, PyObject *key) {
         PyErr_SetString(PyExc_IndexError, "Interner index out of range");
         return NULL;
     }
+    if (interner_decoded(self) < 0) return NULL;
     PyObject *value = PyList_GET_ITEM(self->values, i);
     Py_INCREF(value);
     return value;
@@ -765,6 +825,9 @@ static PyObject *interner_find(Interner *self, PyObject *args) {
 
 static PyMethodDef interner_methods[] = {
     {"get", (PyCFunction)interner_get, METH_O, "get(value)\n--\n\nThe code of a str, -1 when not held."},
+    {"from_lines", (PyCFunction)interner_from_lines, METH_O | METH_CLASS,
+     "from_lines(lines)\n--\n\nAn interner of the values of UTF-8 lines, each ended by a line feed (bytes), "
+     "numbered in order;\nno str is made until a value is asked for."},
     {"find", (PyCFunction)interner_find, METH_VARARGS,
      "find(other, start, stop)\n--\n\nThis interner's code of each of other[start:stop] (-1 where not held), as "
      "int32 bytes."},

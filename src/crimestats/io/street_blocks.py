@@ -163,6 +163,14 @@ def new_interner(values: Sequence[str] = ()) -> object | None:
     return None if SCANNER is None else _streetscan.Interner(values)
 
 
+def interner_of_lines(lines: bytes) -> object | None:
+    """:func:`new_interner` of the values of UTF-8 lines (each ended by a line feed), or None without :data:`SCANNER`.
+
+    No str is made for a value until one is asked for: an LSOA table's interner is only looked up in.
+    """
+    return None if SCANNER is None else _streetscan.Interner.from_lines(lines)
+
+
 def roles_of(header: list[str], roles: dict[str, int]) -> bytes:
     """The scanner's role of each header column (``roles``: name -> role, as :data:`_ROLES`; others skipped)."""
     return bytes(roles.get(c, SKIP) for c in header)

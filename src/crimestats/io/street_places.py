@@ -21,7 +21,7 @@ from ..lsoa_tables import LsoaTable
 from ..periods import parse_month
 from ..taxonomy import UNCLASSIFIED, police_uk_category
 from ._common import in_background
-from .street_blocks import Interned, new_interner
+from .street_blocks import Interned, interner_of_lines, new_interner
 
 #: Why a row has no local area; 0 is "it has one". Order is the code stored per row.
 REASONS = (
@@ -39,7 +39,7 @@ NO_LSOA, NO_LSOA_COLUMNS, UNKNOWN_LSOA, NAME_FALLBACK, NATIONAL_FORCE, OUTSIDE_E
 @cache
 def _table_codes(boundaries: str) -> object:
     """The compiled interner of a boundary vintage's LSOA table codes (code id = table number)."""
-    return new_interner(lsoa_table(boundaries).codes)
+    return interner_of_lines(lsoa_table(boundaries).lines)
 
 
 def _tables(boundaries: str, compiled: bool) -> tuple[LsoaTable, object | None]:
