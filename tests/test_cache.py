@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -159,17 +160,28 @@ def test_arrays_that_fail_their_check_are_rebuilt(folder, module_file):
     assert build.calls == 2
 
 
-def test_a_table_rebuilt_from_changed_inputs_replaces_the_old_file(folder, module_file):
+def test_a_table_rebuilt_from_changed_inputs_replaces_the_old_file_once_it_is_stale(folder, module_file):
     build = Builder()
     cache.derived("table", INPUTS, module_file, build)
     cache.derived("other", INPUTS, module_file, build)
     (before,) = folder.glob("table-*.arrays")
     (folder / "table-of-something-else-0123456789abcdef0123.arrays").write_bytes(b"another table's file")
+    month_ago = time.time() - (cache.STALE_DAYS + 1) * 86_400
+    os.utime(before, (month_ago, month_ago))
     Path(module_file).write_text("# derives the table another way\n")
     cache.derived("table", INPUTS, module_file, build)
     (after,) = folder.glob("table-????????????????????.arrays")
     assert after != before and len(list(folder.glob("other-*.arrays"))) == 1
     assert (folder / "table-of-something-else-0123456789abcdef0123.arrays").exists()  # not this table's
+
+
+def test_two_versions_sharing_a_cache_keep_a_file_each_rather_than_rebuilding(folder, module_file, monkeypatch):
+    # A scheduled job and a notebook on different releases use the same cache folder in turn.
+    build = Builder()
+    for version in ["1.0", "1.1", "1.0", "1.1"]:
+        monkeypatch.setattr(cache, "__version__", version)
+        cache.derived("table", INPUTS, module_file, build)
+    assert build.calls == 2 and len(list(folder.glob("table-*.arrays"))) == 2
 
 
 def test_an_lsoa_table_cached_in_another_shape_is_rebuilt(folder):

@@ -19,6 +19,7 @@ import io
 import logging
 import os
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 CACHE_ENV = "CRIMESTATS_CACHE_DIR"
 #: Hexadecimal digits of the key in a cached file's name (``<name>-<key>.arrays``).
 KEY_DIGITS = 20
+#: Days a table's file under another key (other inputs, another version) is kept unwritten.
+STALE_DAYS = 30
 
 
 def cache_dir() -> Path | None:
@@ -106,15 +109,26 @@ def derived(
             temporary = handle.name
             handle.write(_encoded(arrays))
         os.replace(temporary, path)
-        for stale in folder.glob(f"{name}-{'?' * KEY_DIGITS}{SUFFIX}"):  # the same table from inputs since changed
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        _remove_stale(folder, name, path)
     except OSError as error:
         logger.debug("could not keep %s in the cache (%s)", name, error)
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
     return arrays
+
+
+def _remove_stale(folder: Path, name: str, kept: Path) -> None:
+    """Remove the same table's files under other keys, once unwritten for :data:`STALE_DAYS`.
+
+    Not at once: two installs of different versions (a scheduled job's and a notebook's) each
+    keep their own file, rather than each rebuilding the table whenever the other has run.
+    """
+    cutoff = time.time() - STALE_DAYS * 86_400
+    for stale in folder.glob(f"{name}-{'?' * KEY_DIGITS}{SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if stale != kept and stale.stat().st_mtime < cutoff:
+                stale.unlink()
 
 
 #: A cached file: MAGIC, the CRC-32 of the rest (4 bytes, little-endian), then ``.npy`` records:
