@@ -647,13 +647,22 @@ def test_count_keys_refuses_codes_out_of_range_and_arrays_that_disagree():
     for position, bad in [(4, i32(1)), (1, i32(-1)), (0, i32(1)), (5, i64(1)), (3, i32(0, 0))]:
         with pytest.raises(ValueError, match="count_keys"):
             street_blocks.COUNT_KEYS(*[bad if k == position else a for k, a in enumerate(args)])
-    with pytest.raises(ValueError, match="whole number"):
-        street_blocks.COUNT_KEYS(np.zeros(3, dtype=np.uint8), *args[1:])
+    # A force past the sizes given, though its kind is known: its keys would lie past the counting array.
+    with pytest.raises(ValueError, match="out of range"):
+        street_blocks.COUNT_KEYS(i32(0), i32(49), np.zeros(50, dtype=np.int64), *args[3:])
+    # Arrays of another item size are refused, not misread (an int32 reason, 4-byte keep flags).
+    for position, bad in [
+        (6, np.zeros(1, dtype=np.int32)),
+        (0, np.zeros(3, dtype=np.uint8)),
+        (8, np.ones(1, np.int32)),
+    ]:
+        with pytest.raises(ValueError, match="must be a flat array"):
+            street_blocks.COUNT_KEYS(*[bad if k == position else a for k, a in enumerate(args)])
     with pytest.raises(OverflowError):
         street_blocks.COUNT_KEYS(*args[:7], (2**40, 2**40, 2, 1, 7), None, UNKNOWN)
 
 
-def test_an_interner_from_lines_numbers_them_as_one_given_the_values_and_decodes_only_when_asked():
+def test_an_interner_from_lines_numbers_them_as_one_given_the_values_does():
     codes = [f"E01{n:06d}" for n in range(5_000)] + ["Ynys Môn", ""]
     lines = "".join(c + "\n" for c in codes).encode()
     table = street_blocks.interner_of_lines(lines)
@@ -676,6 +685,7 @@ def test_an_interner_from_lines_numbers_them_as_one_given_the_values_and_decodes
         tuple(table if c == "LSOA code" else None for c in HEADER if ROLES.get(c) == 1),
     )
     assert found.columns["LSOA code"][1].size == len(codes) + 1 and table[len(codes)] == "W01000001"
+    assert len(street_blocks.interner_of_lines(b"")) == 0 and street_blocks.interner_of_lines(b"\n")[:] == [""]
     for bad, error, message in [
         (b"E01000001", ValueError, "line feed"),
         (b"a\nb\na\n", ValueError, "line 2 repeats line 0"),

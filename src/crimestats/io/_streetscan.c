@@ -542,7 +542,8 @@ static const char *scan(Scan *s) {
 
 /* The values are Python str objects kept in a list of the interner's own (never handed out: a
  * caller gets copies, by index or slice), numbered in order of first appearance; the table
- * points into their UTF-8 bytes, which live as long as the list holds them. A block's own
+ * points into their UTF-8 bytes, which live as long as the list holds them (or, for values
+ * given as lines, into the bytes object ``lines``, their str made only when first asked for). A block's own
  * distinct values are looked up here once each, with the GIL held, so the codes a scan returns
  * are the interner's: a reader maps each value (an LSOA code) once per read, not once per file. */
 typedef struct {
@@ -635,6 +636,26 @@ static int32_t interner_code(Interner *self, const char *start, Py_ssize_t lengt
     return code;
 }
 
+/* Room for ``n`` values in an empty interner, the table sized once (no rehash while they are added);
+ * -1 with an exception set when out of memory. */
+static int interner_reserve(Interner *self, Py_ssize_t n) {
+    if (n <= self->capacity || n >= INT32_MAX || self->count > 0) return 0;
+    Py_ssize_t slots = 2 * (self->mask + 1);
+    while (slots < 2 * (n + 1)) slots *= 2;
+    Span *spans = PyMem_Realloc(self->spans, sizeof(Span) * n);
+    if (spans) self->spans = spans;
+    int32_t *table = spans ? PyMem_Realloc(self->slots, sizeof(int32_t) * slots) : NULL;
+    if (table) self->slots = table;
+    if (!spans || !table) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(self->slots, 0xff, sizeof(int32_t) * slots);
+    self->capacity = n;
+    self->mask = slots - 1;
+    return 0;
+}
+
 /* Interner(values=()): the given values (distinct str) numbered 0, 1, ... in order. */
 static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"values", NULL};
@@ -662,21 +683,9 @@ static PyObject *interner_new(PyTypeObject *type, PyObject *args, PyObject *kwar
         if (!sequence) goto fail;
         Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
         PyObject **items = PySequence_Fast_ITEMS(sequence);
-        if (n > self->capacity && n < INT32_MAX) { /* sized once for what is given (an LSOA table: 36,778) */
-            Py_ssize_t slots = 2 * (self->mask + 1);
-            while (slots < 2 * (n + 1)) slots *= 2;
-            Span *spans = PyMem_Realloc(self->spans, sizeof(Span) * n);
-            int32_t *table = spans ? PyMem_Realloc(self->slots, sizeof(int32_t) * slots) : NULL;
-            if (spans) self->spans = spans;
-            if (table) self->slots = table;
-            if (!spans || !table) {
-                Py_DECREF(sequence);
-                PyErr_NoMemory();
-                goto fail;
-            }
-            memset(self->slots, 0xff, sizeof(int32_t) * slots);
-            self->capacity = n;
-            self->mask = slots - 1;
+        if (interner_reserve(self, n) < 0) { /* sized once for what is given (an LSOA table: 36,778) */
+            Py_DECREF(sequence);
+            goto fail;
         }
         for (Py_ssize_t i = 0; i < n; i++) {
             if (!PyUnicode_Check(items[i])) {
@@ -744,6 +753,9 @@ static PyObject *interner_from_lines(PyObject *type, PyObject *lines) {
     if (!self) return NULL;
     Py_INCREF(lines);
     self->lines = lines;
+    Py_ssize_t n = 0;
+    for (const char *p = data; (p = memchr(p, '\n', (size_t)(data + size - p))) != NULL; p++) n++;
+    if (interner_reserve(self, n) < 0) goto fail;
     const char *end = data + size;
     for (const char *start = data; start < end;) {
         const char *stop = memchr(start, '\n', (size_t)(end - start));
@@ -1049,7 +1061,7 @@ done:
 
 /* ---- rows counted by their combined key ---------------------------------------------------- */
 
-/* A read-only buffer of ``itemsize``-byte items (None: *buffer left empty, when allowed). */
+/* A flat buffer of ``itemsize``-byte items, its item size checked (None: *buffer left empty, when allowed). */
 static int items(PyObject *object, Py_buffer *buffer, Py_ssize_t itemsize, const char *name, int optional) {
     if (object == Py_None && optional) {
         buffer->obj = NULL;
@@ -1057,9 +1069,10 @@ static int items(PyObject *object, Py_buffer *buffer, Py_ssize_t itemsize, const
         buffer->len = 0;
         return 0;
     }
-    if (PyObject_GetBuffer(object, buffer, PyBUF_SIMPLE) < 0) return -1;
-    if (buffer->len % itemsize) {
-        PyErr_Format(PyExc_ValueError, "count_keys: %s is not a whole number of %zd-byte items", name, itemsize);
+    if (PyObject_GetBuffer(object, buffer, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (buffer->itemsize != itemsize || buffer->ndim > 1) {
+        PyErr_Format(PyExc_ValueError, "count_keys: %s must be a flat array of %zd-byte integers, not %zd-byte items",
+                     name, itemsize, buffer->itemsize);
         PyBuffer_Release(buffer);
         return -1;
     }
@@ -1076,8 +1089,9 @@ PyDoc_STRVAR(count_keys_doc,
              "``keep`` (uint8, one per row, or None) the rows counted. Returns ``(keys, counts)`` as int64\n"
              "bytes, the distinct keys ascending; ``counts`` None when the keys were too many to count in\n"
              "an array (then ``keys`` holds each kept row's key, to be counted by the caller). Returns None\n"
-             "when a row's reason is ``unknown`` (its area is then found by the LSOA name, in Python).\n"
-             "Runs without the GIL; raises ValueError for a code out of range.");
+             "when any row's reason (kept or not) is ``unknown`` (its area is then found by the LSOA name,\n"
+             "in Python). Runs without the GIL; raises ValueError for a code out of range of its size or\n"
+             "an array of another item size.");
 
 static PyObject *py_count_keys(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;
@@ -1134,12 +1148,12 @@ static PyObject *py_count_keys(PyObject *module, PyObject *const *args, Py_ssize
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t i = 0; i < rows; i++) {
             int32_t c = code[i], f = force[i];
-            if (c < 0 || c >= codes || f < 0 || f >= forces) {
+            if (c < 0 || c >= codes || f < 0 || f >= forces || f >= dims[1]) {
                 bad = 2;
                 break;
             }
             int64_t r = reason[c];
-            if (r == unknown) { /* before the kept rows only: the name fallback sees every row, as before */
+            if (r == unknown) { /* any row, kept or not: the name fallback looks at every row, as numpy's path does */
                 found_unknown = 1;
                 break;
             }
@@ -1150,7 +1164,7 @@ static PyObject *py_count_keys(PyObject *module, PyObject *const *args, Py_ssize
                 a = -1;
             }
             int64_t m = month[i], t = type[i];
-            if (m < 0 || m >= dims[0] || a + 1 < 0 || a + 1 >= dims[2] || t < 0 || t >= dims[3] || r < 0 ||
+            if (m < 0 || m >= dims[0] || a < -1 || a >= dims[2] - 1 || t < 0 || t >= dims[3] || r < 0 ||
                 r >= dims[4]) {
                 bad = 2;
                 break;

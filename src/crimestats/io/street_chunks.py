@@ -239,13 +239,12 @@ class _Reader:
             placed = area_of_code, code_ids, reason_of_code = places.of_codes(code_values)
             if COUNT_KEYS is not None and not self.records:
                 sizes = self._sizes(month_values, force_values, type_values)
+                # In the item sizes count_keys reads (pyarrow's codes may be narrower; numpy's ints, on Windows).
                 counted = COUNT_KEYS(
-                    *(np.asarray(c, dtype=np.int32) for c in (month_codes, force_codes)),
+                    *(np.ascontiguousarray(c, dtype=np.int32) for c in (month_codes, force_codes)),
                     kind_reason,
-                    np.asarray(type_codes, dtype=np.int32),
-                    np.asarray(code_codes, dtype=np.int32),
-                    area_of_code,
-                    reason_of_code,
+                    *(np.ascontiguousarray(c, dtype=np.int32) for c in (type_codes, code_codes)),
+                    *(np.ascontiguousarray(a, dtype=np.int64) for a in (area_of_code, reason_of_code)),
                     sizes,
                     None if keep is None else keep.view(np.uint8),
                     UNKNOWN_LSOA,
