@@ -182,6 +182,14 @@ def test_two_versions_sharing_a_cache_keep_a_file_each_rather_than_rebuilding(fo
         monkeypatch.setattr(cache, "__version__", version)
         cache.derived("table", INPUTS, module_file, build)
     assert build.calls == 2 and len(list(folder.glob("table-*.arrays"))) == 2
+    # A file in use is not stale, however long ago it was written: loading it touches it.
+    month_ago = time.time() - (cache.STALE_DAYS + 1) * 86_400
+    for path in folder.glob("table-*.arrays"):
+        os.utime(path, (month_ago, month_ago))
+    cache.derived("table", INPUTS, module_file, build)  # 1.1, loaded
+    monkeypatch.setattr(cache, "__version__", "1.2")
+    cache.derived("table", INPUTS, module_file, build)  # written: 1.0's file is stale, 1.1's in use
+    assert build.calls == 3 and len(list(folder.glob("table-*.arrays"))) == 2
 
 
 def test_an_lsoa_table_cached_in_another_shape_is_rebuilt(folder):

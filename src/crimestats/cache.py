@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 CACHE_ENV = "CRIMESTATS_CACHE_DIR"
 #: Hexadecimal digits of the key in a cached file's name (``<name>-<key>.arrays``).
 KEY_DIGITS = 20
-#: Days a table's file under another key (other inputs, another version) is kept unwritten.
+#: Days a table's file under another key (other inputs, another version) is kept unused.
 STALE_DAYS = 30
 
 
@@ -84,6 +84,11 @@ def derived(
         Makes the table: named numpy arrays (no objects: the cache never unpickles).
     check
         Whether arrays read back are whole (their lengths agree, say): if not, they are rebuilt.
+
+    Notes
+    -----
+    Files of the same table under other keys (other inputs, another release) are removed when
+    this one is written, once none has been used for :data:`STALE_DAYS` days.
     """
     folder = cache_dir()
     if folder is None:
@@ -95,6 +100,8 @@ def derived(
     try:
         arrays = _load(path)
         if check(arrays):
+            with contextlib.suppress(OSError):  # in use: not stale (see _remove_stale)
+                os.utime(path)
             return arrays
         logger.debug("cached %s is not whole: building it again", path)
     except FileNotFoundError:
@@ -119,10 +126,11 @@ def derived(
 
 
 def _remove_stale(folder: Path, name: str, kept: Path) -> None:
-    """Remove the same table's files under other keys, once unwritten for :data:`STALE_DAYS`.
+    """Remove the same table's files under other keys, once unused for :data:`STALE_DAYS`.
 
     Not at once: two installs of different versions (a scheduled job's and a notebook's) each
-    keep their own file, rather than each rebuilding the table whenever the other has run.
+    keep their own file, rather than each rebuilding the table whenever the other has run. A
+    file's modification time says when it was last written or loaded (:func:`derived` touches it).
     """
     cutoff = time.time() - STALE_DAYS * 86_400
     for stale in folder.glob(f"{name}-{'?' * KEY_DIGITS}{SUFFIX}"):
