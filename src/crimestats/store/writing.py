@@ -87,7 +87,7 @@ def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
     """One partition as the bytes of a zstd-compressed Parquet file."""
     frame = frame.copy(deep=False)
     frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False, nthreads=1)  # see compact.counts_table
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue().to_pybytes()
