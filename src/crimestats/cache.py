@@ -173,6 +173,6 @@ def text_array(values: Sequence[str]) -> np.ndarray:
     return np.frombuffer("".join(value + "\n" for value in values).encode(), dtype=np.uint8)
 
 
-def text_values(array: np.ndarray) -> list[str]:
-    """The strings :func:`text_array` stored."""
-    return array.tobytes().decode().split("\n")[:-1]
+def text_values(array: np.ndarray | bytes) -> list[str]:
+    """The strings :func:`text_array` stored (given as its array, or its bytes)."""
+    return bytes(array).decode().split("\n")[:-1]

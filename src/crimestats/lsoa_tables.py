@@ -39,7 +39,7 @@ class LsoaTable:
     @cached_property
     def codes(self) -> tuple[str, ...]:
         """Each code, in the order numbered (made on first use)."""
-        return tuple(self.lines.decode().split("\n")[:-1])
+        return tuple(text_values(self.lines))
 
     @cached_property
     def index(self) -> Mapping[str, int]:
