@@ -11,6 +11,8 @@ setup(
         Extension(
             "crimestats.io._streetscan",
             sources=["src/crimestats/io/_streetscan.c"],
+            # Vendored xxHash (src/crimestats/io/xxhash/README.md), included by the scanner.
+            depends=["src/crimestats/io/xxhash/xxhash.h"],
             optional=True,
         ),
     ]

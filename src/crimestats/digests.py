@@ -6,7 +6,9 @@ so no file is read a second time to be hashed; other files are digested from dis
 (:func:`file_digest`). Both give ``"xxh3-128:<32 hex digits>"`` for the same bytes, however
 they arrive. XXH3 (the ``xxhash`` package, the reference implementation's binding) hashes at
 memory speed without the GIL; it is not cryptographic, and a store's files are not chosen to
-collide.
+collide. Where the street-file scanner is built, it takes the same digest with the same
+reference code (vendored in ``crimestats/io/xxhash/``) in its own pass over each block, while
+the bytes are in the core's cache (:func:`crimestats.io.street_blocks.content_digest`).
 """
 
 from __future__ import annotations

@@ -177,6 +177,59 @@ def test_a_block_with_an_odd_byte_is_declined_or_read_as_pyarrow_reads_it(block,
         assert_scan_matches_pyarrow(data, header, scanned)
 
 
+# ---- the content digest the scan feeds ------------------------------------------------------------
+
+#: Lengths around XXH3's internal boundaries (16, 128, 240 bytes; 1,024-byte stripes; the scan's stride).
+EDGES = [0, 1, 15, 16, 17, 128, 129, 240, 241, 1023, 1024, 1025, 16383, 16384, 16385, 70000]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.sampled_from(EDGES), st.integers(0, 200_000)), st.lists(st.floats(0, 1), max_size=4), st.randoms())
+def test_the_scanner_s_digest_is_xxhash_s_xxh3_128_however_the_bytes_are_fed(size, cuts, random):
+    # The store records the digest by its name ("xxh3-128:..."): the scanner's must be the xxhash
+    # package's for the same bytes, or a refreshed file would look changed to the next refresh.
+    import xxhash
+
+    from crimestats.io import _streetscan
+
+    data = random.randbytes(size)
+    digest = _streetscan.Digest()
+    at = 0
+    for cut in sorted(int(c * size) for c in cuts):
+        digest.update(data[at:cut])
+        at = cut
+    digest.update(memoryview(data)[at:])
+    assert digest.hexdigest() == xxhash.xxh3_128(data).hexdigest()
+
+
+@FAST
+@given(plain_blocks(), st.sampled_from([b"", *ODD]), st.floats(min_value=0, max_value=1))
+def test_a_scan_feeds_its_digest_the_whole_block_whether_it_accepts_it_or_not(block, odd, where):
+    # A declined block is parsed the exact way, which must not feed it again; an accepted one is
+    # fed a stride behind the scan. Either way the digest has had the block, once.
+    import xxhash
+
+    from crimestats.io import _streetscan
+
+    header, data = block
+    at = int(where * len(data))
+    data = (data[:at] + odd + data[at:]) * (1 + 40_000 // max(len(data), 1))  # past the scan's 16 KB stride
+    digest = _streetscan.Digest()
+    digest.update(b"header line\n")
+    scanned = street_blocks.scan(data, header, street_blocks.roles_of(header, ROLES), None, digest)
+    event("declined" if isinstance(scanned, str) else "accepted")
+    assert digest.hexdigest() == xxhash.xxh3_128(b"header line\n" + data).hexdigest()
+
+
+def test_a_scan_refuses_a_digest_that_is_not_the_scanner_s():
+    import xxhash
+
+    header = HEADER
+    data = b",".join(b"" for _ in header) + b"\n"
+    with pytest.raises(TypeError, match="digest"):
+        street_blocks.scan(data, header, street_blocks.roles_of(header, ROLES), None, xxhash.xxh3_128())
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(plain_blocks(), min_size=1, max_size=3))
 def test_interned_codes_index_the_interner_and_agree_across_blocks(blocks):

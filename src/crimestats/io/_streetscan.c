@@ -21,12 +21,20 @@
  * neither blank nor 64 visible bytes --
  * makes it decline: it returns a short string saying why, and the caller parses the block with
  * pyarrow and checks it exactly as before, so every error and quality note is unchanged.
+ *
+ * Given a Digest (XXH3-128, the store's content digest: crimestats/digests.py), the scan also
+ * feeds it the block's bytes a few kilobytes behind where it reads, while they are in the core's
+ * cache: a store refresh digests every file it reads without a second pass over its bytes.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* xxHash 0.8.4, vendored unchanged (xxhash/README.md): the algorithm the xxhash package computes. */
+#define XXH_INLINE_ALL
+#include "xxhash/xxhash.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -393,7 +401,12 @@ typedef struct {
     Py_ssize_t ndict;
     Py_ssize_t rows, capacity; /* rows scanned, rows the arrays hold */
     int unterminated;
+    XXH3_state_t *digest; /* fed the block's bytes as they are scanned, or NULL */
+    const char *hashed;   /* the bytes before this have been fed to it */
 } Scan;
+
+/* Bytes the digest is fed at a time, just behind the scan: they are still in the core's L1/L2 cache. */
+#define DIGEST_STRIDE (16 * 1024)
 
 /* Room for twice the rows in every per-row array. */
 static int grow(Scan *s) {
@@ -473,6 +486,10 @@ static const char *scan(Scan *s) {
     for (const char *chunk = data; chunk < end; chunk += 64) {
         Masks m;
         uint64_t valid = ~0ULL;
+        if (s->digest && chunk - s->hashed >= DIGEST_STRIDE) {
+            XXH3_128bits_update(s->digest, s->hashed, (size_t)(chunk - s->hashed));
+            s->hashed = chunk;
+        }
         if (end - chunk >= 64) {
             masks64(chunk, &m);
         } else {
@@ -914,8 +931,103 @@ static PyObject *values_list(const Dictionary *d) {
     return list;
 }
 
+/* ---- a content digest fed by scans -------------------------------------------------------- */
+
+/* XXH3-128 of the bytes fed to it, in order: what xxhash.xxh3_128 gives for the same bytes. Fed
+ * by scan() (each block as it is scanned) and by update() (what is not scanned: the header line,
+ * a block the caller parses the exact way). One thread at a time: the GIL is released while it
+ * hashes, so a second feeder meanwhile is refused rather than let corrupt the state. */
+typedef struct {
+    PyObject_HEAD
+    XXH3_state_t *state;
+    int busy; /* being fed without the GIL */
+} Digest;
+
+static PyObject *digest_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":Digest", keywords)) return NULL;
+    Digest *self = (Digest *)type->tp_alloc(type, 0);
+    if (!self) return NULL;
+    self->state = XXH3_createState();
+    if (!self->state) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    XXH3_128bits_reset(self->state);
+    return (PyObject *)self;
+}
+
+static void digest_dealloc(Digest *self) {
+    if (self->state) XXH3_freeState(self->state);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Claim the digest for feeding (with the GIL held); -1 with an exception when another thread is. */
+static int digest_claim(Digest *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Digest: fed by two threads at once");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
+}
+
+static PyObject *digest_update(Digest *self, PyObject *data) {
+    Py_buffer b;
+    if (PyObject_GetBuffer(data, &b, PyBUF_SIMPLE) < 0) return NULL;
+    if (digest_claim(self) < 0) {
+        PyBuffer_Release(&b);
+        return NULL;
+    }
+    if (b.len >= DIGEST_STRIDE) {
+        Py_BEGIN_ALLOW_THREADS
+        XXH3_128bits_update(self->state, b.buf, (size_t)b.len);
+        Py_END_ALLOW_THREADS
+    } else {
+        XXH3_128bits_update(self->state, b.buf, (size_t)b.len);
+    }
+    self->busy = 0;
+    PyBuffer_Release(&b);
+    Py_RETURN_NONE;
+}
+
+static PyObject *digest_hexdigest(Digest *self, PyObject *unused) {
+    (void)unused;
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "Digest: read while another thread feeds it");
+        return NULL;
+    }
+    XXH128_canonical_t canonical; /* big-endian, high half first: xxhash's hexdigest() */
+    XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(self->state));
+    static const char hex[] = "0123456789abcdef";
+    char text[2 * sizeof(canonical.digest)];
+    for (size_t i = 0; i < sizeof(canonical.digest); i++) {
+        text[2 * i] = hex[canonical.digest[i] >> 4];
+        text[2 * i + 1] = hex[canonical.digest[i] & 15];
+    }
+    return PyUnicode_FromStringAndSize(text, (Py_ssize_t)sizeof(text));
+}
+
+static PyMethodDef digest_methods[] = {
+    {"update", (PyCFunction)digest_update, METH_O, "update(data)\n--\n\nFeed the bytes of ``data`` (any buffer)."},
+    {"hexdigest", (PyCFunction)digest_hexdigest, METH_NOARGS,
+     "hexdigest()\n--\n\nThe XXH3-128 digest of the bytes fed so far, as 32 hexadecimal digits."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject DigestType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "crimestats.io._streetscan.Digest",
+    .tp_doc = PyDoc_STR("Digest()\n--\n\nXXH3-128 of the bytes fed to it in order (by update() or by "
+                        "scan(..., digest)),\nas xxhash.xxh3_128 gives it."),
+    .tp_basicsize = sizeof(Digest),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = digest_new,
+    .tp_dealloc = (destructor)digest_dealloc,
+    .tp_methods = digest_methods,
+};
+
 PyDoc_STRVAR(scan_doc,
-             "scan(data, roles, interners=None, /)\n--\n\n"
+             "scan(data, roles, interners=None, digest=None, /)\n--\n\n"
              "Scan a block of whole street-file lines (no header) in one pass, without the GIL.\n\n"
              "``roles`` holds one byte per header field: 0 skip, 1 dictionary-encode, 2 crime ID\n"
              "(hash it), 3 coordinate (check it is a plain number). Returns ``(rows, unterminated,\n"
@@ -928,15 +1040,22 @@ PyDoc_STRVAR(scan_doc,
              "field: None, or an Interner whose codes that field's codes then are; its column is\n"
              "``(codes, n, ids, None)``, ``n`` the interner's size after this block and ``ids`` its\n"
              "codes of the block's distinct values (int32 bytes). Returns a str saying why when the\n"
-             "block is not plain (the caller then parses it the exact way).");
+             "block is not plain (the caller then parses it the exact way). ``digest``, when given (a\n"
+             "Digest), is fed the whole block whatever the scan returns: the caller never feeds it the\n"
+             "block again.");
 
 static PyObject *py_scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;
-    if (nargs < 2 || nargs > 3) {
-        PyErr_SetString(PyExc_TypeError, "scan(data, roles, interners=None) takes two or three arguments");
+    if (nargs < 2 || nargs > 4) {
+        PyErr_SetString(PyExc_TypeError, "scan(data, roles, interners=None, digest=None) takes two to four arguments");
         return NULL;
     }
-    PyObject *interners = nargs == 3 && args[2] != Py_None ? args[2] : NULL;
+    PyObject *interners = nargs >= 3 && args[2] != Py_None ? args[2] : NULL;
+    Digest *digest = nargs == 4 && args[3] != Py_None ? (Digest *)args[3] : NULL;
+    if (digest && !PyObject_TypeCheck((PyObject *)digest, &DigestType)) {
+        PyErr_SetString(PyExc_TypeError, "digest: a Digest or None");
+        return NULL;
+    }
     Py_buffer data, roles;
     if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) < 0) return NULL;
     if (PyObject_GetBuffer(args[1], &roles, PyBUF_SIMPLE) < 0) {
@@ -975,6 +1094,9 @@ static PyObject *py_scan(PyObject *module, PyObject *const *args, Py_ssize_t nar
             }
         }
     }
+    if (digest && digest_claim(digest) < 0) goto done;
+    s.digest = digest ? digest->state : NULL;
+    s.hashed = s.data;
     const char *why = NULL;
     s.ndict = ndict;
     s.capacity = s.size / 128 + 64; /* rows are 150-300 bytes: one or two doublings at most */
@@ -995,7 +1117,10 @@ static PyObject *py_scan(PyObject *module, PyObject *const *args, Py_ssize_t nar
             }
         if (!why) why = scan(&s);
     }
+    if (s.digest) /* the rest of the block, however far the scan went */
+        XXH3_128bits_update(s.digest, s.hashed, (size_t)(s.data + s.size - s.hashed));
     Py_END_ALLOW_THREADS
+    if (digest) digest->busy = 0;
     if (why == NO_MEMORY) {
         PyErr_NoMemory();
         goto done;
@@ -1214,7 +1339,7 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__streetscan(void) {
-    if (PyType_Ready(&InternerType) < 0) return NULL;
+    if (PyType_Ready(&InternerType) < 0 || PyType_Ready(&DigestType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "SKIP", SKIP) < 0 || PyModule_AddIntConstant(m, "DICTIONARY", DICT) < 0 ||
@@ -1225,6 +1350,12 @@ PyMODINIT_FUNC PyInit__streetscan(void) {
     Py_INCREF(&InternerType);
     if (PyModule_AddObject(m, "Interner", (PyObject *)&InternerType) < 0) {
         Py_DECREF(&InternerType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&DigestType);
+    if (PyModule_AddObject(m, "Digest", (PyObject *)&DigestType) < 0) {
+        Py_DECREF(&DigestType);
         Py_DECREF(m);
         return NULL;
     }

@@ -49,8 +49,10 @@ try:  # built at install from _streetscan.c; optional (no C compiler): pyarrow p
     SCANNER = _streetscan.scan
     #: Rows counted by their combined key, without the GIL (:mod:`crimestats.io.street_chunks`), or None.
     COUNT_KEYS = _streetscan.count_keys
+    #: A content digest (:mod:`crimestats.digests`' XXH3-128) the scanner feeds each block as it scans it.
+    _DIGEST = _streetscan.Digest
 except ImportError:  # pragma: no cover - depends on the install
-    SCANNER = COUNT_KEYS = None
+    SCANNER = COUNT_KEYS = _DIGEST = None
 
 logger = logging.getLogger(__name__)
 #: Bytes read from a file at a time (cut at the last line end): what bounds memory per file.
@@ -181,13 +183,16 @@ def _dictionary_columns(header: list[str], roles: bytes) -> list[str]:
     return [c for c, role in zip(header, roles, strict=True) if role == DICTIONARY]
 
 
-def scan(data: bytes, header: list[str], roles: bytes, interners: tuple | None = None) -> Scanned | str:
+def scan(
+    data: bytes, header: list[str], roles: bytes, interners: tuple | None = None, digest: object | None = None
+) -> Scanned | str:
     """Scan a plain block with :data:`SCANNER` (``roles`` from :func:`roles_of`), or say why it is not plain.
 
     ``interners`` (one per dictionary column, None for the block's own codes) number a column's
-    values across blocks: a reader then maps each distinct value once per read.
+    values across blocks: a reader then maps each distinct value once per read. ``digest`` (from
+    :func:`content_digest`), when given, is fed the whole block, whether or not it is plain.
     """
-    found = SCANNER(data, roles, interners)
+    found = SCANNER(data, roles, interners, digest)
     if isinstance(found, str):
         return found
     rows, _, dictionaries, hashes, present = found
@@ -335,10 +340,13 @@ def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: Where
     return checked
 
 
-def _parsed(start: FileStart, header_line: bytes, data: bytes | memoryview, where: Where, last: bool) -> ParsedBlock:
+def _parsed(
+    start: FileStart, header_line: bytes, data: bytes | memoryview, where: Where, last: bool, digest=None
+) -> ParsedBlock:
+    """``data`` (a block of ``start``'s file, starting at ``where``) checked and parsed; ``digest`` fed it."""
     file = start.file
     if start.roles is not None:
-        found = scan(data, start.header, start.roles, start.interners)
+        found = scan(data, start.header, start.roles, start.interners, digest)
         if not isinstance(found, str):
             unterminated = last and len(data) > 0 and data[-1] != _NEWLINE
             return ParsedBlock(
@@ -349,6 +357,8 @@ def _parsed(start: FileStart, header_line: bytes, data: bytes | memoryview, wher
                 scanned=found,
             )
         logger.debug("%s, line %d on: %s; parsed the exact way", file.label, where.first_line, found)
+    elif digest is not None:  # not scanned: fed here
+        digest.update(data)
     if isinstance(data, memoryview):  # a file read into its thread's buffer: the exact path keeps bytes
         data = data.tobytes()
     if b"\x00" in data:
@@ -474,7 +484,7 @@ def parsed_blocks(
     SourceReadError
         For a file that cannot be read at all.
     """
-    content = new_digest() if digest and _plain(file) else None
+    content = content_digest() if digest and _plain(file) else None
     with reading(file.label), file.open() as handle:
         header_line, data, stream = _start(file, handle)
         if b"\x00" in header_line:
@@ -487,23 +497,29 @@ def parsed_blocks(
             interners = tuple(lsoa_codes if c == "LSOA code" else None for c in columns)
             start = dataclasses.replace(start, interners=interners)
         if content is not None:
-            content.update(header_line)
-            content.update(data)
+            content.update(header_line)  # each block is fed to it as it is parsed, in order
         yield start
         where = Where(first_line=2, first_row=0)
         pending = data
         for following in stream:
-            if content is not None:
-                content.update(following)
             if pending:
-                block = _parsed(start, header_line, pending, where, last=False)
+                block = _parsed(start, header_line, pending, where, last=False, digest=content)
                 yield block
                 where = Where(where.first_line + pending.count(b"\n"), where.first_row + block.rows)
             pending = following
         if pending:
-            yield _parsed(start, header_line, pending, where, last=True)
+            yield _parsed(start, header_line, pending, where, last=True, digest=content)
     if content is not None:
         yield FileDigest(file, digest_text(content))
+
+
+def content_digest() -> object:
+    """A new content digest of a file's bytes (:func:`crimestats.digests.new_digest`'s XXH3-128).
+
+    The scanner's where it is built: it is fed each block by the scan of it, while the bytes are in
+    the core's cache, not in a pass of its own. Either gives the same digest of the same bytes.
+    """
+    return _DIGEST() if _DIGEST is not None else new_digest()
 
 
 def _plain(file: StreetFile) -> bool:
