@@ -168,7 +168,7 @@ def _write(
     generation = int(manifest["generation"]) + 1
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
     # Every partition is encoded before anything is written, so the space needed is known exactly.
-    # The files are encoded in threads (zstd waits outside the GIL) while the manifest is made.
+    # The files are encoded in threads (compression waits outside the GIL) while the manifest is made.
     with encoders() as pool:
         encoding, partitions, files = _placed(root, manifest, loaded, result, touched, generation, now, pool)
         new_manifest = _next_manifest(manifest, partitions, files, generation, now)

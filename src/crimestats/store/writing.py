@@ -1,6 +1,6 @@
 """Encoding and writing a refresh's data files, several at once.
 
-Parquet encoding (zstd) and a file's ``fsync`` wait outside the GIL, so a refresh encodes its
+Parquet encoding and a file's ``fsync`` wait outside the GIL, so a refresh encodes its
 force-year files side by side and writes them from a few threads (:data:`WRITERS`). Each write is
 atomic (:func:`~crimestats.store.atomic.write_atomic`); what order they happen in, and what is
 undone after a failure, is :mod:`crimestats.store.commit`'s.
@@ -18,10 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .atomic import write_atomic
-from .compact import counts_table
+from .compact import COUNTS_COMPRESSION, counts_table
 from .loading import Rows
 
-#: Threads encoding and writing a refresh's data files (both wait on zstd or the disk, not on Python).
+#: Threads encoding and writing a refresh's data files (both wait on compression or the disk, not on Python).
 WRITERS = 4
 
 
@@ -83,11 +83,19 @@ def write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
         raise failed
 
 
+#: The Parquet compression of records files: large, and their crime IDs compress far better with zstd.
+RECORDS_COMPRESSION = "zstd"
+
+
 def parquet_bytes(frame: pd.DataFrame, schema: pa.Schema | None) -> bytes:
-    """One partition as the bytes of a zstd-compressed Parquet file."""
+    """One partition as the bytes of a Parquet file: counts (``schema`` given) or records (``schema`` None).
+
+    Counts are compressed with :data:`~crimestats.store.compact.COUNTS_COMPRESSION`, records with
+    :data:`RECORDS_COMPRESSION`.
+    """
     frame = frame.copy(deep=False)
     frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False, nthreads=1)  # see compact.counts_table
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, compression=RECORDS_COMPRESSION if schema is None else COUNTS_COMPRESSION)
     return sink.getvalue().to_pybytes()
