@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -425,7 +426,8 @@ def ingest_batches(
             continue
         unit.update(ignored=ignored, duplicate_files=[{"file": k, "same_as": v} for k, v in same.items()])
         # A unit that is one file is digested as it is read (a folder's or a zip's digest is not its files').
-        unit["whole"] = len(found) == 1 and Path(found[0].name) == Path(path)
+        # (discover() names a file given by its path as str(Path(path)); a path spelt otherwise is digested from disk.)
+        unit["whole"] = len(found) == 1 and found[0].archive is None and found[0].name == os.fspath(path)
         for file in found:
             if file.label not in same:
                 files.append(file)

@@ -158,6 +158,8 @@ def same_content(files: Sequence[StreetFile]) -> dict[str, str]:
     Only files of the same size can be the same, and only those whose first megabyte is the same
     are hashed whole: a read of files that differ never reads a file twice.
     """
+    if len(files) < 2:  # a refresh asks this of each of thousands of single files
+        return {}
     groups: list[list[StreetFile]] = list(_grouped(files, file_size).values())
     for key in (lambda f: _digest(f, 2**20), _digest):
         groups = [group for files_ in groups if len(files_) > 1 for group in _grouped(files_, key).values()]

@@ -136,6 +136,23 @@ class Rows:
             return table.slice(self.index.start, self.index.stop - self.index.start)
         return table.take(pa.array(self.index))
 
+    def positions(self) -> np.ndarray:
+        """The rows' positions in their batch's frame."""
+        if isinstance(self.index, slice):
+            return np.arange(self.index.start, self.index.stop, dtype=np.int64)
+        return np.asarray(self.index, dtype=np.int64)
+
+
+def rows_table(rows: Sequence[Rows]) -> pa.Table:
+    """Rows of one batch (several partitions), in order, as one Arrow table of the counts schema.
+
+    One ``take`` of their positions in the batch's table: a force-year's dozen months are not a
+    dozen slices to be concatenated.
+    """
+    if len(rows) == 1 or rows[0].batch.table() is None:
+        return pa.concat_tables([part.table() for part in rows]).combine_chunks()
+    return rows[0].batch.table().take(pa.array(np.concatenate([part.positions() for part in rows])))
+
 
 def load_unit(path: str | Path, source: sources.Source | str, mapping: Any, records: bool) -> LoadedUnit:
     """Read one unit with its source's reader and split it into partitions: the work of one refresh task.
@@ -214,7 +231,7 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
         LoadedUnit(error=None if error is None else str(as_source_error(Path(path), error)))
         for path, error in zip(paths, batch.errors, strict=True)
     ]
-    read = [(Path(path), unit) for path, unit in zip(paths, units, strict=True) if unit.error is None]
+    read = [(path, unit) for path, unit in zip(paths, units, strict=True) if unit.error is None]
     if not read:
         return units
     for (_, unit), digest in zip(read, batch.digests or [None] * len(read), strict=True):
@@ -225,8 +242,9 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
     coverage = None if batch.coverage is None else coverage_records(batch.coverage)
     covered = [int(at) for at in batch.coverage_at] if coverage else [0] * (len(read) + 1)
     owner = np.repeat(np.arange(len(read)), np.diff(counts_at))
-    source_codes, source_names = pd.factorize(frame["source"], sort=True)
-    force_codes, force_names = pd.factorize(frame["force"], sort=True)
+    source_codes, sources_ = pd.factorize(frame["source"], sort=True)
+    force_codes, forces_ = pd.factorize(frame["force"], sort=True)
+    source_names, force_names = sources_.tolist(), forces_.tolist()  # indexed per partition: lists, not Index
     periods = frame["period_start"].to_numpy()
     months = periods.astype("datetime64[M]").astype(np.int64)
     # A row with no force or no period has no partition to go in: its unit fails, as _all_partitions says.
@@ -250,7 +268,7 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
     for n, (path, unit) in enumerate(read):
         if bad[n]:
             unit.error = str(
-                SourceFormatError(path, "some counts rows have no force or no period, so no partition to go in")
+                SourceFormatError(Path(path), "some counts rows have no force or no period, so no partition to go in")
             )
             continue
         parts = []

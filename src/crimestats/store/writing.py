@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from .atomic import write_atomic
 from .compact import COUNTS_COMPRESSION, counts_table
-from .loading import Rows
+from .loading import Rows, rows_table
 
 #: Threads encoding and writing a refresh's data files (both wait on compression or the disk, not on Python).
 WRITERS = 4
@@ -31,20 +31,26 @@ def encoders() -> ThreadPoolExecutor:
 
 
 def arrow_tables(groups: list[Any]) -> list[pa.Table]:
-    """Partitions' rows as Arrow tables: frames converted together, rows of a batch sliced from its table."""
+    """Partitions' rows as Arrow tables: frames converted together, rows of a batch taken from its table together."""
     tables: list[pa.Table] = []
-    frames: list[pd.DataFrame] = []
+    run: list[Any] = []  # consecutive frames, or consecutive Rows of one batch
     for group in groups:
-        if isinstance(group, Rows):
-            if frames:
-                tables.append(counts_table(pd.concat(frames)))
-                frames = []
-            tables.append(group.table())
-        else:
-            frames.append(group)
-    if frames:
-        tables.append(counts_table(pd.concat(frames)))
+        if run and _source(group) is not _source(run[0]):
+            tables.append(_run_table(run))
+            run = []
+        run.append(group)
+    if run:
+        tables.append(_run_table(run))
     return tables
+
+
+def _source(group: Any) -> object:
+    """What a partition's rows are taken from: their batch, or None for a frame of their own."""
+    return group.batch if isinstance(group, Rows) else None
+
+
+def _run_table(run: list[Any]) -> pa.Table:
+    return rows_table(run) if isinstance(run[0], Rows) else counts_table(pd.concat(run))
 
 
 def write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
