@@ -7,14 +7,15 @@ so no file is read a second time to be hashed; other files are digested from dis
 they arrive. XXH3 (the ``xxhash`` package, the reference implementation's binding) hashes at
 memory speed without the GIL; it is not cryptographic, and a store's files are not chosen to
 collide. Where the street-file scanner is built, it takes the same digest with the same
-reference code (vendored in ``crimestats/io/xxhash/``) in its own pass over each block, while
-the bytes are in the core's cache (:func:`crimestats.io.street_blocks.content_digest`).
+reference code (vendored in ``crimestats/io/xxhash/``) in the pass that scans each block, while
+the bytes are in the core's cache (:func:`crimestats.io.street_blocks.reading_digest`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from os import PathLike
+from typing import Protocol
 
 import xxhash
 
@@ -24,12 +25,22 @@ ALGORITHM = "xxh3-128"
 CHUNK = 4 * 2**20
 
 
+class ContentDigest(Protocol):
+    """What takes a content digest: fed bytes in order, then named (xxhash's, or the street scanner's)."""
+
+    def update(self, data: bytes | memoryview, /) -> None:
+        """Feed the next bytes."""
+
+    def hexdigest(self) -> str:
+        """The digest of the bytes fed so far, in hexadecimal."""
+
+
 def new_digest() -> xxhash.xxh3_128:
     """A digest to feed a file's bytes in order (``update``); :func:`digest_text` then names it."""
     return xxhash.xxh3_128()
 
 
-def digest_text(digest: xxhash.xxh3_128) -> str:
+def digest_text(digest: ContentDigest) -> str:
     """``"xxh3-128:<hex>"`` of the bytes fed to ``digest``."""
     return f"{ALGORITHM}:{digest.hexdigest()}"
 

@@ -184,7 +184,8 @@ def _read_digest(file, **options):
 @pytest.mark.parametrize("block", [None, 4096, 300])
 @pytest.mark.parametrize("scanner", [True, False])
 @pytest.mark.parametrize("content", ["sample", "crlf-bom", "no-last-line-break", "header-only", "blank-line"])
-def test_a_plain_file_is_digested_as_it_is_read_as_from_disk(tmp_path, monkeypatch, block, scanner, content):
+@pytest.mark.parametrize("records", [False, True])  # records: pyarrow parses every block, fed from Python
+def test_a_plain_file_is_digested_as_it_is_read_as_from_disk(tmp_path, monkeypatch, block, scanner, content, records):
     # Whatever way its bytes arrive (whole into the thread's buffer, or block by block), the
     # digest is the file's: what a store records, without reading the file again.
     from crimestats import digests
@@ -207,7 +208,7 @@ def test_a_plain_file_is_digested_as_it_is_read_as_from_disk(tmp_path, monkeypat
         monkeypatch.setattr(street_blocks, "SCANNER", None)
         monkeypatch.setattr(street_blocks, "_DIGEST", None)
     (file,), _ = discover(path)
-    assert _read_digest(file) == digests.file_digest(path)
+    assert _read_digest(file, records=records) == digests.file_digest(path)
     assert not any(isinstance(i, street_blocks.FileDigest) for i in street_blocks.parsed_blocks(file))
 
 

@@ -1041,8 +1041,8 @@ PyDoc_STRVAR(scan_doc,
              "``(codes, n, ids, None)``, ``n`` the interner's size after this block and ``ids`` its\n"
              "codes of the block's distinct values (int32 bytes). Returns a str saying why when the\n"
              "block is not plain (the caller then parses it the exact way). ``digest``, when given (a\n"
-             "Digest), is fed the whole block whatever the scan returns: the caller never feeds it the\n"
-             "block again.");
+             "Digest), is fed the whole block whatever the scan returns (unless the call raises): the\n"
+             "caller never feeds it the block again.");
 
 static PyObject *py_scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;

@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pv
 
-from ..digests import digest_text, new_digest
+from ..digests import ContentDigest, digest_text, new_digest
 from ..exceptions import SourceFormatError
 from .street_files import StreetFile
 from .structure import WIDE_BOMS, CheckedCsv, check_csv, reading
@@ -51,7 +51,7 @@ try:  # built at install from _streetscan.c; optional (no C compiler): pyarrow p
     COUNT_KEYS = _streetscan.count_keys
     #: A content digest (:mod:`crimestats.digests`' XXH3-128) the scanner feeds each block as it scans it.
     _DIGEST = _streetscan.Digest
-except ImportError:  # pragma: no cover - depends on the install
+except (ImportError, AttributeError):  # pragma: no cover - no compiler, or a module built by an older release
     SCANNER = COUNT_KEYS = _DIGEST = None
 
 logger = logging.getLogger(__name__)
@@ -184,13 +184,14 @@ def _dictionary_columns(header: list[str], roles: bytes) -> list[str]:
 
 
 def scan(
-    data: bytes, header: list[str], roles: bytes, interners: tuple | None = None, digest: object | None = None
+    data: bytes, header: list[str], roles: bytes, interners: tuple | None = None, digest: ContentDigest | None = None
 ) -> Scanned | str:
     """Scan a plain block with :data:`SCANNER` (``roles`` from :func:`roles_of`), or say why it is not plain.
 
     ``interners`` (one per dictionary column, None for the block's own codes) number a column's
     values across blocks: a reader then maps each distinct value once per read. ``digest`` (from
-    :func:`content_digest`), when given, is fed the whole block, whether or not it is plain.
+    :func:`reading_digest`), when given, is fed the whole block, whether or not it is plain (unless
+    the call raises).
     """
     found = SCANNER(data, roles, interners, digest)
     if isinstance(found, str):
@@ -341,7 +342,12 @@ def _exact_check(file: StreetFile, header_line: bytes, data: bytes, where: Where
 
 
 def _parsed(
-    start: FileStart, header_line: bytes, data: bytes | memoryview, where: Where, last: bool, digest=None
+    start: FileStart,
+    header_line: bytes,
+    data: bytes | memoryview,
+    where: Where,
+    last: bool,
+    digest: ContentDigest | None = None,
 ) -> ParsedBlock:
     """``data`` (a block of ``start``'s file, starting at ``where``) checked and parsed; ``digest`` fed it."""
     file = start.file
@@ -484,7 +490,7 @@ def parsed_blocks(
     SourceReadError
         For a file that cannot be read at all.
     """
-    content = content_digest() if digest and _plain(file) else None
+    content = reading_digest() if digest and _plain(file) else None
     with reading(file.label), file.open() as handle:
         header_line, data, stream = _start(file, handle)
         if b"\x00" in header_line:
@@ -513,8 +519,8 @@ def parsed_blocks(
         yield FileDigest(file, digest_text(content))
 
 
-def content_digest() -> object:
-    """A new content digest of a file's bytes (:func:`crimestats.digests.new_digest`'s XXH3-128).
+def reading_digest() -> ContentDigest:
+    """A new content digest to feed a file's bytes as they are read (:func:`crimestats.digests.new_digest`'s XXH3-128).
 
     The scanner's where it is built: it is fed each block by the scan of it, while the bytes are in
     the core's cache, not in a pass of its own. Either gives the same digest of the same bytes.

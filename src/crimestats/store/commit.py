@@ -32,7 +32,7 @@ from .compact import compact_locked, encode_shared, group_folder, needs_compacti
 from .compact import new_file as shared_file
 from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
 from .manifest import content_digest, encode_manifest, read_manifest, write_manifest
-from .read import COUNTS_SCHEMA, coverage_records_many
+from .read import coverage_records_many
 from .refresh import FROM_READ, Pending, RefreshResult, as_source_error, record_failure, retouched
 from .writing import arrow_tables, encoders, parquet_bytes, write_files
 
@@ -248,8 +248,7 @@ def _placed(
                 target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
                 if isinstance(group, Rows):
                     group = group.frame()
-                schema = COUNTS_SCHEMA if meta["dataset"] == "counts" else None
-                encoding.append((target, pool.submit(parquet_bytes, group, schema)))
+                encoding.append((target, pool.submit(parquet_bytes, group, meta["dataset"])))
                 partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)
         pending = item.pending

@@ -126,7 +126,7 @@ class Rows:
         return part
 
     def table(self) -> pa.Table:
-        """The rows as an Arrow table of the counts schema (a slice of the batch's table, not a copy)."""
+        """The rows as an Arrow table of the counts schema (a slice of the batch's table, or a take of rows apart)."""
         table = self.batch.table()
         if table is None:
             from .compact import counts_table
@@ -144,7 +144,7 @@ class Rows:
 
 
 def rows_table(rows: Sequence[Rows]) -> pa.Table:
-    """Rows of one batch (several partitions), in order, as one Arrow table of the counts schema.
+    """Rows of one batch (one or more partitions, at least one), in order, as one Arrow table of the counts schema.
 
     One ``take`` of their positions in the batch's table: a force-year's dozen months are not a
     dozen slices to be concatenated.
