@@ -246,9 +246,11 @@ def _placed(
                 partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
             else:
                 target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
-                if isinstance(group, Rows):
-                    group = group.frame()
-                encoding.append((target, pool.submit(parquet_bytes, group, meta["dataset"])))
+                if isinstance(group, Rows):  # counts read in a batch: a slice of its Arrow table, no frame of its own
+                    data = pool.submit(encode_shared, arrow_tables([group]))
+                else:
+                    data = pool.submit(parquet_bytes, group, meta["dataset"])
+                encoding.append((target, data))
                 partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)
         pending = item.pending
