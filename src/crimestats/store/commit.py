@@ -30,11 +30,11 @@ from .atomic import failpoint, free_space, store_error, write_atomic
 from .claims import Claims
 from .compact import compact_locked, encode_shared, group_folder, needs_compaction
 from .compact import new_file as shared_file
-from .loading import LoadedUnit, Rows, UnitSummary, load_units_here
+from .loading import LoadedUnit, UnitSummary, load_units_here
 from .manifest import content_digest, encode_manifest, read_manifest, write_manifest
 from .read import coverage_records_many
 from .refresh import FROM_READ, Pending, RefreshResult, as_source_error, record_failure, retouched
-from .writing import arrow_tables, encoders, parquet_bytes, write_files
+from .writing import arrow_tables, encoders, records_bytes, write_files
 
 logger = logging.getLogger(__name__)
 
@@ -246,10 +246,10 @@ def _placed(
                 partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
             else:
                 target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
-                if isinstance(group, Rows):  # counts read in a batch: a slice of its Arrow table, no frame of its own
+                if meta["dataset"] == "counts":  # rows of a batch's Arrow table, or a unit's frame converted
                     data = pool.submit(encode_shared, arrow_tables([group]))
                 else:
-                    data = pool.submit(parquet_bytes, group, meta["dataset"])
+                    data = pool.submit(records_bytes, group)
                 encoding.append((target, data))
                 partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)

@@ -18,9 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .atomic import write_atomic
-from .compact import COUNTS_COMPRESSION, counts_table
+from .compact import counts_table
 from .loading import Rows, rows_table
-from .read import COUNTS_SCHEMA
 
 #: Threads encoding and writing a refresh's data files (both wait on compression or the disk, not on Python).
 WRITERS = 4
@@ -94,17 +93,15 @@ def write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
 RECORDS_COMPRESSION = "zstd"
 
 
-def parquet_bytes(frame: pd.DataFrame, dataset: str) -> bytes:
-    """One partition of ``dataset`` ("counts" or "records") as the bytes of a Parquet file.
+def records_bytes(frame: pd.DataFrame) -> bytes:
+    """One records partition as the bytes of a Parquet file (:data:`RECORDS_COMPRESSION`).
 
-    Counts take the counts schema and :data:`~crimestats.store.compact.COUNTS_COMPRESSION`;
-    records their own columns and :data:`RECORDS_COMPRESSION`.
+    Counts are encoded by :func:`~crimestats.store.compact.encode_shared` from :func:`arrow_tables`,
+    one way whether a partition is a file of its own or months of a shared file.
     """
-    counts = dataset == "counts"
-    schema = COUNTS_SCHEMA if counts else None
     frame = frame.copy(deep=False)
     frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False, nthreads=1)  # see compact.counts_table
+    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)  # see compact.counts_table
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=COUNTS_COMPRESSION if counts else RECORDS_COMPRESSION)
+    pq.write_table(table, sink, compression=RECORDS_COMPRESSION)
     return sink.getvalue().to_pybytes()
