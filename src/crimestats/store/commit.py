@@ -26,7 +26,7 @@ from ..counts import coverage_of, quality_of
 from ..exceptions import CrimestatsError, SourceFormatError
 from ..io._common import progress_bar
 from . import compact
-from .atomic import failpoint, free_space, store_error, write_atomic
+from .atomic import DurableBatch, failpoint, free_space, store_error
 from .claims import Claims
 from .compact import compact_locked, encode_shared, group_folder, needs_compaction
 from .compact import new_file as shared_file
@@ -183,11 +183,13 @@ def _write(
     failpoint("before-write")
     done: list[Path] = []
     try:
-        if writes:
-            write_atomic(*writes[0])
-            done.append(writes[0][0])
-            failpoint("mid-write")
-        write_files(writes[1:], done)
+        with DurableBatch(root) as batch:
+            if writes:
+                batch.write(*writes[0])
+                done.append(writes[0][0])
+                failpoint("mid-write")
+            write_files(writes[1:], done, batch)
+            batch.sync()  # every file on disk before the manifest names it
         failpoint("after-write")
         write_manifest(root, new_manifest, encoded)
     except OSError as error:

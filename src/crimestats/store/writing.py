@@ -1,9 +1,9 @@
 """Encoding and writing a refresh's data files, several at once.
 
-Parquet encoding and a file's ``fsync`` wait outside the GIL, so a refresh encodes its
-force-year files side by side and writes them from a few threads (:data:`WRITERS`). Each write is
-atomic (:func:`~crimestats.store.atomic.write_atomic`); what order they happen in, and what is
-undone after a failure, is :mod:`crimestats.store.commit`'s.
+Parquet encoding and writing a file wait outside the GIL, so a refresh encodes its force-year
+files side by side and writes them from a few threads (:data:`WRITERS`). Each write is atomic, and
+the files are made durable together (:class:`~crimestats.store.atomic.DurableBatch`); what order
+they happen in, and what is undone after a failure, is :mod:`crimestats.store.commit`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .atomic import write_atomic
+from .atomic import DurableBatch
 from .compact import counts_table
 from .loading import Rows, rows_table
 
@@ -53,8 +53,8 @@ def _run_table(run: list[Any]) -> pa.Table:
     return rows_table(run) if isinstance(run[0], Rows) else counts_table(pd.concat(run))
 
 
-def write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
-    """:func:`~.atomic.write_atomic` of each of ``writes``, several at once (a file's fsync waits on the disk).
+def write_files(writes: list[tuple[Path, bytes]], done: list[Path], batch: DurableBatch) -> None:
+    """``batch.write`` of each of ``writes``, several at once (writing a file waits on the system, not Python).
 
     ``done`` gets each file written. After a failure (a full disk, a permission) the writes not
     yet begun are skipped; the first error is raised once every write under way has ended, so
@@ -68,7 +68,7 @@ def write_files(writes: list[tuple[Path, bytes]], done: list[Path]) -> None:
         if stop.is_set():
             return False
         try:
-            write_atomic(target, data)
+            batch.write(target, data)
         except OSError:
             stop.set()
             raise
