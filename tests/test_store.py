@@ -70,10 +70,11 @@ def test_a_redownloaded_month_replaces_its_partition_never_adds(tmp_path):
     assert len(store.manifest()["files"]) == 3  # the old January download is no longer in the store
     # The replaced files (counts and records) are kept for readers of the previous manifest until the next refresh.
     assert len(store.manifest()["retired"]) == 2
-    assert len(list((store.root / "counts").rglob("month=2017-01/*.parquet"))) == 2
+    # The force-year's file was rewritten with the new January and the months beside it.
+    assert len(list((store.root / "counts").rglob("year=2017/*.parquet"))) == 2
     assert store.refresh([CITY / "2017-02"]).ingested == []
     assert store.manifest()["retired"] == {}
-    assert len(list((store.root / "counts").rglob("month=2017-01/*.parquet"))) == 1
+    assert len(list((store.root / "counts").rglob("year=2017/*.parquet"))) == 1
 
 
 STAGES = ["before-write", "mid-write", "after-write", "manifest-swap", "after-swap"]
@@ -159,7 +160,7 @@ def test_read_opens_only_the_matching_partitions(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY, MIXED])
     wanted = store.fragments(forces=["City of London Police"], start="2017-02")
-    assert sorted(Path(p).parent.name for p in wanted) == ["month=2017-02", "month=2017-03"]
+    assert [Path(p).parent.name for p in wanted] == ["year=2017"]  # the force-year's file; its months are filtered
     assert all("pfa=london-city-of" in p for p in wanted)
     # Make every other data file unreadable: a read that opened one would fail.
     for file in (store.root / "counts").rglob("*.parquet"):
@@ -215,5 +216,5 @@ def test_city_of_london_from_2018_reads_only_2018_partitions(tmp_path):
         ]
     )
     files = store.fragments(forces=["London, City of"], start="2018-01")
-    assert len(files) == 12 and all("pfa=london-city-of/month=2018-" in f for f in files)
+    assert len(files) == 1 and "pfa=london-city-of/year=2018/" in files[0]  # the 2017 file is not opened
     assert store.read(forces=["London, City of"], start="2018-01")["period_start"].min() == pd.Timestamp("2018-01-01")

@@ -9,10 +9,13 @@ import sys
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import crimestats as cs
 from crimestats.store import compact
 from crimestats.store.atomic import FAILPOINT_ENV
+from crimestats.store.manifest import write_manifest
 from tests.conftest import TEST_DATA
 
 CITY = TEST_DATA / "police-uk" / "city-of-london"
@@ -61,41 +64,87 @@ def test_compact_puts_a_force_year_in_one_file_and_keeps_every_row(tmp_path):
     assert store.compact().groups == 0  # nothing left to do
 
 
-def test_a_replaced_month_of_a_shared_file_is_masked_until_the_next_compaction(tmp_path):
+def test_a_replaced_month_rewrites_its_force_years_file_so_every_named_row_is_live(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY])
-    store.compact()
     old_total = contents(store)["count"].sum()
     shared = next(iter(store.manifest()["partitions"].values()))["file"]
     result = store.refresh([smaller_january(tmp_path)])
     assert result.partitions_replaced == 1
-    # The shared file still holds the old January, but the manifest names the new one: its rows are read once.
-    assert shared in {meta["file"] for meta in store.manifest()["partitions"].values()}
+    # February and March came along into the new file: the old one is named no more, and no month is dead.
+    manifest = store.manifest()
+    assert shared in manifest["retired"] and len({meta["file"] for meta in manifest["partitions"].values()}) == 1
+    assert [meta["file_months"] for meta in manifest["partitions"].values()] == [3, 3, 3]
+    assert compact.excess(manifest) == (0, [])
     assert contents(store)["count"].sum() == old_total - 5
     assert store.read(start="2017-01", end="2017-01")["count"].sum() == 483 - 5
-    assert len(store.fragments(start="2017-02")) == 1
-    assert compact.excess(store.manifest())[0] == 2  # one file too many, one dead month
+    # So an engine reading the files the manifest names, whole, reads each row once.
+    named = pd.concat([pd.read_parquet(path) for path in store.fragments()], ignore_index=True)
+    assert named["count"].sum() == old_total - 5
+
+
+def test_a_month_the_manifest_places_elsewhere_is_masked_and_compacted_away(tmp_path):
+    """A store written before every counts file lived in its force-year folder: a month re-published after a
+    force-year was shared has its own ``month=`` file, and the shared file still holds the old month."""
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])
+    old_total = contents(store)["count"].sum()
+    key = "counts/src=police.uk/pfa=london-city-of/month=2017-01"
+    january = cs.read_police_uk(smaller_january(tmp_path))
+    legacy = f"{key}/part-000002-0123abcd.parquet"
+    (store.root / key).mkdir(parents=True)
+    (store.root / legacy).write_bytes(compact.encode_shared([compact.counts_table(pd.DataFrame(january))]))
+    manifest = store.manifest()
+    shared = manifest["partitions"][key]["file"]
+    manifest["partitions"][key] = {k: v for k, v in manifest["partitions"][key].items() if k != "file_months"}
+    manifest["partitions"][key]["file"] = legacy
+    write_manifest(store.root, manifest)
+
+    # The shared file still holds the old January, but the manifest names the new one: its rows are read once.
+    assert contents(store)["count"].sum() == old_total - 5
+    assert store.read(start="2017-01", end="2017-01")["count"].sum() == 483 - 5
+    assert store.fragments(start="2017-02") == [str(store.root / shared)]
+    assert compact.excess(store.manifest()) == (2, ["counts/src=police.uk/pfa=london-city-of/year=2017"])
     store.compact()
     assert contents(store)["count"].sum() == old_total - 5
     assert compact.excess(store.manifest())[0] == 0
+    assert all("/year=2017/" in meta["file"] for meta in store.manifest()["partitions"].values())
 
 
-def test_a_big_refresh_writes_shared_files_and_a_refresh_compacts_when_files_pile_up(tmp_path, monkeypatch):
-    monkeypatch.setattr(compact, "SHARED_WRITE_MIN", 2)
+def test_a_file_outside_its_force_year_folder_is_moved_there_by_compaction(tmp_path):
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY / "2017-01"])
+    before = contents(store)
+    key, meta = next(iter(store.manifest()["partitions"].items()))
+    legacy = f"{key}/{meta['file'].rsplit('/', 1)[1]}"  # where stores written before put a month of its own
+    (store.root / key).mkdir(parents=True)
+    (store.root / meta["file"]).rename(store.root / legacy)
+    manifest = store.manifest()
+    manifest["partitions"][key] = {**meta, "file": legacy}
+    write_manifest(store.root, manifest)
+    assert compact.excess(store.manifest())[0] == 1
+    assert store.compact().groups == 1
+    assert "/year=2017/" in next(iter(store.manifest()["partitions"].values()))["file"]
+    pd.testing.assert_frame_equal(contents(store), before)
+
+
+def test_a_refresh_writes_a_file_per_force_year_and_compacts_when_files_pile_up(tmp_path, monkeypatch):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY / "2017-01", CITY / "2017-02"])
-    assert len(data_files(store)) == 1  # two months, one shared file
-    monkeypatch.setattr(compact, "SHARED_WRITE_MIN", 100)
+    assert len(data_files(store)) == 1  # two months, one force-year file
     monkeypatch.setattr(compact, "COMPACT_EXCESS", 2)
     first = store.refresh([MIXED])  # other forces: a file each, no surplus
     assert first.compacted == 0
     result = store.refresh([CITY / "2017-03"])
     assert result.compacted == 0  # one surplus file for City of London 2017
-    again = store.refresh([smaller_january(tmp_path)])  # a surplus file and a dead month: compact
-    assert again.compacted == 1
+    again = store.refresh([smaller_january(tmp_path)])  # rewrites January and February's file: still one surplus
+    assert again.compacted == 0 and compact.excess(store.manifest())[0] == 1
+    monkeypatch.setattr(compact, "COMPACT_EXCESS", 1)
+    last = store.refresh([smaller_january(tmp_path / "y", drop=6)])
+    assert last.compacted == 1
     assert compact.excess(store.manifest())[0] == 0
     expected = cs.Store(tmp_path / "plain")
-    expected.refresh([smaller_january(tmp_path / "x"), CITY / "2017-02", CITY / "2017-03", MIXED])
+    expected.refresh([smaller_january(tmp_path / "x", drop=6), CITY / "2017-02", CITY / "2017-03", MIXED])
     pd.testing.assert_frame_equal(contents(store), contents(expected))
 
 
@@ -183,3 +232,45 @@ def test_the_compact_command(tmp_path, capsys):
     assert "compacted 1 force-years; 2 data files -> 1" in capsys.readouterr().out
     assert main(["compact", "--store", str(tmp_path / "none")]) == EXIT_BAD_INPUT
     assert "no store here" in capsys.readouterr().err
+
+
+def test_a_damaged_file_whose_months_a_refresh_must_carry_is_a_store_error(tmp_path, capsys):
+    from crimestats.cli import EXIT_BAD_INPUT, main
+
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])
+    (store.root / next(iter(store.manifest()["partitions"].values()))["file"]).write_bytes(b"not parquet")
+    manifest = (store.root / "manifest.json").read_bytes()
+    with pytest.raises(
+        cs.StoreError, match=r"cannot read the store's file counts/.*/year=2017/.*the store is unchanged"
+    ):
+        store.refresh([smaller_january(tmp_path)])
+    assert (store.root / "manifest.json").read_bytes() == manifest
+    assert main(["refresh", str(smaller_january(tmp_path / "again")), "--store", str(store.root)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "cannot read the store's file" in err and "Traceback" not in err
+
+
+MONTHS = ["2017-01", "2017-02", "2017-03"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(MONTHS), st.integers(0, 40)), min_size=1, max_size=4))
+def test_months_republished_in_any_order_leave_each_row_once_in_the_named_files(tmp_path_factory, steps):
+    work = tmp_path_factory.mktemp("republished")
+    store = cs.Store(work / "store")
+    store.refresh([CITY])
+    expected = contents(store).groupby("period_start")["count"].sum()
+    for n, (month, drop) in enumerate(steps):
+        name = f"{month}-city-of-london-street.csv"
+        table = pd.read_csv(CITY / month / name, dtype=str, keep_default_na=False).iloc[drop:]
+        folder = work / f"download-{n}" / month
+        folder.mkdir(parents=True)
+        table.to_csv(folder / name, index=False)
+        if store.refresh([folder.parent]).ingested:
+            expected[pd.Timestamp(f"{month}-01")] = len(table)
+    held = contents(store).groupby("period_start")["count"].sum()
+    pd.testing.assert_series_equal(held, expected)
+    named = pd.concat([pd.read_parquet(path) for path in store.fragments()], ignore_index=True)
+    pd.testing.assert_series_equal(named.groupby("period_start")["count"].sum(), expected, check_index_type=False)
+    assert compact.excess(store.manifest())[0] == len({f for f in map(str, store.fragments())}) - 1

@@ -132,7 +132,7 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
     table.iloc[5:].to_csv(redownload / street.name, index=False)
     store.refresh([redownload])
     assert store.manifest()["retired"]
-    debris = store.root / "counts" / "src=police.uk" / "pfa=dorset" / "month=2024-01" / "part-999999-crashed.parquet"
+    debris = store.root / "counts" / "src=police.uk" / "pfa=dorset" / "year=2024" / "part-999999-crashed.parquet"
     shutil.copy(next(debris.parent.glob("*.parquet")), debris)
 
     for filters in (

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 import crimestats as cs
 from crimestats import sources
@@ -31,9 +30,7 @@ def _stored(root: Path) -> tuple[dict, dict, pd.DataFrame]:
     return manifest, places, cs.Store(root).read()
 
 
-@pytest.mark.parametrize("shared_min", [2, 100])
-def test_a_refresh_through_batches_stores_what_one_unit_at_a_time_stores(tmp_path, monkeypatch, shared_min):
-    monkeypatch.setattr(compact, "SHARED_WRITE_MIN", shared_min)
+def test_a_refresh_through_batches_stores_what_one_unit_at_a_time_stores(tmp_path):
     folders = sorted(p for p in POLICE_UK.iterdir() if p.is_dir())
     police_uk = sources.get("police.uk")
     assert police_uk.ingest_batches is not None
@@ -50,7 +47,7 @@ def test_a_refresh_through_batches_stores_what_one_unit_at_a_time_stores(tmp_pat
     )
     assert manifest == manifest_each
     assert places == places_each
-    assert (len(set(places.values())) < len(places)) == (shared_min == 2)  # shared force-year files, or not
+    assert len(set(places.values())) < len(places)  # a file per force-year, holding its months
     pd.testing.assert_frame_equal(counts, counts_each)
     assert counts.coverage.equals(counts_each.coverage)
 

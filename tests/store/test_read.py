@@ -7,8 +7,10 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pandas as pd
+import pyarrow.dataset as ds
 import pytest
 
 import crimestats as cs
@@ -99,3 +101,53 @@ def test_a_file_missing_from_outside_is_a_store_error(tmp_path):
         file.unlink()
     with pytest.raises(cs.StoreError, match=r"a data file the manifest names is missing .* changed from outside"):
         store.read()
+
+
+def _years_and_a_replaced_month(tmp_path: Path) -> cs.Store:
+    """A store of three years of several forces, and a January re-published after its force-year was written."""
+    store = cs.Store(tmp_path / "store")
+    police_uk = TEST_DATA / "police-uk"
+    store.refresh([CITY, police_uk / "mixed-2022-06", police_uk / "reorganised-2024-01"])
+    again = tmp_path / "again" / "2017-01"
+    again.mkdir(parents=True)
+    street = CITY / "2017-01" / "2017-01-city-of-london-street.csv"
+    pd.read_csv(street, dtype=str, keep_default_na=False).iloc[5:].to_csv(again / street.name, index=False)
+    assert store.refresh([again.parent]).partitions_replaced == 1
+    return store
+
+
+def _by_force_and_year(frame: pd.DataFrame) -> pd.Series:
+    years = pd.DatetimeIndex(frame["period_start"]).year.rename("year")
+    return frame.groupby([frame["force"].astype(str), years])["count"].sum().astype("int64").sort_index()
+
+
+def test_the_files_the_manifest_names_read_as_one_hive_dataset_of_live_rows(tmp_path):
+    store = _years_and_a_replaced_month(tmp_path)
+    files = store.fragments()
+    # One set of Hive keys in every counts file: read together, they are the store.
+    table = ds.dataset(files, format="parquet", partitioning="hive").to_table()
+    assert {"src", "pfa", "year"} <= set(table.column_names)
+    expected = _by_force_and_year(store.read())
+    pd.testing.assert_series_equal(_by_force_and_year(table.to_pandas()), expected, check_names=False)
+    assert sorted(set(table.column("year").to_pylist())) == [2017, 2022, 2024]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_duckdb_and_polars_read_the_named_files_as_docs_distributed_says(tmp_path, engine):
+    """The recipes of docs/distributed.md on a store of several years with a replaced month (where installed)."""
+    pytest.importorskip(engine)
+    store = _years_and_a_replaced_month(tmp_path)
+    files = store.fragments()
+    if engine == "duckdb":
+        import duckdb
+
+        frame = duckdb.sql(
+            "SELECT force, period_start, count FROM read_parquet($files, hive_partitioning = true) WHERE year >= 2017",
+            params={"files": files},
+        ).df()
+    else:
+        import polars as pl
+
+        frame = pl.scan_parquet(files, hive_partitioning=True).select("force", "period_start", "count").collect()
+        frame = frame.to_pandas()
+    pd.testing.assert_series_equal(_by_force_and_year(frame), _by_force_and_year(store.read()), check_names=False)

@@ -73,9 +73,7 @@ def test_a_run_of_rows_is_one_table_of_their_rows(city):
         assert rows_table(run).equals(counts_table(expected))
 
 
-@pytest.mark.parametrize("shared_min", [2, 100])
-def test_counts_files_are_snappy_and_records_files_zstd(tmp_path, monkeypatch, shared_min):
-    monkeypatch.setattr(compact, "SHARED_WRITE_MIN", shared_min)  # force-year files, or a file per partition
+def test_counts_files_are_snappy_and_records_files_zstd(tmp_path):
     root = tmp_path / "store"
     assert cs.Store(root).refresh([POLICE_UK / "city-of-london"], records=True).ok
     codecs = {}

@@ -4,8 +4,7 @@ Layout under the store folder::
 
     manifest.json                                  the current state (swapped atomically)
     .refresh.lock                                  present while a refresh runs
-    counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-<generation>-<id>.parquet   a month on its own
-    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet       a year, a row group a month
+    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet   months of a force-year, one row group
     records/pfa=<force>/month=<YYYY-MM>/part-...   (police.uk records, with refresh(records=True))
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
@@ -93,7 +92,7 @@ class Store:
         >>> store = cs.Store(tempfile.mkdtemp())
         >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
         >>> [path.split("/counts/")[1].rsplit("/", 1)[0] for path in store.fragments(start="2017-01")]
-        ['src=police.uk/pfa=london-city-of/month=2017-01']
+        ['src=police.uk/pfa=london-city-of/year=2017']
         """
         from . import read as _read
 
@@ -168,9 +167,9 @@ class Store:
 
         Notes
         -----
-        Sources, forces and months are pruned on the manifest: only the files, and the row groups
-        of shared files, holding the partitions wanted are opened. Areas and categories are a
-        filter inside the scan.
+        Sources, forces and months are pruned on the manifest: only the files holding the
+        partitions wanted are opened, and of a file holding other months too only the wanted
+        months' rows are kept. Areas and categories are a filter inside the scan.
 
         Raises
         ------

@@ -161,9 +161,9 @@ def _write(
 ) -> dict[str, Any]:
     """Write the partitions of ``loaded``, then swap in the manifest that names them (returned).
 
-    Each partition gets a file of its own, except when the refresh writes many counts partitions
-    (:data:`~crimestats.store.compact.SHARED_WRITE_MIN`): those go straight into one shared file
-    per source x force x year, a row group per month (see :mod:`crimestats.store.compact`).
+    The counts partitions go into one new file per source x force x year the refresh touches,
+    with the months still live in any file whose months it replaces (see
+    :mod:`crimestats.store.compact`); records get a file per partition.
     """
     generation = int(manifest["generation"]) + 1
     now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
@@ -223,9 +223,7 @@ def _placed(
     partitions = dict(manifest["partitions"])
     files = retouched(manifest["files"], touched or {})
     encoding: list[tuple[Path, Future[bytes]]] = []
-    counts_parts = sum(1 for item in loaded for _, meta, _ in item.parts if meta["dataset"] == "counts")
-    shared = counts_parts >= compact.SHARED_WRITE_MIN
-    grouped: dict[str, list[tuple[str, Any]]] = {}
+    grouped: dict[str, list[tuple[str, Any]]] = {}  # counts partitions by force-year folder
     # Units read in a batch have theirs made already; the others' coverage records are made in one pass.
     framed = coverage_records_many([coverage_of(item.counts) for item in loaded if item.summary is None])[::-1]
     for item in loaded:
@@ -243,16 +241,12 @@ def _placed(
         for part_key, meta, group in item.parts:
             if part_key in partitions:
                 result.partitions_replaced += 1
-            if shared and meta["dataset"] == "counts":
+            if meta["dataset"] == "counts":
                 grouped.setdefault(group_folder(meta), []).append((part_key, group))
                 partitions[part_key] = {**meta, "from": item.pending.key}  # its place is set below
             else:
                 target = root / part_key / f"part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
-                if meta["dataset"] == "counts":  # rows of a batch's Arrow table, or a unit's frame converted
-                    data = pool.submit(encode_shared, arrow_tables([group]))
-                else:
-                    data = pool.submit(records_bytes, group)
-                encoding.append((target, data))
+                encoding.append((target, pool.submit(records_bytes, group)))
                 partitions[part_key] = {**meta, "file": str(target.relative_to(root)), "from": item.pending.key}
             covered.append(part_key)
         pending = item.pending
@@ -277,15 +271,42 @@ def _placed(
                 "partitions": len(covered),
             }
         )
+    stored = manifest["partitions"]
+    living = _counts_by_file(stored)
     for folder, members in sorted(grouped.items()):
         members.sort(key=lambda member: partitions[member[0]]["month"])
+        new = {part_key for part_key, _ in members}
+        # A file holding a month replaced now is rewritten: its other months come into the new file, so
+        # no file ever holds a month the manifest places elsewhere (a reader of the files reads each row once).
+        replaced = sorted({stored[key]["file"] for key in new if key in stored})
+        carried = sorted(key for file in replaced for key in living.get(file, ()) if key not in new)
         target = shared_file(folder, generation)
         # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition;
         # the next force-year is converted while this one is encoded.
-        encoding.append((root / target, pool.submit(encode_shared, arrow_tables([group for _, group in members]))))
-        for part_key, _ in members:
-            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": len(members)}
+        encoding.append(
+            (
+                root / target,
+                pool.submit(_force_year_bytes, root, [stored[key] for key in carried], [g for _, g in members]),
+            )
+        )
+        months = len(members) + len(carried)
+        for part_key in [*new, *carried]:
+            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": months}
     return encoding, partitions, files
+
+
+def _counts_by_file(partitions: dict[str, Any]) -> dict[str, list[str]]:
+    """The counts partitions each stored file holds."""
+    by_file: dict[str, list[str]] = {}
+    for key, meta in partitions.items():
+        if meta["dataset"] == "counts":
+            by_file.setdefault(meta["file"], []).append(key)
+    return by_file
+
+
+def _force_year_bytes(root: Path, carried: list[dict[str, Any]], groups: list[Any]) -> bytes:
+    """A force-year file: the stored rows of the ``carried`` partitions, then the new partitions' rows."""
+    return encode_shared([*compact.read_live(root, carried), *arrow_tables(groups)])
 
 
 def _next_manifest(

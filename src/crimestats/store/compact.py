@@ -1,23 +1,27 @@
 """The physical layout of counts, and compaction: few files however many partitions the store holds.
 
 A partition (source x force x month) is the store's logical unit: claims, revisions and
-replacement are all decided per partition, and the manifest names one place for each. That
-place is either a whole file (a small refresh writes ``counts/src=<source>/pfa=<force>/month=<YYYY-MM>/part-...``)
-or the rows of its month in a shared file holding a force's year::
+replacement are all decided per partition, and the manifest names one place for each: the rows
+of its month in a file of its force-year folder::
 
     counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet    one row group
 
-One row group, not one per month: reading costs per column chunk far more than per row, so a
-year of a force in one chunk per column is what makes a national read fast. A refresh that
-writes many partitions at once writes them straight into shared files. When a month of a shared
-file is replaced, the manifest names the new place and the old month's rows are dead: readers
-filter them out (the manifest says which months of each file are live). Compaction rewrites
-every fragmented force-year (its months spread over several files, or a file holding dead
-months) into one new shared file, exactly as a refresh writes: new files first (each atomic),
-then the manifest swap, the old files retired until the next refresh and then swept.
+Every counts file lives in such a folder, so the store is a Hive-partitioned dataset with the same
+keys (``src``, ``pfa``, ``year``) throughout, which other engines read as one. One row group, not
+one per month: reading costs per column chunk far more than per row, so a year of a force in one
+chunk per column is what makes a national read fast.
+
+A refresh writes one file per force-year it touches, holding the months it brings. When it
+replaces a month held in a file with other months, that file's other months are rewritten into
+the new file with it, so every row of every file the manifest names is live: an engine reading
+those files reads each row once. A monthly refresh still adds a file a force-year; compaction
+rewrites each force-year held in several files into one, exactly as a refresh writes: new files
+first (each atomic), then the manifest swap, the old files retired until the next refresh and
+then swept. It also moves what stores written before this layout hold (a file per
+``month=<YYYY-MM>`` folder, and months of files the manifest places elsewhere) into it.
 
 A refresh compacts on its own, under its lock, when the store has gathered
-:data:`COMPACT_EXCESS` or more surplus files and dead row groups; :meth:`crimestats.Store.compact`
+:data:`COMPACT_EXCESS` or more surplus files and dead months; :meth:`crimestats.Store.compact`
 (``crimestats compact``) does it at any time. Records (``refresh(records=True)``) stay one file
 per force x month: those files are not small.
 """
@@ -38,6 +42,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..exceptions import StoreError
 from .atomic import failpoint, free_space, store_error, write_atomic
 from .manifest import encode_manifest, write_manifest
 from .read import COUNTS_SCHEMA, slug
@@ -46,8 +51,6 @@ logger = logging.getLogger(__name__)
 
 #: Surplus data files (beyond one per force-year) plus dead months at which a refresh compacts.
 COMPACT_EXCESS = 100
-#: A refresh writing at least this many counts partitions writes them into shared files at once.
-SHARED_WRITE_MIN = 100
 
 
 @dataclass
@@ -105,7 +108,12 @@ def counts_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
-    """Surplus files plus dead months of the counts dataset, and the force-year folders that hold them."""
+    """Surplus files plus dead months of the counts dataset, and the force-year folders that hold them.
+
+    A force-year is whole when one file in its folder holds its months and nothing else. Files of
+    stores written before every counts file lived in its force-year folder (``month=`` folders)
+    are surplus too, so compaction moves them there.
+    """
     by_group: dict[str, set[str]] = defaultdict(set)
     live: dict[str, int] = defaultdict(int)
     size: dict[str, int] = {}
@@ -118,7 +126,8 @@ def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
     total = 0
     fragmented = []
     for folder, files in by_group.items():
-        surplus = len(files) - 1 + sum(size[file] - live[file] for file in files)
+        placed = any(file.startswith(f"{folder}/") for file in files)
+        surplus = len(files) - placed + sum(size[file] - live[file] for file in files)
         if surplus > 0:
             total += surplus
             fragmented.append(folder)
@@ -130,13 +139,25 @@ def needs_compaction(manifest: dict[str, Any]) -> bool:
     return excess(manifest)[0] >= COMPACT_EXCESS
 
 
-def _read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
-    """The rows of ``parts`` (partitions of one force-year), each file read once, dead months left out."""
+def read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
+    """The rows of ``parts`` (partitions of one force-year), each file read once, dead months left out.
+
+    Raises
+    ------
+    StoreError
+        When a file of the store cannot be read (deleted or damaged since it was written).
+    """
     from .read import file_parts, month_filter
 
     tables = []
     for file, months in file_parts(parts).items():
-        table = pq.read_table(root / file, schema=COUNTS_SCHEMA)
+        try:
+            table = pq.read_table(root / file, schema=COUNTS_SCHEMA)
+        except (OSError, pa.ArrowException) as error:
+            raise StoreError(
+                f"{root}: cannot read the store's file {file} to rewrite it ({error}); the store is unchanged. "
+                "Restore the file, or rebuild the store by refreshing its sources into a new folder"
+            ) from error
         if months is not None:
             table = table.filter(month_filter(months))
         tables.append(table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None))
@@ -176,7 +197,7 @@ def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str
         for folder in sorted(members):
             parts = sorted(members[folder], key=lambda item: item[1]["month"])
             target = new_file(folder, generation)
-            write_atomic(root / target, encode_shared(_read_live(root, [meta for _, meta in parts])))
+            write_atomic(root / target, encode_shared(read_live(root, [meta for _, meta in parts])))
             done.append(root / target)
             if len(done) == 1:
                 failpoint("compact-write")

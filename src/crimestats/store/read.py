@@ -107,10 +107,10 @@ def selected(
 def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[str] | None]:
     """The data files holding ``partitions``, each with the months to keep from it (None: every row).
 
-    A partition written on its own fills its file; one written into a shared file (a compacted
-    force-year, or a big refresh's) is that file's rows of its month. When every month the file
-    was written with is wanted, the whole file is read; otherwise only the wanted months' rows
-    are kept, so a month replaced since (dead in the old file) is never read twice.
+    A partition is its file's rows of its month (a file holds months of one force-year). When
+    every month the file was written with is wanted, the whole file is read; otherwise only the
+    wanted months' rows are kept: a read filtered on months, or, in a store written by an earlier
+    version, a month replaced since (dead in the old file), which is never read twice.
     """
     wanted: dict[str, list[str]] = {}
     written: dict[str, int] = {}
@@ -135,8 +135,8 @@ def scans(
 ) -> list[tuple[ds.Dataset, ds.Expression | None]]:
     """What a read of the ``counts`` or ``records`` partitions the filters keep scans: (dataset, filter) pairs.
 
-    Files read whole make one dataset; each file of which only some months are live (a shared
-    file with a month replaced since, until compaction) is scanned with those months' filter.
+    Files read whole make one dataset; each file of which only some months are wanted (or, in a
+    store written by an earlier version, live) is scanned with those months' filter.
     Empty when the manifest names no such partition.
     """
     files = file_parts(selected(manifest, name, **filters))
@@ -162,7 +162,7 @@ def scans(
 def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
     """The files of the ``counts`` or ``records`` partitions the filters keep, as one dataset (None: none).
 
-    Rows of months replaced since in a shared file are in it: read with :func:`scans` to leave them out.
+    Rows of months not wanted in a file with others are in it: read with :func:`scans` to leave them out.
     """
     parts = scans(root, manifest, name, **filters)
     if not parts:
