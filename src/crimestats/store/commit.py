@@ -281,14 +281,10 @@ def _placed(
         replaced = sorted({stored[key]["file"] for key in new if key in stored})
         carried = sorted(key for file in replaced for key in living.get(file, ()) if key not in new)
         target = shared_file(folder, generation)
-        # One conversion to Arrow for the force-year (or for a whole batch of units), not one per partition;
-        # the next force-year is converted while this one is encoded.
-        encoding.append(
-            (
-                root / target,
-                pool.submit(_force_year_bytes, root, [stored[key] for key in carried], [g for _, g in members]),
-            )
-        )
+        # One conversion to Arrow for the force-year (or for a whole batch of units, made once, here), not one
+        # per partition; the next force-year is converted while this one is encoded.
+        tables = arrow_tables([group for _, group in members])
+        encoding.append((root / target, pool.submit(_force_year_bytes, root, [stored[k] for k in carried], tables)))
         months = len(members) + len(carried)
         for part_key in [*new, *carried]:
             partitions[part_key] = {**partitions[part_key], "file": target, "file_months": months}
@@ -304,9 +300,9 @@ def _counts_by_file(partitions: dict[str, Any]) -> dict[str, list[str]]:
     return by_file
 
 
-def _force_year_bytes(root: Path, carried: list[dict[str, Any]], groups: list[Any]) -> bytes:
-    """A force-year file: the stored rows of the ``carried`` partitions, then the new partitions' rows."""
-    return encode_shared([*compact.read_live(root, carried), *arrow_tables(groups)])
+def _force_year_bytes(root: Path, carried: list[dict[str, Any]], tables: list[Any]) -> bytes:
+    """A force-year file: the stored rows of the ``carried`` partitions, then the new partitions' ``tables``."""
+    return encode_shared([*compact.read_live(root, carried), *tables])
 
 
 def _next_manifest(
