@@ -98,3 +98,78 @@ def test_a_failed_flush_is_a_store_error_and_leaves_the_store_as_it_was(tmp_path
     assert (root / "manifest.json").read_bytes() == manifest
     assert sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file()) == files
     assert cs.Store(root).read()["count"].sum() == before["count"].sum()
+
+
+@pytest.mark.parametrize(
+    ("release", "version"),
+    [("6.18.44-fc-v1272", (6, 18)), ("5.8.0", (5, 8)), ("4.18.0-513.el8.x86_64", (4, 18)), ("5.10", (5, 10))],
+)
+def test_kernel_versions_are_read_from_release_strings(release, version):
+    assert atomic.kernel_version(release) == version
+
+
+@pytest.mark.parametrize("release", ["", "garbage", "x.y"])
+def test_a_release_string_that_is_not_a_version_is_none(release):
+    assert atomic.kernel_version(release) is None
+
+
+@pytest.mark.parametrize(
+    ("platform", "release"),
+    [
+        ("win32", "10"),  # ctypes.CDLL(None) raises TypeError there
+        ("darwin", "23.1.0"),
+        ("linux", "5.4.0-150-generic"),  # syncfs returns 0 whatever failed before Linux 5.8
+        ("linux", "not-a-version"),
+    ],
+)
+def test_no_syncfs_where_it_is_missing_or_hides_failed_writes(monkeypatch, platform, release, tmp_path, fsyncs):
+    monkeypatch.setattr(atomic.sys, "platform", platform)
+    monkeypatch.setattr(atomic.os, "uname", lambda: os.uname_result(("Linux", "host", release, "#1", "x86_64")))
+    atomic._syncfs.cache_clear()
+    try:
+        assert atomic._syncfs() is None
+        with atomic.DurableBatch(tmp_path) as batch:
+            assert not batch.batched
+            batch.write(tmp_path / "f" / "one.parquet", b"1")
+        assert len(fsyncs) == 2
+    finally:
+        atomic._syncfs.cache_clear()
+
+
+def test_a_store_folder_that_cannot_be_opened_flushes_each_file(tmp_path, monkeypatch, fsyncs):
+    fake_syncfs(monkeypatch)
+    real_open = os.open
+
+    def refusing(path, flags, *args):
+        if os.fspath(path) == os.fspath(tmp_path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(atomic.os, "open", refusing)
+    with atomic.DurableBatch(tmp_path) as batch:
+        assert not batch.batched
+        batch.write(tmp_path / "f" / "one.parquet", b"1")
+    assert len(fsyncs) == 2
+
+
+def test_a_file_on_another_filesystem_than_the_store_is_flushed_on_its_own(tmp_path, monkeypatch, fsyncs):
+    synced = fake_syncfs(monkeypatch)
+    elsewhere = tmp_path / "mounted"
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if os.fspath(path) == os.fspath(elsewhere):  # as if a symlink led to another disk
+            values = list(result)
+            values[2] = result.st_dev + 1
+            return os.stat_result(values)
+        return result
+
+    monkeypatch.setattr(atomic.os, "stat", stat)
+    with atomic.DurableBatch(tmp_path) as batch:
+        batch.write(tmp_path / "here" / "one.parquet", b"1")
+        assert fsyncs == []
+        batch.write(elsewhere / "two.parquet", b"2")
+        assert len(fsyncs) == 2  # that file and its folder
+        batch.sync()
+    assert len(synced) == 1

@@ -83,12 +83,9 @@ def test_a_replaced_month_rewrites_its_force_years_file_so_every_named_row_is_li
     assert named["count"].sum() == old_total - 5
 
 
-def test_a_month_the_manifest_places_elsewhere_is_masked_and_compacted_away(tmp_path):
-    """A store written before every counts file lived in its force-year folder: a month re-published after a
-    force-year was shared has its own ``month=`` file, and the shared file still holds the old month."""
-    store = cs.Store(tmp_path / "store")
-    store.refresh([CITY])
-    old_total = contents(store)["count"].sum()
+def legacy_replaced_january(store: cs.Store, tmp_path) -> str:
+    """What an earlier crimestats left after a January, stored in a shared force-year file, was re-published:
+    the new January in a ``month=`` file of its own, the old one dead in the shared file. Returns the shared file."""
     key = "counts/src=police.uk/pfa=london-city-of/month=2017-01"
     january = cs.read_police_uk(smaller_january(tmp_path))
     legacy = f"{key}/part-000002-0123abcd.parquet"
@@ -96,9 +93,20 @@ def test_a_month_the_manifest_places_elsewhere_is_masked_and_compacted_away(tmp_
     (store.root / legacy).write_bytes(compact.encode_shared([compact.counts_table(pd.DataFrame(january))]))
     manifest = store.manifest()
     shared = manifest["partitions"][key]["file"]
+    assert manifest["partitions"][key]["file_months"] == 3
     manifest["partitions"][key] = {k: v for k, v in manifest["partitions"][key].items() if k != "file_months"}
     manifest["partitions"][key]["file"] = legacy
     write_manifest(store.root, manifest)
+    return shared
+
+
+def test_a_month_the_manifest_places_elsewhere_is_masked_and_compacted_away(tmp_path):
+    """A store written before every counts file lived in its force-year folder: a month re-published after a
+    force-year was shared has its own ``month=`` file, and the shared file still holds the old month."""
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])
+    old_total = contents(store)["count"].sum()
+    shared = legacy_replaced_january(store, tmp_path)
 
     # The shared file still holds the old January, but the manifest names the new one: its rows are read once.
     assert contents(store)["count"].sum() == old_total - 5
@@ -254,23 +262,73 @@ def test_a_damaged_file_whose_months_a_refresh_must_carry_is_a_store_error(tmp_p
 MONTHS = ["2017-01", "2017-02", "2017-03"]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.tuples(st.sampled_from(MONTHS), st.integers(0, 40)), min_size=1, max_size=4))
-def test_months_republished_in_any_order_leave_each_row_once_in_the_named_files(tmp_path_factory, steps):
+def monthly(counts: pd.DataFrame) -> dict[str, int]:
+    """Counts summed by month ("2017-01")."""
+    sums = counts.groupby(counts["period_start"].dt.strftime("%Y-%m"))["count"].sum()
+    return {month: int(total) for month, total in sums.items()}
+
+
+def street_rows(month: str) -> pd.DataFrame:
+    return pd.read_csv(CITY / month / f"{month}-city-of-london-street.csv", dtype=str, keep_default_na=False)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.sampled_from([(["2017-01", "2017-02", "2017-03"],), (["2017-01"], ["2017-02"], ["2017-03"])]),
+    steps=st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(MONTHS), st.integers(1, 40)), min_size=1, max_size=3, unique_by=lambda x: x[0]
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+)
+def test_months_republished_in_any_order_leave_each_row_once_in_the_named_files(tmp_path_factory, seed, steps):
+    """Whatever files hold a force-year's months (one, or one a month), months re-published a few at a time leave
+    each month's rows, as its last download has them, once in the store and once in the files the manifest names."""
     work = tmp_path_factory.mktemp("republished")
     store = cs.Store(work / "store")
-    store.refresh([CITY])
-    expected = contents(store).groupby("period_start")["count"].sum()
-    for n, (month, drop) in enumerate(steps):
-        name = f"{month}-city-of-london-street.csv"
-        table = pd.read_csv(CITY / month / name, dtype=str, keep_default_na=False).iloc[drop:]
-        folder = work / f"download-{n}" / month
-        folder.mkdir(parents=True)
-        table.to_csv(folder / name, index=False)
-        if store.refresh([folder.parent]).ingested:
-            expected[pd.Timestamp(f"{month}-01")] = len(table)
-    held = contents(store).groupby("period_start")["count"].sum()
-    pd.testing.assert_series_equal(held, expected)
+    for months in seed:  # one refresh of all three months, or a refresh a month: a file each
+        assert store.refresh([CITY / month for month in months]).ok
+    expected = {month: len(street_rows(month)) for month in MONTHS}
+    for n, step in enumerate(steps):
+        folders = []
+        for month, drop in step:
+            name = f"{month}-city-of-london-street.csv"
+            folder = work / f"download-{n}" / month
+            folder.mkdir(parents=True)
+            street_rows(month).iloc[drop:].to_csv(folder / name, index=False)
+            folders.append(folder)
+            expected[month] = len(street_rows(month)) - drop
+        assert store.refresh(folders).ok
+    assert monthly(contents(store)) == expected
     named = pd.concat([pd.read_parquet(path) for path in store.fragments()], ignore_index=True)
-    pd.testing.assert_series_equal(named.groupby("period_start")["count"].sum(), expected, check_index_type=False)
-    assert compact.excess(store.manifest())[0] == len({f for f in map(str, store.fragments())}) - 1
+    assert monthly(named) == expected
+    # No file holds a dead month: the surplus is only the files beyond one.
+    assert compact.excess(store.manifest())[0] == len(store.fragments()) - 1
+
+
+def test_months_replaced_from_two_files_at_once_bring_both_files_other_months(tmp_path):
+    april = tmp_path / "raw" / "2017-04"  # March's rows as an April, for a force-year of four months
+    april.mkdir(parents=True)
+    street_rows("2017-03").assign(Month="2017-04").to_csv(april / "2017-04-city-of-london-street.csv", index=False)
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY / "2017-01", CITY / "2017-02"])  # one file: January and February
+    store.refresh([CITY / "2017-03", april])  # another: March and April
+    assert len(store.fragments()) == 2
+    january = smaller_january(tmp_path, drop=5)
+    march = tmp_path / "again" / "2017-03"
+    march.mkdir(parents=True)
+    street_rows("2017-03").iloc[7:].to_csv(march / "2017-03-city-of-london-street.csv", index=False)
+    result = store.refresh([january / "2017-01", march])
+    assert result.partitions_replaced == 2
+    [file] = store.fragments()  # February came along from the first file, April from the second
+    assert {meta["file_months"] for meta in store.manifest()["partitions"].values()} == {4}
+    assert monthly(pd.read_parquet(file)) == {
+        "2017-01": len(street_rows("2017-01")) - 5,
+        "2017-02": len(street_rows("2017-02")),
+        "2017-03": len(street_rows("2017-03")) - 7,
+        "2017-04": len(street_rows("2017-03")),
+    }
+    assert monthly(contents(store)) == monthly(pd.read_parquet(file))
+    assert compact.excess(store.manifest()) == (0, [])

@@ -226,14 +226,22 @@ def test_the_snippets_of_docs_distributed_run(tmp_path, monkeypatch):
         exec(compile(block, "docs/distributed.md", "exec"), namespace)
 
 
-def test_the_dask_read_leaves_out_a_replaced_month_of_a_compacted_file(tmp_path, client):
+def test_the_dask_read_leaves_out_a_month_dead_in_a_file_of_an_earlier_store(tmp_path, client):
     del client  # the Dask read needs no cluster, but runs on one here
-    from tests.store.test_compact import CITY, smaller_january
+    from tests.store.test_compact import CITY, legacy_replaced_january
 
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY])
-    store.compact()
-    store.refresh([smaller_january(tmp_path)])  # January replaced: dead in the shared file until compacted
+    legacy_replaced_january(store, tmp_path)  # January re-published: dead in the shared file
     lazy = store.read(engine="dask")
     assert int(lazy["count"].sum().compute()) == int(store.read()["count"].sum())
     pd.testing.assert_frame_equal(frame_of(lazy.compute()), frame_of(store.read()))
+
+
+def test_a_dask_read_of_some_months_of_a_file_has_the_coverage_of_those_months(tmp_path, client):
+    del client
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])  # one file: a force-year of three months
+    lazy, eager = store.read(engine="dask", start="2017-02", end="2017-02"), store.read(start="2017-02", end="2017-02")
+    assert set(lazy.coverage["period_start"].dt.strftime("%Y-%m")) == {"2017-02"}
+    pd.testing.assert_frame_equal(lazy.coverage, eager.coverage)

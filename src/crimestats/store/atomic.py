@@ -8,8 +8,8 @@ one, never a part; a crash leaves at most a hidden ``.*.tmp`` file that the next
 A refresh writes many new files that nothing names until its manifest is swapped in, so they need
 to be on disk only by then, not each at once: :class:`DurableBatch` writes them without a
 ``fsync`` each and makes them durable together with one ``syncfs`` of the store's filesystem
-(Linux), where a ``fsync`` per file, its rename and its folder cost about a millisecond each.
-Elsewhere each file is flushed on its own, as before.
+(Linux 5.8 and later, whose ``syncfs`` reports a failed write), where a ``fsync`` per file, its
+rename and its folder cost about a millisecond each. Elsewhere each file is flushed on its own.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import itertools
 import os
 import shutil
 import signal
+import sys
 from pathlib import Path
 
 from ..exceptions import StoreError
@@ -91,14 +93,33 @@ def write_atomic(path: Path, data: bytes, *, stage: str | None = None, durable: 
         fsync_dir(path.parent)
 
 
+#: The first Linux whose ``syncfs`` reports a failed write (EIO, a full disk found late): before it,
+#: ``syncfs`` returns 0 whatever happened, where a ``fsync`` of each file would have said.
+SYNCFS_REPORTS_ERRORS = (5, 8)
+
+
+def kernel_version(release: str) -> tuple[int, int] | None:
+    """(major, minor) of a Linux release string ("6.8.0-45-generic" -> (6, 8)); None when it is not one."""
+    parts = release.split(".", 2)
+    try:
+        return int(parts[0]), int("".join(itertools.takewhile(str.isdigit, parts[1])))
+    except (IndexError, ValueError):
+        return None
+
+
 @functools.cache
 def _syncfs():
-    """The C library's ``syncfs`` (Linux), or None where there is none."""
+    """The C library's ``syncfs``, where it reports failed writes (Linux 5.8 and later); else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    version = kernel_version(os.uname().release)
+    if version is None or version < SYNCFS_REPORTS_ERRORS:
+        return None
     try:
         import ctypes  # only where a batch is written
 
         function = ctypes.CDLL(None, use_errno=True).syncfs
-    except (ImportError, OSError, AttributeError):
+    except (ImportError, OSError, AttributeError, TypeError):
         return None
     function.argtypes = [ctypes.c_int]
     function.restype = ctypes.c_int
@@ -108,7 +129,7 @@ def _syncfs():
 class DurableBatch:
     """New files written to one store, made durable together before anything names them.
 
-    With ``syncfs`` (Linux) each :meth:`write` is atomic but not flushed, and :meth:`sync` flushes
+    With ``syncfs`` (Linux 5.8+) each :meth:`write` is atomic but not flushed, and :meth:`sync` flushes
     the whole filesystem once: its files, their renames and the folders made for them. Elsewhere
     each :meth:`write` is flushed on its own and :meth:`sync` has nothing left to do. Either way,
     once :meth:`sync` returns every file written is on disk; write the manifest naming them only
@@ -122,10 +143,14 @@ class DurableBatch:
 
     def __init__(self, root: Path) -> None:
         self._descriptor: int | None = None
+        self._device = -1
+        #: Whether each folder written to is on the store's filesystem (one a symlink leads elsewhere is not).
+        self._same: dict[Path, bool] = {}
         if _syncfs() is not None:
             with contextlib.suppress(OSError):
-                # Opened before the writes: Linux (5.8+) reports to syncfs a writeback error met since.
+                # Opened before the writes: syncfs reports a writeback error met since it was opened.
                 self._descriptor = os.open(root, os.O_RDONLY)
+                self._device = os.fstat(self._descriptor).st_dev
 
     @property
     def batched(self) -> bool:
@@ -133,8 +158,18 @@ class DurableBatch:
         return self._descriptor is not None
 
     def write(self, path: Path, data: bytes, *, stage: str | None = None) -> None:
-        """:func:`write_atomic` of ``data`` to ``path``, flushed by :meth:`sync` when :attr:`batched`."""
-        write_atomic(path, data, stage=stage, durable=not self.batched)
+        """:func:`write_atomic` of ``data`` to ``path``, flushed by :meth:`sync` when :attr:`batched`.
+
+        A file in a folder on another filesystem than the store's is flushed on its own.
+        """
+        write_atomic(path, data, stage=stage, durable=not (self.batched and self._on_store(path.parent)))
+
+    def _on_store(self, folder: Path) -> bool:
+        same = self._same.get(folder)
+        if same is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            same = self._same[folder] = os.stat(folder).st_dev == self._device
+        return same
 
     def sync(self) -> None:
         """Make every file written so far durable.

@@ -317,7 +317,7 @@ def _next_manifest(
         else:
             del files[key]
     # Files no partition names any more stay until the next refresh: a reader holding the current
-    # manifest may still open them. (A shared file stays named while any of its months is live.)
+    # manifest may still open them. (A file stays named while any of its months is live.)
     named = {meta["file"] for meta in partitions.values()}
     retired = {
         file: {"generation": generation, "since": now}

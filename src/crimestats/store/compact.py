@@ -140,27 +140,32 @@ def needs_compaction(manifest: dict[str, Any]) -> bool:
 
 
 def read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
-    """The rows of ``parts`` (partitions of one force-year), each file read once, dead months left out.
+    """The rows of ``parts`` (partitions of one force-year), each file read once, only their months kept.
+
+    Rows are kept by the months of ``parts``, never by what the manifest says a file was written
+    with, so a month dead in an old file is never rewritten into a new one, whatever the manifest
+    recorded of it.
 
     Raises
     ------
     StoreError
         When a file of the store cannot be read (deleted or damaged since it was written).
     """
-    from .read import file_parts, month_filter
+    from .read import month_filter
 
+    months: dict[str, list[str]] = {}
+    for meta in parts:
+        months.setdefault(meta["file"], []).append(meta["month"])
     tables = []
-    for file, months in file_parts(parts).items():
+    for file, wanted in months.items():
         try:
-            table = pq.read_table(root / file, schema=COUNTS_SCHEMA)
+            table = pq.read_table(root / file, schema=COUNTS_SCHEMA).filter(month_filter(sorted(wanted)))
+            tables.append(table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None))
         except (OSError, pa.ArrowException) as error:
             raise StoreError(
                 f"{root}: cannot read the store's file {file} to rewrite it ({error}); the store is unchanged. "
                 "Restore the file, or rebuild the store by refreshing its sources into a new folder"
             ) from error
-        if months is not None:
-            table = table.filter(month_filter(months))
-        tables.append(table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None))
     return tables
 
 
@@ -209,10 +214,12 @@ def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str
         new_manifest = {**manifest, "generation": generation, "partitions": partitions, "retired": retired}
         failpoint("compact-before-swap")
         write_manifest(root, new_manifest)
-    except OSError as error:
+    except (OSError, StoreError) as error:
         for path in done:  # nothing names them
             with contextlib.suppress(OSError):
                 path.unlink()
+        if isinstance(error, StoreError):  # a file of the store cannot be read
+            raise
         raise store_error(error, root, "compacting", needed=needed + len(encode_manifest(manifest))) from error
     failpoint("compact-after-swap")
     result.groups = len(members)

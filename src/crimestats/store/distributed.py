@@ -129,35 +129,30 @@ def read_dask(
     wanted = list(columns) if columns is not None else list(COLUMN_NAMES)
     # An areas filter needs area_name, whether or not the result shows it.
     read = wanted if areas is None or "area_name" in wanted else [*wanted, "area_name"]
-    parts = _read.file_parts(_read.selected(manifest, "counts", forces=forces, start=start, end=end))
-    files = [str(root / file) for file in parts]
+    chosen = _read.selected(manifest, "counts", forces=forces, start=start, end=end)
+    parts = _read.file_parts(chosen)
     meta = empty_counts()[read]
     if parts:
-        # One Dask partition per data file, read by pyarrow; a shared file (a compacted force-year)
-        # whose months were replaced since gives only its live months, as the pandas read does.
+        # One Dask partition per data file, read by pyarrow; a file holding months not wanted (or, in a store
+        # written by an earlier version, months replaced since) gives only those wanted, as the pandas read does.
         frame = dd.from_map(_FileReader(root, read, meta.dtypes.to_dict()), list(parts.items()), meta=meta)
     else:
         frame = dd.from_pandas(meta, npartitions=1)
     if areas is not None:
         frame = frame[frame["area_name"].isin([area_name(a) for a in areas])][wanted]
-    frame.coverage = _stored_coverage(root, manifest, files)
+    frame.coverage = _stored_coverage(manifest, chosen)
     frame.quality = _read.stored_quality(manifest)
     return frame
 
 
-def _stored_coverage(root: Path, manifest: dict[str, Any], files: Sequence[str]) -> pd.DataFrame | None:
-    """Coverage of the stored files, limited to the forces and months of the partitions read.
+def _stored_coverage(manifest: dict[str, Any], chosen: Sequence[dict[str, Any]]) -> pd.DataFrame | None:
+    """Coverage of the stored files, limited to the forces and months of the partitions ``chosen`` for the read.
 
     The pandas read limits coverage to the forces and periods its rows hold; a lazy frame has no
     rows yet, so the partitions it reads stand in for them (the same unless ``areas`` is given,
-    when this keeps other forces' coverage too, which no metric asks about).
+    when this keeps other forces' coverage too, which no metric asks about). Not the months of
+    every file opened: a file holds a force's year, of which a read may want only some months.
     """
-    opened = set(files)
-    chosen = [
-        meta
-        for meta in manifest["partitions"].values()
-        if meta["dataset"] == "counts" and str(root / meta["file"]) in opened
-    ]
     stand_in = pd.DataFrame(
         {
             "force": pd.Series([meta["force"] for meta in chosen], dtype="string"),

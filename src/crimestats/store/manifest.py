@@ -27,8 +27,9 @@ FORMAT = "crimestats-store"
 VERSION = 1
 
 
-#: Hive partition fields of each dataset under the store folder.
-PARTITION_FIELDS = {"counts": ("src", "pfa", "month"), "records": ("pfa", "month")}
+#: Hive partition fields of each dataset's folders under the store folder. (A counts partition, the unit
+#: of claims and replacement, is a source x force x month; its rows live in a file of the force-year's folder.)
+PARTITION_FIELDS = {"counts": ("src", "pfa", "year"), "records": ("pfa", "month")}
 
 
 def empty_manifest() -> dict[str, Any]:

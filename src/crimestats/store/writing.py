@@ -97,7 +97,7 @@ def records_bytes(frame: pd.DataFrame) -> bytes:
     """One records partition as the bytes of a Parquet file (:data:`RECORDS_COMPRESSION`).
 
     Counts are encoded by :func:`~crimestats.store.compact.encode_shared` from :func:`arrow_tables`,
-    one way whether a partition is a file of its own or months of a shared file.
+    one force-year file at a time, from a batch's Arrow table or a unit's frame.
     """
     frame = frame.copy(deep=False)
     frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
