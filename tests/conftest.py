@@ -53,6 +53,11 @@ def source_literals() -> list[tuple[str, int, str]]:
     return found
 
 
+def store_state(root: Path) -> tuple[bytes, list[Path]]:
+    """A store's manifest bytes and the files under it: what a failed refresh must leave as it was."""
+    return (root / "manifest.json").read_bytes(), sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared/data, skipping the test when the shared folder is absent."""
     path = SHARED.joinpath(*parts)

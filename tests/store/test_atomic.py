@@ -10,7 +10,7 @@ import pytest
 
 import crimestats as cs
 from crimestats.store import atomic
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, store_state
 
 CITY = TEST_DATA / "police-uk" / "city-of-london"
 
@@ -89,15 +89,12 @@ def test_a_refresh_flushes_its_data_files_once_and_then_swaps_the_manifest(tmp_p
 def test_a_failed_flush_is_a_store_error_and_leaves_the_store_as_it_was(tmp_path, monkeypatch, capsys):
     root = tmp_path / "store"
     cs.Store(root).refresh([CITY / "2017-01"])
-    before = cs.Store(root).read()
-    manifest = (root / "manifest.json").read_bytes()
-    files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    before, total = store_state(root), cs.Store(root).read()["count"].sum()
     fake_syncfs(monkeypatch, fails=errno.EIO)
     with pytest.raises(cs.StoreError, match=r"cannot write the store while writing the refresh .*Input/output error"):
         cs.Store(root).refresh([CITY])
-    assert (root / "manifest.json").read_bytes() == manifest
-    assert sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file()) == files
-    assert cs.Store(root).read()["count"].sum() == before["count"].sum()
+    assert store_state(root) == before
+    assert cs.Store(root).read()["count"].sum() == total
 
 
 @pytest.mark.parametrize(

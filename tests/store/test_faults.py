@@ -17,7 +17,7 @@ import pytest
 import crimestats as cs
 from crimestats import sources
 from crimestats.cli import EXIT_BAD_INPUT, EXIT_OK, main
-from tests.conftest import TEST_DATA
+from tests.conftest import TEST_DATA, store_state
 
 CITY = TEST_DATA / "police-uk" / "city-of-london"
 FEBRUARY = "2017-02-city-of-london-street.csv"
@@ -126,9 +126,7 @@ def test_a_full_disk_while_writing_is_a_store_error_saying_how_much_space_was_ne
 
     root = tmp_path / "store"
     cs.Store(root).refresh([CITY / "2017-01"])
-    before = cs.Store(root).read()
-    manifest = (root / "manifest.json").read_bytes()
-    files = sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    before, state = cs.Store(root).read(), store_state(root)
     writes = []
 
     def full_after_one(handle, data):
@@ -147,8 +145,7 @@ def test_a_full_disk_while_writing_is_a_store_error_saying_how_much_space_was_ne
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "disk full" in err and "Traceback" not in err
     # The store is as it was: same manifest, same files, nothing half-written left behind.
-    assert (root / "manifest.json").read_bytes() == manifest
-    assert sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file()) == files
+    assert store_state(root) == state
     pd.testing.assert_frame_equal(cs.Store(root).read(), before)
     monkeypatch.undo()
     assert cs.Store(root).refresh([CITY]).ok and months(cs.Store(root)) == {"2017-01", "2017-02", "2017-03"}
