@@ -16,8 +16,8 @@ replaces a month held in a file with other months, that file's other months are 
 the new file with it, so every row of every file the manifest names is live: an engine reading
 those files reads each row once. A monthly refresh still adds a file a force-year; compaction
 rewrites each force-year held in several files into one, exactly as a refresh writes: new files
-first (each atomic), then the manifest swap, the old files retired until the next refresh and
-then swept. It also moves what stores written before this layout hold (a file per
+first (each atomic, all made durable together), then the manifest swap, the old files retired
+until the next refresh and then swept. It also moves what stores written before this layout hold (a file per
 ``month=<YYYY-MM>`` folder, and months of files the manifest places elsewhere) into it.
 
 A refresh compacts on its own, under its lock, when the store has gathered
@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..exceptions import StoreError
-from .atomic import failpoint, free_space, store_error, write_atomic
+from .atomic import DurableBatch, failpoint, free_space, store_error
 from .manifest import encode_manifest, write_manifest
 from .read import COUNTS_SCHEMA, slug
 
@@ -199,15 +199,17 @@ def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str
         raise store_error(OSError(errno.ENOSPC, "not enough free space", str(root)), root, "compacting", needed=needed)
     done: list[Path] = []
     try:
-        for folder in sorted(members):
-            parts = sorted(members[folder], key=lambda item: item[1]["month"])
-            target = new_file(folder, generation)
-            write_atomic(root / target, encode_shared(read_live(root, [meta for _, meta in parts])))
-            done.append(root / target)
-            if len(done) == 1:
-                failpoint("compact-write")
-            for key, meta in parts:
-                partitions[key] = {**meta, "file": target, "file_months": len(parts)}
+        with DurableBatch(root) as batch:  # the new files on disk together, before the manifest names them
+            for folder in sorted(members):
+                parts = sorted(members[folder], key=lambda item: item[1]["month"])
+                target = new_file(folder, generation)
+                batch.write(root / target, encode_shared(read_live(root, [meta for _, meta in parts])))
+                done.append(root / target)
+                if len(done) == 1:
+                    failpoint("compact-write")
+                for key, meta in parts:
+                    partitions[key] = {**meta, "file": target, "file_months": len(parts)}
+            batch.sync()
         named_after = {meta["file"] for meta in partitions.values()}
         retired = dict(manifest["retired"])
         retired.update({file: {"generation": generation, "since": now} for file in named_before - named_after})
