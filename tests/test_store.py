@@ -70,7 +70,7 @@ def test_a_redownloaded_month_replaces_its_partition_never_adds(tmp_path):
     assert len(store.manifest()["files"]) == 3  # the old January download is no longer in the store
     # The replaced files (counts and records) are kept for readers of the previous manifest until the next refresh.
     assert len(store.manifest()["retired"]) == 2
-    # The force-year's file was rewritten with the new January and the months beside it.
+    # The source-year's file was rewritten with the new January and the months beside it.
     assert len(list((store.root / "counts").rglob("year=2017/*.parquet"))) == 2
     assert store.refresh([CITY / "2017-02"]).ingested == []
     assert store.manifest()["retired"] == {}
@@ -160,8 +160,9 @@ def test_read_opens_only_the_matching_partitions(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY, MIXED])
     wanted = store.fragments(forces=["City of London Police"], start="2017-02")
-    assert [Path(p).parent.name for p in wanted] == ["year=2017"]  # the force-year's file; its months are filtered
-    assert all("pfa=london-city-of" in p for p in wanted)
+    # The source-year's file, which holds other forces too: its rows are filtered by force and month.
+    assert [Path(p).parent.relative_to(store.root).as_posix() for p in wanted] == ["counts/src=police.uk/year=2017"]
+    assert len(store.read(start="2017-02")["force"].unique()) > 1
     # Make every other data file unreadable: a read that opened one would fail.
     for file in (store.root / "counts").rglob("*.parquet"):
         if str(file) not in wanted:
@@ -216,5 +217,5 @@ def test_city_of_london_from_2018_reads_only_2018_partitions(tmp_path):
         ]
     )
     files = store.fragments(forces=["London, City of"], start="2018-01")
-    assert len(files) == 1 and "pfa=london-city-of/year=2018/" in files[0]  # the 2017 file is not opened
+    assert len(files) == 1 and "src=police.uk/year=2018/" in files[0]  # the 2017 file is not opened
     assert store.read(forces=["London, City of"], start="2018-01")["period_start"].min() == pd.Timestamp("2018-01-01")

@@ -187,7 +187,7 @@ def test_a_file_never_changes_what_a_differently_named_file_wrote(
     for part, meta in before.items():
         if Path(meta["from"]).name != name:
             # What it holds and where it came from stay; its rows may be rewritten into another file of its
-            # force-year (a month replaced beside it), but they are the same rows.
+            # source-year (a month replaced beside it), but they are the same rows.
             assert logical(after[part]) == logical(meta), (part, result.failed)
             assert_same_rows(rows_after, rows_before, meta), part
     if result.failed:  # refused whole: nothing of it is stored
@@ -195,8 +195,8 @@ def test_a_file_never_changes_what_a_differently_named_file_wrote(
 
 
 def logical(meta: dict) -> dict:
-    """A partition's manifest entry without where its rows are (which file, how many months it holds)."""
-    return {key: value for key, value in meta.items() if key not in ("file", "file_months")}
+    """A partition's manifest entry without where its rows are (which file, how many partitions it holds)."""
+    return {key: value for key, value in meta.items() if key not in ("file", "file_partitions")}
 
 
 def assert_same_rows(after: pd.DataFrame, before: pd.DataFrame, meta: dict) -> None:

@@ -6,8 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +20,7 @@ import crimestats as cs
 from crimestats.store import compact
 from crimestats.store.atomic import FAILPOINT_ENV
 from crimestats.store.manifest import write_manifest
+from crimestats.store.read import slug
 from tests.conftest import TEST_DATA
 
 CITY = TEST_DATA / "police-uk" / "city-of-london"
@@ -40,7 +45,7 @@ def smaller_january(tmp_path, drop: int = 5):
     return folder.parent
 
 
-def test_compact_puts_a_force_year_in_one_file_and_keeps_every_row(tmp_path):
+def test_compact_puts_a_source_year_in_one_file_and_keeps_every_row(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY / "2017-01"])
     store.refresh([CITY / "2017-02"])
@@ -55,7 +60,7 @@ def test_compact_puts_a_force_year_in_one_file_and_keeps_every_row(tmp_path):
         next(iter(manifest["partitions"].values()))["file"]
     }
     assert "year=2017" in next(iter(manifest["partitions"].values()))["file"]
-    assert [meta["file_months"] for meta in manifest["partitions"].values()] == [3, 3, 3]
+    assert [meta["file_partitions"] for meta in manifest["partitions"].values()] == [3, 3, 3]
     # The old files stay for readers of the previous manifest until the next refresh sweeps them.
     assert len(manifest["retired"]) == 3 and len(data_files(store)) == 4
     store.refresh([CITY / "2017-01"])
@@ -64,7 +69,7 @@ def test_compact_puts_a_force_year_in_one_file_and_keeps_every_row(tmp_path):
     assert store.compact().groups == 0  # nothing left to do
 
 
-def test_a_replaced_month_rewrites_its_force_years_file_so_every_named_row_is_live(tmp_path):
+def test_a_replaced_month_rewrites_its_source_years_file_so_every_named_row_is_live(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY])
     old_total = contents(store)["count"].sum()
@@ -74,7 +79,7 @@ def test_a_replaced_month_rewrites_its_force_years_file_so_every_named_row_is_li
     # February and March came along into the new file: the old one is named no more, and no month is dead.
     manifest = store.manifest()
     assert shared in manifest["retired"] and len({meta["file"] for meta in manifest["partitions"].values()}) == 1
-    assert [meta["file_months"] for meta in manifest["partitions"].values()] == [3, 3, 3]
+    assert [meta["file_partitions"] for meta in manifest["partitions"].values()] == [3, 3, 3]
     assert compact.excess(manifest) == (0, [])
     assert contents(store)["count"].sum() == old_total - 5
     assert store.read(start="2017-01", end="2017-01")["count"].sum() == 483 - 5
@@ -93,8 +98,8 @@ def legacy_replaced_january(store: cs.Store, tmp_path) -> str:
     (store.root / legacy).write_bytes(compact.encode_shared([compact.counts_table(pd.DataFrame(january))]))
     manifest = store.manifest()
     shared = manifest["partitions"][key]["file"]
-    assert manifest["partitions"][key]["file_months"] == 3
-    manifest["partitions"][key] = {k: v for k, v in manifest["partitions"][key].items() if k != "file_months"}
+    assert manifest["partitions"][key]["file_partitions"] == 3
+    manifest["partitions"][key] = {k: v for k, v in manifest["partitions"][key].items() if k != "file_partitions"}
     manifest["partitions"][key]["file"] = legacy
     write_manifest(store.root, manifest)
     return shared
@@ -112,14 +117,14 @@ def test_a_month_the_manifest_places_elsewhere_is_masked_and_compacted_away(tmp_
     assert contents(store)["count"].sum() == old_total - 5
     assert store.read(start="2017-01", end="2017-01")["count"].sum() == 483 - 5
     assert store.fragments(start="2017-02") == [str(store.root / shared)]
-    assert compact.excess(store.manifest()) == (2, ["counts/src=police.uk/pfa=london-city-of/year=2017"])
+    assert compact.excess(store.manifest()) == (2, ["counts/src=police.uk/year=2017"])
     store.compact()
     assert contents(store)["count"].sum() == old_total - 5
     assert compact.excess(store.manifest())[0] == 0
     assert all("/year=2017/" in meta["file"] for meta in store.manifest()["partitions"].values())
 
 
-def test_a_file_outside_its_force_year_folder_is_moved_there_by_compaction(tmp_path):
+def test_a_file_outside_its_source_year_folder_is_moved_there_by_compaction(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY / "2017-01"])
     before = contents(store)
@@ -136,12 +141,12 @@ def test_a_file_outside_its_force_year_folder_is_moved_there_by_compaction(tmp_p
     pd.testing.assert_frame_equal(contents(store), before)
 
 
-def test_a_refresh_writes_a_file_per_force_year_and_compacts_when_files_pile_up(tmp_path, monkeypatch):
+def test_a_refresh_writes_a_file_per_source_year_and_compacts_when_files_pile_up(tmp_path, monkeypatch):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY / "2017-01", CITY / "2017-02"])
-    assert len(data_files(store)) == 1  # two months, one force-year file
+    assert len(data_files(store)) == 1  # two months, one source-year file
     monkeypatch.setattr(compact, "COMPACT_EXCESS", 2)
-    first = store.refresh([MIXED])  # other forces: a file each, no surplus
+    first = store.refresh([MIXED])  # three forces of 2022: one file, no surplus
     assert first.compacted == 0
     result = store.refresh([CITY / "2017-03"])
     assert result.compacted == 0  # one surplus file for City of London 2017
@@ -154,6 +159,83 @@ def test_a_refresh_writes_a_file_per_force_year_and_compacts_when_files_pile_up(
     expected = cs.Store(tmp_path / "plain")
     expected.refresh([smaller_january(tmp_path / "x", drop=6), CITY / "2017-02", CITY / "2017-03", MIXED])
     pd.testing.assert_frame_equal(contents(store), contents(expected))
+
+
+def by_force(counts: pd.DataFrame) -> dict[str, int]:
+    """Counts summed by force."""
+    return {force: int(total) for force, total in counts.groupby(counts["force"].astype(str))["count"].sum().items()}
+
+
+def test_a_force_replaced_in_a_file_of_several_forces_brings_the_others_along(tmp_path):
+    store = cs.Store(tmp_path / "store")
+    store.refresh([MIXED])
+    [old] = store.fragments()  # every force of the month in one source-year file
+    before = by_force(store.read())
+    assert len(before) > 1
+    kent = "2022-06-kent-street.csv"
+    folder = tmp_path / "again" / "2022-06"
+    folder.mkdir(parents=True)
+    pd.read_csv(MIXED / "2022-06" / kent, dtype=str, keep_default_na=False).iloc[9:].to_csv(folder / kent, index=False)
+    republished = by_force(cs.read_police_uk(folder.parent))
+    assert len(republished) == 1 and next(iter(republished.values())) < before[next(iter(republished))]
+    result = store.refresh([folder.parent])
+    assert result.partitions_replaced == 1
+    expected = {**before, **republished}
+    assert by_force(store.read()) == expected
+    # The other forces came along into the new file: the old one is named no more, and no partition is dead.
+    [new] = store.fragments()
+    assert new != old and str(Path(old).relative_to(store.root)) in store.manifest()["retired"]
+    assert by_force(pd.read_parquet(new)) == expected  # an engine reading the named file reads each row once
+    assert compact.excess(store.manifest()) == (0, [])
+    force = next(iter(republished))
+    assert by_force(store.read(forces=[force])) == republished  # a force's rows out of the shared file
+    others = sorted(set(before) - {force})
+    assert by_force(store.read(forces=others)) == {name: before[name] for name in others}
+
+
+def earlier_layout(store: cs.Store) -> None:
+    """Rewrite ``store`` as crimestats wrote it before source-year files: a file per force-year, in
+    ``counts/src=<source>/pfa=<force>/year=<YYYY>/``, its partitions counting ``file_months``."""
+    manifest = store.manifest()
+    groups: dict[tuple[str, str], list[str]] = {}
+    for key, meta in manifest["partitions"].items():
+        groups.setdefault((meta["file"], meta["force"]), []).append(key)
+    for n, ((file, force), keys) in enumerate(sorted(groups.items())):
+        table = pq.read_table(store.root / file).filter(pc.field("force") == force)
+        src, year = file.split("/")[1], file.split("/")[2]
+        target = f"counts/{src}/pfa={slug(force)}/{year}/part-000001-legacy{n:02d}.parquet"
+        (store.root / target).parent.mkdir(parents=True, exist_ok=True)
+        (store.root / target).write_bytes(compact.encode_shared([table]))
+        for key in keys:
+            entry = {k: v for k, v in manifest["partitions"][key].items() if k != "file_partitions"}
+            manifest["partitions"][key] = {**entry, "file": target, "file_months": len(keys)}
+    for file, _ in groups:
+        (store.root / file).unlink(missing_ok=True)
+    write_manifest(store.root, manifest)
+
+
+def test_a_store_of_force_year_files_moves_to_source_year_files_at_its_next_refresh(tmp_path):
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY / "2017-01", CITY / "2017-02", MIXED])
+    before = contents(store)
+    earlier_layout(store)
+    assert len(store.fragments()) == 4 and all("/pfa=" in path for path in store.fragments())
+    assert compact.misplaced(store.manifest()) and compact.excess(store.manifest())[0] == 4
+    pd.testing.assert_frame_equal(contents(store), before)  # read as it was
+    # A new file beside force-year folders would make a dataset of two sets of Hive keys, which DuckDB and Polars
+    # refuse: the refresh moves every file of the earlier layout into its source-year's.
+    result = store.refresh([CITY / "2017-03"])
+    assert result.compacted == 2
+    assert not compact.misplaced(store.manifest()) and compact.excess(store.manifest()) == (0, [])
+    assert all("/pfa=" not in path for path in store.fragments())
+    expected = cs.Store(tmp_path / "plain")
+    expected.refresh([CITY, MIXED])
+    pd.testing.assert_frame_equal(contents(store), contents(expected))
+    table = ds.dataset(store.fragments(), format="parquet", partitioning="hive").to_table()
+    assert "pfa" not in table.column_names
+    assert table.column("count").to_numpy().sum() == contents(expected)["count"].sum()
+    store.refresh([CITY / "2017-01"])
+    assert not list((store.root / "counts" / "src=police.uk").glob("pfa=*"))  # swept, folders and all
 
 
 @pytest.mark.parametrize("stage", ["compact-write", "compact-before-swap", "manifest-swap", "compact-after-swap"])
@@ -237,7 +319,7 @@ def test_the_compact_command(tmp_path, capsys):
     store.refresh([CITY / "2017-01"])
     store.refresh([CITY / "2017-02"])
     assert main(["compact", "--store", str(store.root)]) == EXIT_OK
-    assert "compacted 1 force-years; 2 data files -> 1" in capsys.readouterr().out
+    assert "compacted 1 source-years; 2 data files -> 1" in capsys.readouterr().out
     assert main(["compact", "--store", str(tmp_path / "none")]) == EXIT_BAD_INPUT
     assert "no store here" in capsys.readouterr().err
 
@@ -323,7 +405,7 @@ def test_months_replaced_from_two_files_at_once_bring_both_files_other_months(tm
     result = store.refresh([january / "2017-01", march])
     assert result.partitions_replaced == 2
     [file] = store.fragments()  # February came along from the first file, April from the second
-    assert {meta["file_months"] for meta in store.manifest()["partitions"].values()} == {4}
+    assert {meta["file_partitions"] for meta in store.manifest()["partitions"].values()} == {4}
     assert monthly(pd.read_parquet(file)) == {
         "2017-01": len(street_rows("2017-01")) - 5,
         "2017-02": len(street_rows("2017-02")),

@@ -132,13 +132,14 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
     table.iloc[5:].to_csv(redownload / street.name, index=False)
     store.refresh([redownload])
     assert store.manifest()["retired"]
-    debris = store.root / "counts" / "src=police.uk" / "pfa=dorset" / "year=2024" / "part-999999-crashed.parquet"
+    debris = store.root / "counts" / "src=police.uk" / "year=2024" / "part-999999-crashed.parquet"
     shutil.copy(next(debris.parent.glob("*.parquet")), debris)
 
     for filters in (
         {},
         {"forces": ["City of London Police"], "start": "2017-02"},
         {"areas": ["Bournemouth, Christchurch and Poole"]},
+        {"forces": ["Dorset"]},  # one of the two forces of the 2024 file
     ):
         lazy = store.read(engine="dask", **filters)
         assert is_dask(lazy)
@@ -151,6 +152,11 @@ def test_the_dask_read_is_the_pandas_read(tmp_path, client):
     )
     few = {"columns": ["force", "count"], "areas": ["City of London"], "start": "2017-02"}
     pd.testing.assert_frame_equal(frame_of(store.read(engine="dask", **few).compute()), frame_of(store.read(**few)))
+    assert set(store.read(engine="dask", forces=["Dorset"])["force"].unique().compute()) == {"Dorset"}
+    dorset = {"columns": ["count"], "forces": ["Dorset"]}  # filtered on a column it does not return
+    lazy = store.read(engine="dask", **dorset).compute()
+    pd.testing.assert_frame_equal(frame_of(lazy), frame_of(store.read(**dorset)))
+    assert store.read(**dorset)["count"].sum() == store.read(forces=["Dorset"])["count"].sum()
     empty = cs.Store(tmp_path / "empty")
     empty.root.mkdir()
     assert len(empty.read(engine="dask").compute()) == 0

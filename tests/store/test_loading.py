@@ -26,7 +26,7 @@ def _stored(root: Path) -> tuple[dict, dict, pd.DataFrame]:
         entry.pop("ingested_at")
     places = {}
     for key, meta in manifest["partitions"].items():
-        places[key] = (meta.pop("file").rsplit("/", 1)[0], meta.get("file_months"))
+        places[key] = (meta.pop("file").rsplit("/", 1)[0], meta.get("file_partitions"))
     return manifest, places, cs.Store(root).read()
 
 
@@ -47,7 +47,7 @@ def test_a_refresh_through_batches_stores_what_one_unit_at_a_time_stores(tmp_pat
     )
     assert manifest == manifest_each
     assert places == places_each
-    assert len(set(places.values())) < len(places)  # a file per force-year, holding its months
+    assert len(set(places.values())) < len(places)  # a file per source-year, holding its partitions
     pd.testing.assert_frame_equal(counts, counts_each)
     assert counts.coverage.equals(counts_each.coverage)
 

@@ -129,7 +129,7 @@ def test_the_files_the_manifest_names_read_as_one_hive_dataset_of_live_rows(tmp_
     files = store.fragments()
     # One set of Hive keys in every counts file: read together, they are what the sources hold, each row once.
     table = ds.dataset(files, format="parquet", partitioning="hive").to_table()
-    assert {"src", "pfa", "year"} <= set(table.column_names)
+    assert {"src", "year"} <= set(table.column_names)
     pd.testing.assert_series_equal(_by_force_and_year(table.to_pandas()), expected, check_names=False)
     pd.testing.assert_series_equal(_by_force_and_year(store.read()), expected, check_names=False)
     assert sorted(set(table.column("year").to_pylist())) == [2017, 2022, 2024]

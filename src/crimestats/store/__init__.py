@@ -4,7 +4,7 @@ Layout under the store folder::
 
     manifest.json                                  the current state (swapped atomically)
     .refresh.lock                                  present while a refresh runs
-    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet   months of a force-year, one row group
+    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet   forces and months of a source-year, one row group
     records/pfa=<force>/month=<YYYY-MM>/part-...   (police.uk records, with refresh(records=True))
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write
@@ -92,7 +92,7 @@ class Store:
         >>> store = cs.Store(tempfile.mkdtemp())
         >>> _ = store.refresh([cs.datasets.path("police-uk-city-of-london-2017-01")])
         >>> [path.split("/counts/")[1].rsplit("/", 1)[0] for path in store.fragments(start="2017-01")]
-        ['src=police.uk/pfa=london-city-of/year=2017']
+        ['src=police.uk/year=2017']
         """
         from . import read as _read
 
@@ -168,8 +168,8 @@ class Store:
         Notes
         -----
         Sources, forces and months are pruned on the manifest: only the files holding the
-        partitions wanted are opened, and of a file holding other months too only the wanted
-        months' rows are kept. Areas and categories are a filter inside the scan.
+        partitions wanted are opened, and of a file holding other forces or months too only the
+        wanted partitions' rows are kept. Areas and categories are a filter inside the scan.
 
         Raises
         ------
@@ -312,7 +312,7 @@ class Store:
         )
 
     def compact(self) -> CompactResult:
-        """Rewrite every force-year spread over several files (or holding replaced months) into one file.
+        """Rewrite every source-year spread over several files (or in an earlier layout) into one file.
 
         A refresh compacts on its own when it leaves too many small files; this does it now. It
         takes the refresh lock and is crash-safe as a refresh is (see ``docs/store.md``).

@@ -28,7 +28,7 @@ from ..io._common import progress_bar
 from . import compact
 from .atomic import DurableBatch, failpoint, free_space, store_error
 from .claims import Claims
-from .compact import compact_locked, encode_shared, group_folder, needs_compaction
+from .compact import compact_locked, encode_shared, group_folder, needs_compaction, placed_in
 from .compact import new_file as shared_file
 from .loading import LoadedUnit, UnitSummary, load_units_here
 from .manifest import content_digest, encode_manifest, read_manifest, write_manifest
@@ -161,8 +161,8 @@ def _write(
 ) -> dict[str, Any]:
     """Write the partitions of ``loaded``, then swap in the manifest that names them (returned).
 
-    The counts partitions go into one new file per source x force x year the refresh touches,
-    with the months still live in any file whose months it replaces (see
+    The counts partitions go into one new file per source x year the refresh touches, with the
+    partitions still live in any file whose partitions it replaces (see
     :mod:`crimestats.store.compact`); records get a file per partition.
     """
     generation = int(manifest["generation"]) + 1
@@ -223,7 +223,7 @@ def _placed(
     partitions = dict(manifest["partitions"])
     files = retouched(manifest["files"], touched or {})
     encoding: list[tuple[Path, Future[bytes]]] = []
-    grouped: dict[str, list[tuple[str, Any]]] = {}  # counts partitions by force-year folder
+    grouped: dict[str, list[tuple[str, Any]]] = {}  # counts partitions by source-year folder
     # Units read in a batch have theirs made already; the others' coverage records are made in one pass.
     framed = coverage_records_many([coverage_of(item.counts) for item in loaded if item.summary is None])[::-1]
     for item in loaded:
@@ -274,20 +274,19 @@ def _placed(
     stored = manifest["partitions"]
     living = _counts_by_file(stored)
     for folder, members in sorted(grouped.items()):
-        members.sort(key=lambda member: partitions[member[0]]["month"])
         new = {part_key for part_key, _ in members}
-        # A file holding a month replaced now is rewritten: its other months come into the new file, so
-        # no file ever holds a month the manifest places elsewhere (a reader of the files reads each row once).
+        # A file holding a partition replaced now is rewritten: its other partitions come into the new file, so
+        # no file ever holds a partition the manifest places elsewhere (a reader of the files reads each row once).
         replaced = sorted({stored[key]["file"] for key in new if key in stored})
         carried = sorted(key for file in replaced for key in living.get(file, ()) if key not in new)
         target = shared_file(folder, generation)
-        # One conversion to Arrow for the force-year (or for a whole batch of units, made once, here), not one
-        # per partition; the next force-year is converted while this one is encoded.
+        # One conversion to Arrow for the source-year (or for a whole batch of units, made once, here), not one
+        # per partition; the next source-year is converted while this one is encoded.
         tables = arrow_tables([group for _, group in members])
-        encoding.append((root / target, pool.submit(_force_year_bytes, root, [stored[k] for k in carried], tables)))
-        months = len(members) + len(carried)
+        encoding.append((root / target, pool.submit(_source_year_bytes, root, [stored[k] for k in carried], tables)))
+        count = len(members) + len(carried)
         for part_key in [*new, *carried]:
-            partitions[part_key] = {**partitions[part_key], "file": target, "file_months": months}
+            partitions[part_key] = placed_in(partitions[part_key], target, count)
     return encoding, partitions, files
 
 
@@ -300,8 +299,8 @@ def _counts_by_file(partitions: dict[str, Any]) -> dict[str, list[str]]:
     return by_file
 
 
-def _force_year_bytes(root: Path, carried: list[dict[str, Any]], tables: list[Any]) -> bytes:
-    """A force-year file: the stored rows of the ``carried`` partitions, then the new partitions' ``tables``."""
+def _source_year_bytes(root: Path, carried: list[dict[str, Any]], tables: list[Any]) -> bytes:
+    """A source-year file: the stored rows of the ``carried`` partitions, then the new partitions' ``tables``."""
     return encode_shared([*compact.read_live(root, carried), *tables])
 
 
@@ -317,7 +316,7 @@ def _next_manifest(
         else:
             del files[key]
     # Files no partition names any more stay until the next refresh: a reader holding the current
-    # manifest may still open them. (A file stays named while any of its months is live.)
+    # manifest may still open them. (A file stays named while any of its partitions is live.)
     named = {meta["file"] for meta in partitions.values()}
     retired = {
         file: {"generation": generation, "since": now}

@@ -2,28 +2,31 @@
 
 A partition (source x force x month) is the store's logical unit: claims, revisions and
 replacement are all decided per partition, and the manifest names one place for each: the rows
-of its month in a file of its force-year folder::
+of its force and month in a file of its source-year folder::
 
-    counts/src=<source>/pfa=<force>/year=<YYYY>/part-<generation>-<id>.parquet    one row group
+    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet    one row group
 
 Every counts file lives in such a folder, so the store is a Hive-partitioned dataset with the same
-keys (``src``, ``pfa``, ``year``) throughout, which other engines read as one. One row group, not
-one per month: reading costs per column chunk far more than per row, so a year of a force in one
-chunk per column is what makes a national read fast.
+keys (``src``, ``year``) throughout, which other engines read as one; the force is the ``force``
+column. One row group, not one per force or month: reading costs per column chunk far more than
+per row, so a year of every force in one chunk per column is what makes a national read fast, and
+a refresh of a month of every force writes one file, not one per force.
 
-A refresh writes one file per force-year it touches, holding the months it brings. When it
-replaces a month held in a file with other months, that file's other months are rewritten into
+A refresh writes one file per source-year it touches, holding the partitions it brings. When it
+replaces a partition held in a file with others, that file's other partitions are rewritten into
 the new file with it, so every row of every file the manifest names is live: an engine reading
-those files reads each row once. A monthly refresh still adds a file a force-year; compaction
-rewrites each force-year held in several files into one, exactly as a refresh writes: new files
+those files reads each row once. A monthly refresh still adds a file a source-year; compaction
+rewrites each source-year held in several files into one, exactly as a refresh writes: new files
 first (each atomic, all made durable together), then the manifest swap, the old files retired
-until the next refresh and then swept. It also moves what stores written before this layout hold (a file per
-``month=<YYYY-MM>`` folder, and months of files the manifest places elsewhere) into it.
+until the next refresh and then swept. It also moves what stores written before this layout hold
+into it: a file per ``pfa=<force>/year=<YYYY>`` or ``pfa=<force>/month=<YYYY-MM>`` folder, and
+partitions of files the manifest places elsewhere.
 
 A refresh compacts on its own, under its lock, when the store has gathered
-:data:`COMPACT_EXCESS` or more surplus files and dead months; :meth:`crimestats.Store.compact`
-(``crimestats compact``) does it at any time. Records (``refresh(records=True)``) stay one file
-per force x month: those files are not small.
+:data:`COMPACT_EXCESS` or more surplus files and dead partitions, or holds any file of an earlier
+layout (so the dataset other engines read has one set of keys after the first refresh);
+:meth:`crimestats.Store.compact` (``crimestats compact``) does it at any time. Records
+(``refresh(records=True)``) stay one file per force x month: those files are not small.
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ import pyarrow.parquet as pq
 from ..exceptions import StoreError
 from .atomic import DurableBatch, failpoint, free_space, store_error
 from .manifest import encode_manifest, write_manifest
-from .read import COUNTS_SCHEMA, slug
+from .read import COUNTS_SCHEMA, partition_filter, written_with
 
 logger = logging.getLogger(__name__)
 
-#: Surplus data files (beyond one per force-year) plus dead months at which a refresh compacts.
-COMPACT_EXCESS = 100
+#: Surplus data files (beyond one per source-year) plus dead partitions at which a refresh compacts: about
+#: two years of monthly refreshes, each adding a file to its source-year.
+COMPACT_EXCESS = 24
 
 
 @dataclass
@@ -63,20 +67,26 @@ class CompactResult:
     files_after: int = 0
 
     def summary(self) -> str:
-        """One line: how many force-years were rewritten, and the data files before and after."""
+        """One line: how many source-years were rewritten, and the data files before and after."""
         return (
-            f"{self.store}: compacted {self.groups} force-years; {self.files_before} data files -> {self.files_after}"
+            f"{self.store}: compacted {self.groups} source-years; {self.files_before} data files -> {self.files_after}"
         )
 
 
 def group_folder(meta: dict[str, Any]) -> str:
-    """The folder of the shared file holding a counts partition: its source, force and year."""
-    return f"counts/src={meta['src']}/pfa={slug(meta['force'])}/year={meta['month'][:4]}"
+    """The folder of the file holding a counts partition: its source and year."""
+    return f"counts/src={meta['src']}/year={meta['month'][:4]}"
 
 
 def new_file(folder: str, generation: int) -> str:
     """A fresh data file name in ``folder`` (relative to the store)."""
     return f"{folder}/part-{generation:06d}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def placed_in(meta: dict[str, Any], file: str, partitions: int) -> dict[str, Any]:
+    """A counts partition's manifest entry once placed in ``file``, written with ``partitions`` partitions."""
+    entry = {key: value for key, value in meta.items() if key != "file_months"}  # the name before file_partitions
+    return {**entry, "file": file, "file_partitions": partitions}
 
 
 #: The Parquet compression of counts files. Snappy, not zstd: a counts file is a few thousand rows
@@ -108,21 +118,13 @@ def counts_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
-    """Surplus files plus dead months of the counts dataset, and the force-year folders that hold them.
+    """Surplus files plus dead partitions of the counts dataset, and the source-year folders that hold them.
 
-    A force-year is whole when one file in its folder holds its months and nothing else. Files of
-    stores written before every counts file lived in its force-year folder (``month=`` folders)
+    A source-year is whole when one file in its folder holds its partitions and nothing else. Files
+    of stores written before every counts file lived in its source-year folder (``pfa=`` folders)
     are surplus too, so compaction moves them there.
     """
-    by_group: dict[str, set[str]] = defaultdict(set)
-    live: dict[str, int] = defaultdict(int)
-    size: dict[str, int] = {}
-    for meta in manifest["partitions"].values():
-        if meta["dataset"] != "counts":
-            continue
-        by_group[group_folder(meta)].add(meta["file"])
-        live[meta["file"]] += 1
-        size[meta["file"]] = int(meta.get("file_months", 1))
+    by_group, live, size = _files_by_group(manifest)
     total = 0
     fragmented = []
     for folder, files in by_group.items():
@@ -134,32 +136,50 @@ def excess(manifest: dict[str, Any]) -> tuple[int, list[str]]:
     return total, sorted(fragmented)
 
 
+def misplaced(manifest: dict[str, Any]) -> bool:
+    """True when a counts file the manifest names is outside its source-year folder (an earlier layout)."""
+    by_group = _files_by_group(manifest)[0]
+    return any(not file.startswith(f"{folder}/") for folder, files in by_group.items() for file in files)
+
+
+def _files_by_group(manifest: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, int], dict[str, int]]:
+    """The counts files named per source-year folder, and per file its live partitions and those written."""
+    by_group: dict[str, set[str]] = defaultdict(set)
+    live: dict[str, int] = defaultdict(int)
+    size: dict[str, int] = {}
+    for meta in manifest["partitions"].values():
+        if meta["dataset"] != "counts":
+            continue
+        by_group[group_folder(meta)].add(meta["file"])
+        live[meta["file"]] += 1
+        size[meta["file"]] = written_with(meta)
+    return by_group, live, size
+
+
 def needs_compaction(manifest: dict[str, Any]) -> bool:
-    """True when the store has gathered enough small files or dead months to be worth compacting."""
-    return excess(manifest)[0] >= COMPACT_EXCESS
+    """True when the store has gathered enough small files or dead partitions, or files of an earlier layout."""
+    return excess(manifest)[0] >= COMPACT_EXCESS or misplaced(manifest)
 
 
 def read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
-    """The rows of ``parts`` (partitions of one force-year), each file read once, only their months kept.
+    """The rows of ``parts`` (counts partitions of one source-year), each file read once, only theirs kept.
 
-    Rows are kept by the months of ``parts``, never by what the manifest says a file was written
-    with, so a month dead in an old file is never rewritten into a new one, whatever the manifest
-    recorded of it.
+    Rows are kept by the forces and months of ``parts``, never by what the manifest says a file was
+    written with, so a partition dead in an old file is never rewritten into a new one, whatever
+    the manifest recorded of it.
 
     Raises
     ------
     StoreError
         When a file of the store cannot be read (deleted or damaged since it was written).
     """
-    from .read import month_filter
-
-    months: dict[str, list[str]] = {}
+    pairs: dict[str, list[tuple[str, str]]] = {}
     for meta in parts:
-        months.setdefault(meta["file"], []).append(meta["month"])
+        pairs.setdefault(meta["file"], []).append((meta["force"], meta["month"]))
     tables = []
-    for file, wanted in months.items():
+    for file, wanted in pairs.items():
         try:
-            table = pq.read_table(root / file, schema=COUNTS_SCHEMA).filter(month_filter(sorted(wanted)))
+            table = pq.read_table(root / file, schema=COUNTS_SCHEMA).filter(partition_filter(wanted))
             tables.append(table.select(COUNTS_SCHEMA.names).cast(COUNTS_SCHEMA).replace_schema_metadata(None))
         except (OSError, pa.ArrowException) as error:
             raise StoreError(
@@ -170,7 +190,7 @@ def read_live(root: Path, parts: Sequence[dict[str, Any]]) -> list[pa.Table]:
 
 
 def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str] | None = None) -> CompactResult:
-    """Rewrite each fragmented force-year of the store at ``root`` into one file; the caller holds the lock.
+    """Rewrite each fragmented source-year of the store at ``root`` into one file; the caller holds the lock.
 
     Crash-safe as a refresh: new files are written (each atomically) before the manifest that
     names them is swapped in; the files no partition names any more are kept under ``retired``
@@ -201,14 +221,14 @@ def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str
     try:
         with DurableBatch(root) as batch:  # the new files on disk together, before the manifest names them
             for folder in sorted(members):
-                parts = sorted(members[folder], key=lambda item: item[1]["month"])
+                parts = sorted(members[folder], key=lambda item: (item[1]["month"], item[1]["force"]))
                 target = new_file(folder, generation)
                 batch.write(root / target, encode_shared(read_live(root, [meta for _, meta in parts])))
                 done.append(root / target)
                 if len(done) == 1:
                     failpoint("compact-write")
                 for key, meta in parts:
-                    partitions[key] = {**meta, "file": target, "file_months": len(parts)}
+                    partitions[key] = placed_in(meta, target, len(parts))
             batch.sync()
         named_after = {meta["file"] for meta in partitions.values()}
         retired = dict(manifest["retired"])
@@ -231,7 +251,7 @@ def compact_locked(root: Path, manifest: dict[str, Any], *, groups: Sequence[str
 
 
 def compact_store(root: Path) -> CompactResult:
-    """Compact every fragmented force-year of the store at ``root`` (see :meth:`crimestats.Store.compact`)."""
+    """Compact every fragmented source-year of the store at ``root`` (see :meth:`crimestats.Store.compact`)."""
     from .lock import refresh_lock
     from .manifest import read_manifest
     from .refresh import _sweep

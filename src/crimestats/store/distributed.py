@@ -133,8 +133,9 @@ def read_dask(
     parts = _read.file_parts(chosen)
     meta = empty_counts()[read]
     if parts:
-        # One Dask partition per data file, read by pyarrow; a file holding months not wanted (or, in a store
-        # written by an earlier version, months replaced since) gives only those wanted, as the pandas read does.
+        # One Dask partition per data file, read by pyarrow; a file holding partitions not wanted (other forces or
+        # months, or, in a store written by an earlier version, ones replaced since) gives only those wanted, as
+        # the pandas read does.
         frame = dd.from_map(_FileReader(root, read, meta.dtypes.to_dict()), list(parts.items()), meta=meta)
     else:
         frame = dd.from_pandas(meta, npartitions=1)
@@ -151,7 +152,7 @@ def _stored_coverage(manifest: dict[str, Any], chosen: Sequence[dict[str, Any]])
     The pandas read limits coverage to the forces and periods its rows hold; a lazy frame has no
     rows yet, so the partitions it reads stand in for them (the same unless ``areas`` is given,
     when this keeps other forces' coverage too, which no metric asks about). Not the months of
-    every file opened: a file holds a force's year, of which a read may want only some months.
+    every file opened: a file holds a source's year, of which a read may want only some forces and months.
     """
     stand_in = pd.DataFrame(
         {
@@ -163,15 +164,15 @@ def _stored_coverage(manifest: dict[str, Any], chosen: Sequence[dict[str, Any]])
 
 
 class _FileReader:
-    """Reads one store data file (only its live months, when given) as a canonical pandas frame."""
+    """Reads one store data file (only the partitions given, if any) as a canonical pandas frame."""
 
     def __init__(self, root: Path, columns: list[str], dtypes: dict[str, Any]) -> None:
         self.root, self.columns, self.dtypes = root, columns, dtypes
 
-    def __call__(self, part: tuple[str, list[str] | None]) -> pd.DataFrame:
+    def __call__(self, part: tuple[str, list[tuple[str, str]] | None]) -> pd.DataFrame:
         import pyarrow.dataset as ds
 
-        file, months = part
-        where = None if months is None else _read.month_filter(months)
+        file, pairs = part
+        where = None if pairs is None else _read.partition_filter(pairs)
         table = ds.dataset(str(self.root / file), format="parquet").to_table(columns=self.columns, filter=where)
         return table.to_pandas(types_mapper=_read.pandas_type).astype(self.dtypes)

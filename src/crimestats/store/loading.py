@@ -146,8 +146,8 @@ class Rows:
 def rows_table(rows: Sequence[Rows]) -> pa.Table:
     """Rows of one batch (one or more partitions, at least one), in order, as one Arrow table of the counts schema.
 
-    One ``take`` of their positions in the batch's table: a force-year's dozen months are not a
-    dozen slices to be concatenated.
+    One ``take`` of their positions in the batch's table: a source-year's hundreds of partitions are
+    not hundreds of slices to be concatenated.
     """
     if len(rows) == 1 or rows[0].batch.table() is None:
         return pa.concat_tables([part.table() for part in rows]).combine_chunks()

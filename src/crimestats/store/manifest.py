@@ -1,12 +1,12 @@
 """The manifest: the one file that says what the store holds.
 
 ``manifest.json`` names the one current place of every partition (``partitions``: its data file,
-and for a shared file ``file_months``, how many months the file was written with, so a reader
-knows when some are dead), the source file each came from and everything known about that file
-(``files``: size, modification time, content digest, source kind, periods, forces, rows, quality record),
-and the data files replaced by the last refresh or compaction that readers holding the previous
-manifest may still open (``retired``). It is swapped in whole with
-:func:`~crimestats.store.atomic.write_atomic`; readers open only the files it names.
+and ``file_partitions``, how many partitions the file was written with, so a reader knows when
+some are dead; ``file_months`` in stores written before), the source file each came from and
+everything known about that file (``files``: size, modification time, content digest, source
+kind, periods, forces, rows, quality record), and the data files replaced by the last refresh or
+compaction that readers holding the previous manifest may still open (``retired``). It is swapped
+in whole with :func:`~crimestats.store.atomic.write_atomic`; readers open only the files it names.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ VERSION = 1
 
 
 #: Hive partition fields of each dataset's folders under the store folder. (A counts partition, the unit
-#: of claims and replacement, is a source x force x month; its rows live in a file of the force-year's folder.)
-PARTITION_FIELDS = {"counts": ("src", "pfa", "year"), "records": ("pfa", "month")}
+#: of claims and replacement, is a source x force x month; its rows live in a file of the source-year's folder.)
+PARTITION_FIELDS = {"counts": ("src", "year"), "records": ("pfa", "month")}
 
 
 def empty_manifest() -> dict[str, Any]:

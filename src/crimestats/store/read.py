@@ -104,28 +104,59 @@ def selected(
     return keep
 
 
-def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[str] | None]:
-    """The data files holding ``partitions``, each with the months to keep from it (None: every row).
+def file_parts(partitions: Sequence[dict[str, Any]]) -> dict[str, list[tuple[str, str]] | None]:
+    """The data files holding ``partitions``, each with the partitions to keep from it (None: every row).
 
-    A partition is its file's rows of its month (a file holds months of one force-year). When
-    every month the file was written with is wanted, the whole file is read; otherwise only the
-    wanted months' rows are kept: a read filtered on months, or, in a store written by an earlier
-    version, a month replaced since (dead in the old file), which is never read twice.
+    A partition is its file's rows of its force and month (a file holds partitions of one source
+    and year). When every partition the file was written with is wanted, the whole file is read;
+    otherwise only the wanted partitions' rows, as (force, month) pairs: a read filtered on forces
+    or months, or, in a store written by an earlier version, a partition replaced since (dead in
+    the old file), which is never read twice.
     """
-    wanted: dict[str, list[str]] = {}
+    wanted: dict[str, list[tuple[str, str]]] = {}
     written: dict[str, int] = {}
     for meta in partitions:
-        wanted.setdefault(meta["file"], []).append(meta["month"])
-        written[meta["file"]] = int(meta.get("file_months", 1))
-    return {file: None if len(months) >= written[file] else sorted(months) for file, months in wanted.items()}
+        wanted.setdefault(meta["file"], []).append((meta["force"], meta["month"]))
+        written[meta["file"]] = written_with(meta)
+    return {file: None if len(pairs) >= written[file] else sorted(pairs) for file, pairs in wanted.items()}
+
+
+def written_with(meta: dict[str, Any]) -> int:
+    """How many partitions the file holding a counts partition was written with (see :mod:`.manifest`)."""
+    return int(meta.get("file_partitions", meta.get("file_months", 1)))
+
+
+def partition_filter(pairs: Sequence[tuple[str, str]]) -> ds.Expression:
+    """Rows of the partitions ``pairs`` ((force, month "YYYY-MM")) of one file.
+
+    Forces wanted for the same months share one test, so a read of some months of every force, or
+    of every month of some forces, is a short expression whatever the number of partitions.
+    """
+    months: dict[str, list[str]] = {}
+    for force, month in pairs:
+        months.setdefault(force, []).append(month)
+    forces: dict[tuple[str, ...], list[str]] = {}
+    for force, wanted in months.items():
+        forces.setdefault(tuple(sorted(set(wanted))), []).append(force)
+    combined = None
+    for wanted, names in sorted(forces.items()):
+        part = ds.field("force").isin(sorted(names)) & month_filter(wanted)
+        combined = part if combined is None else combined | part
+    return combined
 
 
 def month_filter(months: Sequence[str]) -> ds.Expression:
-    """Rows whose period starts in one of ``months`` ("YYYY-MM")."""
-    combined = None
-    for month in months:
+    """Rows whose period starts in one of ``months`` ("YYYY-MM"); consecutive months make one range."""
+    spans: list[list[pd.Timestamp]] = []
+    for month in sorted(set(months)):
         first = pd.Timestamp(f"{month}-01")
-        part = (ds.field("period_start") >= first) & (ds.field("period_start") < first + pd.DateOffset(months=1))
+        if spans and spans[-1][1] == first:
+            spans[-1][1] = first + pd.DateOffset(months=1)
+        else:
+            spans.append([first, first + pd.DateOffset(months=1)])
+    combined = None
+    for first, stop in spans:
+        part = (ds.field("period_start") >= first) & (ds.field("period_start") < stop)
         combined = part if combined is None else combined | part
     return combined
 
@@ -135,8 +166,8 @@ def scans(
 ) -> list[tuple[ds.Dataset, ds.Expression | None]]:
     """What a read of the ``counts`` or ``records`` partitions the filters keep scans: (dataset, filter) pairs.
 
-    Files read whole make one dataset; each file of which only some months are wanted (or, in a
-    store written by an earlier version, live) is scanned with those months' filter.
+    Files read whole make one dataset; each file of which only some partitions are wanted (or, in a
+    store written by an earlier version, live) is scanned with those partitions' filter.
     Empty when the manifest names no such partition.
     """
     files = file_parts(selected(manifest, name, **filters))
@@ -153,16 +184,16 @@ def scans(
         combined = extra if inside is None else inside if extra is None else inside & extra
         return ds.FileSystemDataset(fragments, schema, fmt, filesystem), combined
 
-    whole = [file for file, months in files.items() if months is None]
+    whole = [file for file, pairs in files.items() if pairs is None]
     out = [scan(whole, None)] if whole else []
-    out += [scan([file], month_filter(months)) for file, months in files.items() if months is not None]
+    out += [scan([file], partition_filter(pairs)) for file, pairs in files.items() if pairs is not None]
     return out
 
 
 def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
     """The files of the ``counts`` or ``records`` partitions the filters keep, as one dataset (None: none).
 
-    Rows of months not wanted in a file with others are in it: read with :func:`scans` to leave them out.
+    Rows of partitions not wanted in a file with others are in it: read with :func:`scans` to leave them out.
     """
     parts = scans(root, manifest, name, **filters)
     if not parts:
@@ -191,7 +222,7 @@ def expression(
     categories: Sequence[str] | None = None,
     **_: Any,
 ) -> ds.Expression | None:
-    """The pyarrow filter on columns inside the files (sources, forces and months are pruned on the manifest)."""
+    """The pyarrow filter on areas and categories (forces and months: the manifest and :func:`partition_filter`)."""
     from ..areas import area_name
 
     parts = []

@@ -1,6 +1,6 @@
 """Encoding and writing a refresh's data files, several at once.
 
-Parquet encoding and writing a file wait outside the GIL, so a refresh encodes its force-year
+Parquet encoding and writing a file wait outside the GIL, so a refresh encodes its source-year
 files side by side and writes them from a few threads (:data:`WRITERS`). Each write is atomic, and
 the files are made durable together (:class:`~crimestats.store.atomic.DurableBatch`); what order
 they happen in, and what is undone after a failure, is :mod:`crimestats.store.commit`'s.
@@ -50,7 +50,19 @@ def _source(group: Any) -> object:
 
 
 def _run_table(run: list[Any]) -> pa.Table:
-    return rows_table(run) if isinstance(run[0], Rows) else counts_table(pd.concat(run))
+    return rows_table(run) if isinstance(run[0], Rows) else counts_table(pd.concat([_bare(frame) for frame in run]))
+
+
+def _bare(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without its attributes (quality records), to be concatenated with frames of other files.
+
+    Pandas compares the attributes of frames it concatenates, and some hold tables, which cannot be compared.
+    """
+    if not frame.attrs:
+        return frame
+    bare = frame.copy(deep=False)
+    bare.attrs = {}
+    return bare
 
 
 def write_files(writes: list[tuple[Path, bytes]], done: list[Path], batch: DurableBatch) -> None:
@@ -97,7 +109,7 @@ def records_bytes(frame: pd.DataFrame) -> bytes:
     """One records partition as the bytes of a Parquet file (:data:`RECORDS_COMPRESSION`).
 
     Counts are encoded by :func:`~crimestats.store.compact.encode_shared` from :func:`arrow_tables`,
-    one force-year file at a time, from a batch's Arrow table or a unit's frame.
+    one source-year file at a time, from a batch's Arrow table or a unit's frame.
     """
     frame = frame.copy(deep=False)
     frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
