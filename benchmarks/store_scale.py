@@ -9,7 +9,7 @@ for the benchmark, then times:
 - ``store.read()`` of everything and of one force;
 - ``compare_years`` and ``performance_snapshot`` (charts excluded: ``compute_findings`` and the
   sentences; the whole snapshot with its charts is timed too, for reference);
-- how many Parquet files the store holds (a big refresh writes a force's year in one file).
+- how many Parquet files the store holds (a refresh writes a source's year in one file).
 
 Usage from the repository root::
 

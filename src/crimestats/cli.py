@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(run=_status)
 
     compact = commands.add_parser(
-        "compact", help="rewrite a store's small files: each source's force-year in one file (docs/store.md)"
+        "compact", help="rewrite a store's small files: each source's year in one file (docs/store.md)"
     )
     compact.add_argument("--store", required=True, help="store folder")
     compact.set_defaults(run=_compact)

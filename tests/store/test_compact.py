@@ -124,6 +124,28 @@ def test_a_month_the_manifest_places_elsewhere_is_masked_and_compacted_away(tmp_
     assert all("/year=2017/" in meta["file"] for meta in store.manifest()["partitions"].values())
 
 
+def test_a_month_dead_in_one_file_and_live_in_another_read_in_part_is_read_once(tmp_path):
+    """A store written before replaced months were carried: a big refresh put a re-published January and an April
+    in a new file, and the old file still holds its January, dead. A read of some months of both files must take
+    January only from the new file, though both files are read in part."""
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])
+    manifest = store.manifest()
+    parts = manifest["partitions"]
+    january, march = (f"counts/src=police.uk/pfa=london-city-of/month=2017-{m}" for m in ("01", "03"))
+    april = march.replace("2017-03", "2017-04")
+    smaller = pd.DataFrame(cs.read_police_uk(smaller_january(tmp_path)))
+    april_rows = pd.DataFrame(cs.read_police_uk(CITY / "2017-03")).assign(period_start=pd.Timestamp("2017-04-01"))
+    newer = "counts/src=police.uk/year=2017/part-000002-0123abcd.parquet"
+    (store.root / newer).write_bytes(compact.encode_shared([compact.counts_table(f) for f in (smaller, april_rows)]))
+    parts[january] = {**parts[january], "file": newer, "file_partitions": 2}
+    parts[april] = {**parts[march], "month": "2017-04", "file": newer, "file_partitions": 2}
+    write_manifest(store.root, manifest)
+    total = {"2017-01": 483 - 5, "2017-02": len(street_rows("2017-02")), "2017-03": len(street_rows("2017-03"))}
+    assert monthly(store.read(end="2017-03")) == total  # both files read in part
+    assert monthly(store.read()) == {**total, "2017-04": len(street_rows("2017-03"))}
+
+
 def test_a_file_outside_its_source_year_folder_is_moved_there_by_compaction(tmp_path):
     store = cs.Store(tmp_path / "store")
     store.refresh([CITY / "2017-01"])

@@ -4,7 +4,7 @@ Layout under the store folder::
 
     manifest.json                                  the current state (swapped atomically)
     .refresh.lock                                  present while a refresh runs
-    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet   forces and months of a source-year, one row group
+    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet   forces and months of a source-year
     records/pfa=<force>/month=<YYYY-MM>/part-...   (police.uk records, with refresh(records=True))
 
 The package's modules, one job each: :mod:`~crimestats.store.atomic` (the one atomic-write

@@ -4,13 +4,14 @@ A partition (source x force x month) is the store's logical unit: claims, revisi
 replacement are all decided per partition, and the manifest names one place for each: the rows
 of its force and month in a file of its source-year folder::
 
-    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet    one row group
+    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet    rows sorted by force and month
 
 Every counts file lives in such a folder, so the store is a Hive-partitioned dataset with the same
 keys (``src``, ``year``) throughout, which other engines read as one; the force is the ``force``
-column. One row group, not one per force or month: reading costs per column chunk far more than
-per row, so a year of every force in one chunk per column is what makes a national read fast, and
-a refresh of a month of every force writes one file, not one per force.
+column. Reading costs per file and per column chunk far more than per row, so a year of every
+force in one file, in row groups of :data:`ROW_GROUP_ROWS`, is what makes a national read fast,
+and a refresh of a month of every force writes one file, not one per force. The rows are sorted
+by force, so a read of one force finds its rows in a row group or two by their statistics.
 
 A refresh writes one file per source-year it touches, holding the partitions it brings. When it
 replaces a partition held in a file with others, that file's other partitions are rewritten into
@@ -96,12 +97,21 @@ def placed_in(meta: dict[str, Any], file: str, partitions: int) -> dict[str, Any
 COUNTS_COMPRESSION = "snappy"
 
 
+#: Rows per row group of a counts file. A national year (about 55,000 rows) is four: reading the whole
+#: store costs a tenth more than with one row group a file, a read of one force a third as much.
+ROW_GROUP_ROWS = 16_384
+
+
 def encode_shared(tables: Sequence[pa.Table]) -> bytes:
-    """One Parquet file (:data:`COUNTS_COMPRESSION`) holding ``tables``, in order, in one row group."""
-    table = pa.concat_tables(tables).combine_chunks()
+    """One Parquet file (:data:`COUNTS_COMPRESSION`) of the rows of ``tables``, sorted by force and month."""
+    table = pa.concat_tables(tables).sort_by(SORTED_BY).combine_chunks()
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=COUNTS_COMPRESSION, row_group_size=max(len(table), 1))
+    pq.write_table(table, sink, compression=COUNTS_COMPRESSION, row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue().to_pybytes()
+
+
+#: The order of a counts file's rows.
+SORTED_BY = [("force", "ascending"), ("period_start", "ascending")]
 
 
 def counts_table(frame: pd.DataFrame) -> pa.Table:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -166,8 +166,11 @@ def scans(
 ) -> list[tuple[ds.Dataset, ds.Expression | None]]:
     """What a read of the ``counts`` or ``records`` partitions the filters keep scans: (dataset, filter) pairs.
 
-    Files read whole make one dataset; each file of which only some partitions are wanted (or, in a
-    store written by an earlier version, live) is scanned with those partitions' filter.
+    Files read whole make one dataset; the files of which only some partitions are wanted make
+    another, scanned with the filter of every partition wanted (each row of those files belongs to a
+    partition the manifest places there, so a row passes only for a partition wanted from its own
+    file). A file of a store written by an earlier version that still holds partitions the
+    manifest places elsewhere (dead) is scanned on its own with its own partitions' filter.
     Empty when the manifest names no such partition.
     """
     files = file_parts(selected(manifest, name, **filters))
@@ -185,9 +188,25 @@ def scans(
         return ds.FileSystemDataset(fragments, schema, fmt, filesystem), combined
 
     whole = [file for file, pairs in files.items() if pairs is None]
+    partial = {file: pairs for file, pairs in files.items() if pairs is not None}
+    dead = holding_dead(manifest, partial)
+    live = [file for file in partial if file not in dead]
     out = [scan(whole, None)] if whole else []
-    out += [scan([file], partition_filter(pairs)) for file, pairs in files.items() if pairs is not None]
+    if live:  # one scan, not one per file: a read of one force over ten years opens ten files of every force
+        out.append(scan(live, partition_filter(sorted({pair for file in live for pair in partial[file]}))))
+    out += [scan([file], partition_filter(partial[file])) for file in partial if file in dead]
     return out
+
+
+def holding_dead(manifest: dict[str, Any], files: Collection[str]) -> set[str]:
+    """Those of ``files`` holding partitions the manifest places elsewhere (written by an earlier version)."""
+    live: dict[str, int] = {}
+    written: dict[str, int] = {}
+    for meta in manifest["partitions"].values():
+        if meta["file"] in files:
+            live[meta["file"]] = live.get(meta["file"], 0) + 1
+            written[meta["file"]] = written_with(meta)
+    return {file for file in live if live[file] < written[file]}
 
 
 def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
