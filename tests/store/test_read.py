@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 import crimestats as cs
@@ -154,3 +155,35 @@ def test_duckdb_and_polars_read_the_named_files_as_docs_distributed_says(tmp_pat
         frame = pl.scan_parquet(files, hive_partitioning=True).select("force", "period_start", "count").collect()
         frame = frame.to_pandas()
     pd.testing.assert_series_equal(_by_force_and_year(frame), expected, check_names=False)
+
+
+def test_a_file_of_several_row_groups_is_sorted_by_force_and_a_force_read_skips_the_others(tmp_path, monkeypatch):
+    from crimestats.store import compact
+
+    january = TEST_DATA / "police-uk" / "reorganised-2024-01" / "2024-01"  # 48 rows of counts, two forces
+    february = tmp_path / "raw" / "2024-02"
+    february.mkdir(parents=True)
+    for path in january.glob("*.csv"):
+        rows = pd.read_csv(path, dtype=str, keep_default_na=False).assign(Month="2024-02")
+        rows.to_csv(february / path.name.replace("2024-01", "2024-02"), index=False)
+    plain = cs.Store(tmp_path / "plain")
+    plain.refresh([january, february])
+    monkeypatch.setattr(compact, "ROW_GROUP_ROWS", 10)
+    store = cs.Store(tmp_path / "store")
+    store.refresh([january])
+    store.refresh([february])
+    store.compact()  # the two months' files in one, which compaction puts in order of month, then force
+    [file] = store.fragments()
+    forces = pq.read_table(file).column("force").to_pylist()
+    assert forces == sorted(forces) and len(set(forces)) == 2
+    groups = pq.ParquetFile(file).num_row_groups
+    fragment = next(iter(ds.dataset(file, format="parquet").get_fragments()))
+    kept = fragment.split_by_row_group(ds.field("force").isin([forces[0]]))
+    assert groups > 2 and 0 < len(kept) < groups  # the statistics skip the other force's row groups
+    for filters in ({}, {"forces": [forces[0]]}, {"forces": [forces[-1]], "start": "2024-02"}):
+        ours, theirs = store.read(**filters), plain.read(**filters)
+        columns = list(ours.columns)
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(ours).sort_values(columns).reset_index(drop=True),
+            pd.DataFrame(theirs).sort_values(columns).reset_index(drop=True),
+        )

@@ -4,14 +4,15 @@ A partition (source x force x month) is the store's logical unit: claims, revisi
 replacement are all decided per partition, and the manifest names one place for each: the rows
 of its force and month in a file of its source-year folder::
 
-    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet    rows sorted by force and month
+    counts/src=<source>/year=<YYYY>/part-<generation>-<id>.parquet
 
 Every counts file lives in such a folder, so the store is a Hive-partitioned dataset with the same
 keys (``src``, ``year``) throughout, which other engines read as one; the force is the ``force``
 column. Reading costs per file and per column chunk far more than per row, so a year of every
 force in one file, in row groups of :data:`ROW_GROUP_ROWS`, is what makes a national read fast,
-and a refresh of a month of every force writes one file, not one per force. The rows are sorted
-by force, so a read of one force finds its rows in a row group or two by their statistics.
+and a refresh of a month of every force writes one file, not one per force. The rows of a file of
+more than one row group are sorted by force, so a read of one force finds its rows in a row group
+or two by their statistics.
 
 A refresh writes one file per source-year it touches, holding the partitions it brings. When it
 replaces a partition held in a file with others, that file's other partitions are rewritten into
@@ -103,8 +104,15 @@ ROW_GROUP_ROWS = 16_384
 
 
 def encode_shared(tables: Sequence[pa.Table]) -> bytes:
-    """One Parquet file (:data:`COUNTS_COMPRESSION`) of the rows of ``tables``, sorted by force and month."""
-    table = pa.concat_tables(tables).sort_by(SORTED_BY).combine_chunks()
+    """One Parquet file (:data:`COUNTS_COMPRESSION`) of the rows of ``tables``.
+
+    Sorted by force and month when they make more than one row group (the order lets a read skip
+    row groups; within one there is nothing to skip), otherwise in the order given.
+    """
+    table = pa.concat_tables(tables)
+    if len(table) > ROW_GROUP_ROWS:
+        table = table.sort_by(SORTED_BY)
+    table = table.combine_chunks()
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression=COUNTS_COMPRESSION, row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue().to_pybytes()
