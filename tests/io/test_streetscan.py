@@ -222,6 +222,40 @@ def test_a_scan_feeds_its_digest_the_whole_block_whether_it_accepts_it_or_not(bl
     assert digest.hexdigest() == xxhash.xxh3_128(b"header line\n" + data).hexdigest()
 
 
+def test_a_digest_fed_by_one_thread_refuses_a_second_and_stays_whole():
+    # The digest hashes without the GIL: a read of it, or a second thread's update, meanwhile must be
+    # refused, and the refused update must not change what the first thread's bytes make of it.
+    import xxhash
+
+    from crimestats.io import _streetscan
+
+    data = bytes(range(256)) * (64 * 1024 * 4)  # 64 MB: milliseconds of hashing without the GIL
+    expected = xxhash.xxh3_128(data).hexdigest()
+    refused: list[str] = []
+    for _ in range(20):
+        digest = _streetscan.Digest()
+        feeder = threading.Thread(target=digest.update, args=(data,))
+        feeder.start()
+        fed_twice = False
+        while feeder.is_alive() and not refused:
+            try:
+                digest.hexdigest()
+                continue
+            except RuntimeError as error:  # the feeder holds it now: so an update must be refused too
+                read_refused = str(error)
+            try:
+                digest.update(b"more")
+                fed_twice = True  # the feeder finished in between: this attempt proves nothing
+            except RuntimeError as error:
+                refused += [read_refused, str(error)]
+        feeder.join()
+        if refused and not fed_twice:
+            break
+        refused = []
+    assert refused == ["Digest: read while another thread feeds it", "Digest: fed by two threads at once"]
+    assert digest.hexdigest() == expected  # the refused update fed nothing
+
+
 def test_a_scan_refuses_a_digest_that_is_not_the_scanner_s():
     import xxhash
 
