@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -258,6 +259,47 @@ def test_a_store_of_force_year_files_moves_to_source_year_files_at_its_next_refr
     assert table.column("count").to_numpy().sum() == contents(expected)["count"].sum()
     store.refresh([CITY / "2017-01"])
     assert not list((store.root / "counts" / "src=police.uk").glob("pfa=*"))  # swept, folders and all
+
+
+def test_a_force_spelt_two_ways_in_a_file_of_an_earlier_layout_is_read_whole_and_never_compacted(tmp_path, caplog):
+    """Earlier versions stored a file with two spellings of a force's name (one partition key) in the force's own
+    file. Its rows are read by month, as then; compaction into files of several forces, which tell forces apart by
+    name, would lose one spelling's rows, so it refuses and leaves the store as it is."""
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY / "2017-01", CITY / "2017-02"])
+    earlier_layout(store)
+    [file] = store.fragments()
+    table = pq.read_table(file)
+    names = ["LONDON, CITY OF" if n % 3 == 0 else "London, City of" for n in range(len(table))]
+    table = table.set_column(table.schema.get_field_index("force"), "force", pa.array(names))
+    Path(file).write_bytes(compact.encode_shared([table]))
+    total = int(pc.sum(table.column("count")).as_py())
+    assert contents(store)["count"].sum() == total
+    assert store.read(start="2017-02")["count"].sum() == monthly(pd.read_parquet(file))["2017-02"]
+    manifest = (store.root / "manifest.json").read_bytes()
+    with pytest.raises(cs.StoreError, match="two spellings"):
+        store.compact()
+    assert (store.root / "manifest.json").read_bytes() == manifest
+    result = store.refresh([CITY / "2017-03"])  # its own compaction is refused; the refresh stands
+    assert result.ok and result.compacted == 0 and "two spellings" in caplog.text
+    assert contents(store)["count"].sum() == total + len(street_rows("2017-03"))
+
+
+def test_a_file_whose_entries_record_too_few_partitions_is_still_moved_by_compaction(tmp_path):
+    """Manifests of 2026-11-26 recorded row groups, not how many months a file held: such a file reads as written
+    with one partition. It holds no dead partition; in an earlier layout's folder it is surplus, and moved."""
+    store = cs.Store(tmp_path / "store")
+    store.refresh([CITY])
+    before = contents(store)
+    earlier_layout(store)
+    manifest = store.manifest()
+    for key, meta in manifest["partitions"].items():
+        manifest["partitions"][key] = {k: v for k, v in meta.items() if k != "file_months"}
+    write_manifest(store.root, manifest)
+    assert compact.misplaced(store.manifest())
+    assert compact.excess(store.manifest()) == (1, ["counts/src=police.uk/year=2017"])
+    assert store.compact().groups == 1 and not compact.misplaced(store.manifest())
+    pd.testing.assert_frame_equal(contents(store), before)
 
 
 @pytest.mark.parametrize("stage", ["compact-write", "compact-before-swap", "manifest-swap", "compact-after-swap"])

@@ -88,3 +88,30 @@ def test_each_unit_of_a_batch_gets_the_partitions_of_its_own_counts():
         assert unit.summary.count == int(own["count"].sum())
         assert unit.summary.forces == sorted(own["force"].unique())
     assert len(units[0].parts) == 3 and not units[1].parts  # three months; no rows, no partition
+
+
+def two_spellings(folder: Path) -> Path:
+    """January of City of London as a file of a force unknown to crimestats, its name spelt two ways."""
+    rows = pd.read_csv(POLICE_UK / "city-of-london" / "2017-01" / "2017-01-city-of-london-street.csv", dtype=str)
+    rows["Falls within"] = ["Nowhere Constabulary" if n % 2 else "NOWHERE CONSTABULARY" for n in range(len(rows))]
+    (folder / "2017-01").mkdir(parents=True)
+    rows.to_csv(folder / "2017-01" / "2017-01-nowhere-street.csv", index=False)
+    return folder
+
+
+def test_a_file_with_two_spellings_of_one_force_is_refused_in_a_batch_or_alone(tmp_path):
+    """One partition key (the slug) for two names: the manifest could name only one, and rows of the other would be
+    read as another partition's or lost. The file is refused, whichever way it is read, and nothing of it stored."""
+    raw = two_spellings(tmp_path / "raw")
+    assert len(set(cs.read_police_uk(raw)["force"])) == 2  # the reader keeps the names as written
+    police_uk = sources.get("police.uk")
+    for name, source in (("batched", police_uk), ("each", dataclasses.replace(police_uk, ingest_batches=None))):
+        sources.register(source)
+        try:
+            store = cs.Store(tmp_path / name)
+            result = store.refresh([raw, POLICE_UK / "city-of-london" / "2017-02"])
+        finally:
+            sources.register(police_uk)
+        [failed] = result.failed
+        assert "'NOWHERE CONSTABULARY' and 'Nowhere Constabulary' differ only in case" in failed["error"]
+        assert set(store.read()["force"]) == {"London, City of"}  # the other file stands

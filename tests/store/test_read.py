@@ -172,7 +172,7 @@ def test_a_file_of_several_row_groups_is_sorted_by_force_and_a_force_read_skips_
     store = cs.Store(tmp_path / "store")
     store.refresh([january])
     store.refresh([february])
-    store.compact()  # the two months' files in one, which compaction puts in order of month, then force
+    store.compact()  # the two months' files in one: each file's rows in turn, not in force order unless sorted
     [file] = store.fragments()
     forces = pq.read_table(file).column("force").to_pylist()
     assert forces == sorted(forces) and len(set(forces)) == 2

@@ -173,6 +173,6 @@ class _FileReader:
         import pyarrow.dataset as ds
 
         file, pairs = part
-        where = None if pairs is None else _read.partition_filter(pairs)
+        where = None if pairs is None else _read.rows_filter(file, pairs)
         table = ds.dataset(str(self.root / file), format="parquet").to_table(columns=self.columns, filter=where)
         return table.to_pandas(types_mapper=_read.pandas_type).astype(self.dtypes)

@@ -285,6 +285,10 @@ def batch_units(paths: Sequence[Path], batch: sources.UnitBatch) -> list[LoadedU
                 "count": int(totals[g]),
             }
             parts.append((f"counts/src={source}/pfa={slugs[force]}/month={month}", meta, Rows(data, index)))
+        clash = key_clash(Path(path), parts)
+        if clash is not None:
+            unit.error = str(clash)
+            continue
         unit.parts = parts
         unit.summary = UnitSummary(
             quality=list(batch.qualities[n]),
@@ -306,7 +310,29 @@ def _all_partitions(path: Path, counts: pd.DataFrame, recs: pd.DataFrame | None)
     for name, frame in (("counts", counts), ("records", recs)):
         if frame is not None and sum(len(group) for key, _, group in parts if key.startswith(name)) != len(frame):
             raise SourceFormatError(path, f"some {name} rows have no force or no period, so no partition to go in")
+    clash = key_clash(path, parts)
+    if clash is not None:
+        raise clash
     return parts
+
+
+def key_clash(path: Path, parts: list) -> SourceFormatError | None:
+    """The error for a file with two force names of one partition key (one slug), or None.
+
+    A partition is keyed by the force's slug, and the manifest holds one name for it: two names
+    that differ only in case or punctuation ("Nowhere Police", "NOWHERE POLICE") cannot be kept
+    apart, so the file is refused rather than one name's rows stored under the other's.
+    """
+    named: dict[str, str] = {}
+    for key, meta, _ in parts:
+        other = named.setdefault(key, meta["force"])
+        if other != meta["force"]:
+            return SourceFormatError(
+                path,
+                f"forces {other!r} and {meta['force']!r} differ only in case or punctuation, so the store cannot "
+                f"keep them apart ({key}); spell the force one way in the file",
+            )
+    return None
 
 
 def _partitions(name: str, frame: pd.DataFrame):

@@ -126,6 +126,22 @@ def written_with(meta: dict[str, Any]) -> int:
     return int(meta.get("file_partitions", meta.get("file_months", 1)))
 
 
+def rows_filter(file: str, pairs: Sequence[tuple[str, str]]) -> ds.Expression:
+    """Rows of the partitions ``pairs`` ((force, month)) of the data ``file`` (relative to the store).
+
+    A file of a store written before source-year files holds one force (``pfa=`` in its path): its
+    rows are chosen by month alone, as they were then, so rows whose force is spelt otherwise than
+    the manifest's name for their partition are kept as they always were. Files of source-years
+    hold only the names the manifest gives (see :func:`~crimestats.store.loading.key_clash`).
+    """
+    return month_filter([month for _, month in pairs]) if one_force(file) else partition_filter(pairs)
+
+
+def one_force(file: str) -> bool:
+    """True for a counts file of the layouts before source-year files (a folder per force, ``pfa=``)."""
+    return "/pfa=" in file
+
+
 def partition_filter(pairs: Sequence[tuple[str, str]]) -> ds.Expression:
     """Rows of the partitions ``pairs`` ((force, month "YYYY-MM")) of one file.
 
@@ -166,11 +182,12 @@ def scans(
 ) -> list[tuple[ds.Dataset, ds.Expression | None]]:
     """What a read of the ``counts`` or ``records`` partitions the filters keep scans: (dataset, filter) pairs.
 
-    Files read whole make one dataset; the files of which only some partitions are wanted make
-    another, scanned with the filter of every partition wanted (each row of those files belongs to a
-    partition the manifest places there, so a row passes only for a partition wanted from its own
-    file). A file of a store written by an earlier version that still holds partitions the
-    manifest places elsewhere (dead) is scanned on its own with its own partitions' filter.
+    Files read whole make one dataset; the source-year files of which only some partitions are
+    wanted make another, scanned with the filter of every partition wanted (each row of those files
+    belongs to a partition the manifest places there, so a row passes only for a partition wanted
+    from its own file). A file of a store written by an earlier version is scanned on its own with
+    its own partitions' filter (:func:`rows_filter`): it may hold partitions the manifest places
+    elsewhere (dead).
     Empty when the manifest names no such partition.
     """
     files = file_parts(selected(manifest, name, **filters))
@@ -189,12 +206,12 @@ def scans(
 
     whole = [file for file, pairs in files.items() if pairs is None]
     partial = {file: pairs for file, pairs in files.items() if pairs is not None}
-    dead = holding_dead(manifest, partial)
-    live = [file for file in partial if file not in dead]
+    alone = holding_dead(manifest, partial) | {file for file in partial if one_force(file)}
+    live = [file for file in partial if file not in alone]
     out = [scan(whole, None)] if whole else []
     if live:  # one scan, not one per file: a read of one force over ten years opens ten files of every force
         out.append(scan(live, partition_filter(sorted({pair for file in live for pair in partial[file]}))))
-    out += [scan([file], partition_filter(partial[file])) for file in partial if file in dead]
+    out += [scan([file], rows_filter(file, partial[file])) for file in partial if file in alone]
     return out
 
 
@@ -207,22 +224,6 @@ def holding_dead(manifest: dict[str, Any], files: Collection[str]) -> set[str]:
             live[meta["file"]] = live.get(meta["file"], 0) + 1
             written[meta["file"]] = written_with(meta)
     return {file for file in live if live[file] < written[file]}
-
-
-def dataset(root: Path, manifest: dict[str, Any], name: str, **filters: Any) -> ds.Dataset | None:
-    """The files of the ``counts`` or ``records`` partitions the filters keep, as one dataset (None: none).
-
-    Rows of partitions not wanted in a file with others are in it: read with :func:`scans` to leave them out.
-    """
-    parts = scans(root, manifest, name, **filters)
-    if not parts:
-        return None
-    return ds.FileSystemDataset(
-        [fragment for data, _ in parts for fragment in data.get_fragments()],
-        parts[0][0].schema,
-        ds.ParquetFileFormat(),
-        pafs.LocalFileSystem(),
-    )
 
 
 def to_table(root: Path, manifest: dict[str, Any], name: str, *, columns: Sequence[str] | None, **filters: Any):

@@ -47,7 +47,7 @@ class RefreshResult:
     failed: list[dict[str, Any]] = field(default_factory=list)
     partitions_written: int = 0
     partitions_replaced: int = 0
-    #: Force-years rewritten into one file by the compaction that followed the refresh (0: none ran).
+    #: Source-years rewritten into one file by the compaction that followed the refresh (0: none ran).
     compacted: int = 0
     #: Partitions replaced from a later edition of the same published table (a revision).
     revisions: list[dict[str, Any]] = field(default_factory=list)
