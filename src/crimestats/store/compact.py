@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 from ..exceptions import StoreError
 from .atomic import DurableBatch, failpoint, free_space, store_error
 from .manifest import encode_manifest, write_manifest
-from .read import COUNTS_SCHEMA, rows_filter, written_with
+from .read import COUNTS_SCHEMA, partition_counts, rows_filter
 
 logger = logging.getLogger(__name__)
 
@@ -164,15 +164,10 @@ def misplaced(manifest: dict[str, Any]) -> bool:
 def _files_by_group(manifest: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, int], dict[str, int]]:
     """The counts files named per source-year folder, and per file its live partitions and those written."""
     by_group: dict[str, set[str]] = defaultdict(set)
-    live: dict[str, int] = defaultdict(int)
-    size: dict[str, int] = {}
     for meta in manifest["partitions"].values():
-        if meta["dataset"] != "counts":
-            continue
-        by_group[group_folder(meta)].add(meta["file"])
-        live[meta["file"]] += 1
-        size[meta["file"]] = written_with(meta)
-    return by_group, live, size
+        if meta["dataset"] == "counts":
+            by_group[group_folder(meta)].add(meta["file"])
+    return (by_group, *partition_counts(manifest))
 
 
 def needs_compaction(manifest: dict[str, Any]) -> bool:

@@ -217,13 +217,19 @@ def scans(
 
 def holding_dead(manifest: dict[str, Any], files: Collection[str]) -> set[str]:
     """Those of ``files`` holding partitions the manifest places elsewhere (written by an earlier version)."""
+    live, written = partition_counts(manifest)
+    return {file for file in files if live.get(file, 0) < written.get(file, 0)}
+
+
+def partition_counts(manifest: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per counts file the manifest names: the partitions it places there, and those it was written with."""
     live: dict[str, int] = {}
     written: dict[str, int] = {}
     for meta in manifest["partitions"].values():
-        if meta["file"] in files:
+        if meta["dataset"] == "counts":
             live[meta["file"]] = live.get(meta["file"], 0) + 1
             written[meta["file"]] = written_with(meta)
-    return {file for file in live if live[file] < written[file]}
+    return live, written
 
 
 def to_table(root: Path, manifest: dict[str, Any], name: str, *, columns: Sequence[str] | None, **filters: Any):

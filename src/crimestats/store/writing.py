@@ -54,7 +54,7 @@ def _run_table(run: list[Any]) -> pa.Table:
 
 
 def _bare(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` without its attributes (quality records), to be concatenated with frames of other files.
+    """``frame`` without its attributes (quality records), to be written or concatenated with others.
 
     Pandas compares the attributes of frames it concatenates, and some hold tables, which cannot be compared.
     """
@@ -111,9 +111,8 @@ def records_bytes(frame: pd.DataFrame) -> bytes:
     Counts are encoded by :func:`~crimestats.store.compact.encode_shared` from :func:`arrow_tables`,
     one source-year file at a time, from a batch's Arrow table or a unit's frame.
     """
-    frame = frame.copy(deep=False)
-    frame.attrs = {}  # quality records live in the manifest, not in each file's metadata
-    table = pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)  # see compact.counts_table
+    # Quality records live in the manifest, not in each file's metadata.
+    table = pa.Table.from_pandas(_bare(frame), preserve_index=False, nthreads=1)  # see compact.counts_table
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression=RECORDS_COMPRESSION)
     return sink.getvalue().to_pybytes()
